@@ -1,0 +1,31 @@
+// Package detect holds the edge's hazard detectors. Each detector is a small unit with its own
+// Options (the zero value of every field means the documented default), a Name, and
+// Detect(now, *ldm.Map) returning its full round of hazard.Findings for the hazard manager:
+//
+//	name        cause  from
+//	reports     any    vehicle and roadside DENMs (Reports store), accepted on the first report
+//	slippery    6, 9   the same store; confirmed by ≥ 2 independent stations or 1 roadside station
+//	stationary  94     a self-reporting vehicle stopped while traffic in its direction moves
+//	wrongway    14     heading against the flow of nearby traffic (handedness rule, no map)
+//	endofqueue  27     a slow queue with fast traffic approaching its tail
+//	collision   97     constant-velocity closest point of approach between tracked objects
+//	human       12     a roadside-perceived pedestrian on the road
+//
+// Keys are stable identities within one detector ("station:<id>" for a self-reporting vehicle,
+// "obj:<ldm id>" for an object only sensors see); sources name stations as "station:<id>" for a
+// vehicle reporting itself and for a sensor station alike, so independence means "a distinct
+// station" everywhere.
+//
+// Detectors over the LDM copy what they need out of one ldm.Map.Each into a flat scene with a
+// local projection and a dense grid (scene.go), so neighbour queries cost a few float
+// operations and no map lock; over 2,000 vehicles a round of every detector together costs about
+// 10 ms of one core (see the benchmarks), 5 % of the edge's 200 ms detection tick. They never call
+// the map from inside its callbacks.
+//
+// Concurrency: Reports is safe for concurrent use (one mutex, also taken by the detectors over
+// it). The other detectors keep small per-round state (key memories) under their own mutex, so
+// running one detector from two goroutines is safe but pointless.
+//
+// This package may import internal/hazard, internal/ldm, pkg/geo and pkg/v2x; nothing but the
+// edge imports it.
+package detect
