@@ -6,95 +6,98 @@ import "strconv"
 
 var _ = strconv.AppendInt
 
+var keysAccelerationControl = [...]string{
+	"\"brake_pedal_engaged\":", "\xb3brake_pedal_engaged",
+	"\"gas_pedal_engaged\":", "\xb1gas_pedal_engaged",
+	"\"emergency_brake_engaged\":", "\xb7emergency_brake_engaged",
+	"\"collision_warning_engaged\":", "\xb9collision_warning_engaged",
+	"\"acc_engaged\":", "\xabacc_engaged",
+	"\"cruise_control_engaged\":", "\xb6cruise_control_engaged",
+	"\"speed_limiter_engaged\":", "\xb5speed_limiter_engaged",
+}
+
 func (v *AccelerationControl) decode(d *decoder) {
 	var seen uint64
+	next := 0
 	it := d.objStart()
 	for d.objNext(&it) {
-		k := d.key()
-		if d.err != nil {
-			return
-		}
-		switch string(k) {
-		case "brake_pedal_engaged":
-			if seen&(1<<0) != 0 {
-				d.duplicate("brake_pedal_engaged")
+		i := -1
+		if next < 7 && d.takeKey(keysAccelerationControl[2*next], keysAccelerationControl[2*next+1]) {
+			i = next
+		} else {
+			k := d.key()
+			if d.err != nil {
 				return
 			}
-			seen |= 1 << 0
+			switch string(k) {
+			case "brake_pedal_engaged":
+				i = 0
+			case "gas_pedal_engaged":
+				i = 1
+			case "emergency_brake_engaged":
+				i = 2
+			case "collision_warning_engaged":
+				i = 3
+			case "acc_engaged":
+				i = 4
+			case "cruise_control_engaged":
+				i = 5
+			case "speed_limiter_engaged":
+				i = 6
+			default:
+				d.unknown(k)
+				return
+			}
+		}
+		next = i + 1
+		if seen&(1<<i) != 0 {
+			d.duplicate(keysAccelerationControl[2*i])
+			return
+		}
+		seen |= 1 << i
+		switch i {
+		case 0:
 			v.BrakePedalEngaged = d.bool()
 			if d.err != nil {
 				d.wrap("brake_pedal_engaged")
 				return
 			}
-		case "gas_pedal_engaged":
-			if seen&(1<<1) != 0 {
-				d.duplicate("gas_pedal_engaged")
-				return
-			}
-			seen |= 1 << 1
+		case 1:
 			v.GasPedalEngaged = d.bool()
 			if d.err != nil {
 				d.wrap("gas_pedal_engaged")
 				return
 			}
-		case "emergency_brake_engaged":
-			if seen&(1<<2) != 0 {
-				d.duplicate("emergency_brake_engaged")
-				return
-			}
-			seen |= 1 << 2
+		case 2:
 			v.EmergencyBrakeEngaged = d.bool()
 			if d.err != nil {
 				d.wrap("emergency_brake_engaged")
 				return
 			}
-		case "collision_warning_engaged":
-			if seen&(1<<3) != 0 {
-				d.duplicate("collision_warning_engaged")
-				return
-			}
-			seen |= 1 << 3
+		case 3:
 			v.CollisionWarningEngaged = d.bool()
 			if d.err != nil {
 				d.wrap("collision_warning_engaged")
 				return
 			}
-		case "acc_engaged":
-			if seen&(1<<4) != 0 {
-				d.duplicate("acc_engaged")
-				return
-			}
-			seen |= 1 << 4
+		case 4:
 			v.AccEngaged = d.bool()
 			if d.err != nil {
 				d.wrap("acc_engaged")
 				return
 			}
-		case "cruise_control_engaged":
-			if seen&(1<<5) != 0 {
-				d.duplicate("cruise_control_engaged")
-				return
-			}
-			seen |= 1 << 5
+		case 5:
 			v.CruiseControlEngaged = d.bool()
 			if d.err != nil {
 				d.wrap("cruise_control_engaged")
 				return
 			}
-		case "speed_limiter_engaged":
-			if seen&(1<<6) != 0 {
-				d.duplicate("speed_limiter_engaged")
-				return
-			}
-			seen |= 1 << 6
+		case 6:
 			v.SpeedLimiterEngaged = d.bool()
 			if d.err != nil {
 				d.wrap("speed_limiter_engaged")
 				return
 			}
-		default:
-			d.unknown(k)
-			return
 		}
 	}
 	if d.err != nil {
@@ -173,40 +176,53 @@ func (v *AccelerationControl) validate() error {
 	return nil
 }
 
+var keysBasicContainer = [...]string{
+	"\"station_type\":", "\xacstation_type",
+	"\"reference_position\":", "\xb2reference_position",
+}
+
 func (v *BasicContainer) decode(d *decoder) {
 	var seen uint64
+	next := 0
 	it := d.objStart()
 	for d.objNext(&it) {
-		k := d.key()
-		if d.err != nil {
-			return
-		}
-		switch string(k) {
-		case "station_type":
-			if seen&(1<<0) != 0 {
-				d.duplicate("station_type")
+		i := -1
+		if next < 2 && d.takeKey(keysBasicContainer[2*next], keysBasicContainer[2*next+1]) {
+			i = next
+		} else {
+			k := d.key()
+			if d.err != nil {
 				return
 			}
-			seen |= 1 << 0
+			switch string(k) {
+			case "station_type":
+				i = 0
+			case "reference_position":
+				i = 1
+			default:
+				d.unknown(k)
+				return
+			}
+		}
+		next = i + 1
+		if seen&(1<<i) != 0 {
+			d.duplicate(keysBasicContainer[2*i])
+			return
+		}
+		seen |= 1 << i
+		switch i {
+		case 0:
 			v.StationType = StationType(d.uint(255))
 			if d.err != nil {
 				d.wrap("station_type")
 				return
 			}
-		case "reference_position":
-			if seen&(1<<1) != 0 {
-				d.duplicate("reference_position")
-				return
-			}
-			seen |= 1 << 1
+		case 1:
 			v.ReferencePosition.decode(d)
 			if d.err != nil {
 				d.wrap("reference_position")
 				return
 			}
-		default:
-			d.unknown(k)
-			return
 		}
 	}
 	if d.err != nil {
@@ -248,132 +264,145 @@ func (v *BasicContainer) validate() error {
 	return nil
 }
 
+var keysBasicVehicleContainerHighFrequency = [...]string{
+	"\"heading\":", "\xa7heading",
+	"\"speed\":", "\xa5speed",
+	"\"drive_direction\":", "\xafdrive_direction",
+	"\"vehicle_length\":", "\xaevehicle_length",
+	"\"vehicle_width\":", "\xadvehicle_width",
+	"\"longitudinal_acceleration\":", "\xb9longitudinal_acceleration",
+	"\"curvature\":", "\xa9curvature",
+	"\"curvature_calculation_mode\":", "\xbacurvature_calculation_mode",
+	"\"yaw_rate\":", "\xa8yaw_rate",
+	"\"acceleration_control\":", "\xb4acceleration_control",
+	"\"lane_position\":", "\xadlane_position",
+	"\"steering_wheel_angle\":", "\xb4steering_wheel_angle",
+	"\"lateral_acceleration\":", "\xb4lateral_acceleration",
+	"\"vertical_acceleration\":", "\xb5vertical_acceleration",
+	"\"performance_class\":", "\xb1performance_class",
+	"\"cen_dsrc_tolling_zone\":", "\xb5cen_dsrc_tolling_zone",
+}
+
 func (v *BasicVehicleContainerHighFrequency) decode(d *decoder) {
 	var seen uint64
+	next := 0
 	it := d.objStart()
 	for d.objNext(&it) {
-		k := d.key()
-		if d.err != nil {
-			return
-		}
-		switch string(k) {
-		case "heading":
-			if seen&(1<<0) != 0 {
-				d.duplicate("heading")
+		i := -1
+		if next < 16 && d.takeKey(keysBasicVehicleContainerHighFrequency[2*next], keysBasicVehicleContainerHighFrequency[2*next+1]) {
+			i = next
+		} else {
+			k := d.key()
+			if d.err != nil {
 				return
 			}
-			seen |= 1 << 0
+			switch string(k) {
+			case "heading":
+				i = 0
+			case "speed":
+				i = 1
+			case "drive_direction":
+				i = 2
+			case "vehicle_length":
+				i = 3
+			case "vehicle_width":
+				i = 4
+			case "longitudinal_acceleration":
+				i = 5
+			case "curvature":
+				i = 6
+			case "curvature_calculation_mode":
+				i = 7
+			case "yaw_rate":
+				i = 8
+			case "acceleration_control":
+				i = 9
+			case "lane_position":
+				i = 10
+			case "steering_wheel_angle":
+				i = 11
+			case "lateral_acceleration":
+				i = 12
+			case "vertical_acceleration":
+				i = 13
+			case "performance_class":
+				i = 14
+			case "cen_dsrc_tolling_zone":
+				i = 15
+			default:
+				d.unknown(k)
+				return
+			}
+		}
+		next = i + 1
+		if seen&(1<<i) != 0 {
+			d.duplicate(keysBasicVehicleContainerHighFrequency[2*i])
+			return
+		}
+		seen |= 1 << i
+		switch i {
+		case 0:
 			v.Heading.decode(d)
 			if d.err != nil {
 				d.wrap("heading")
 				return
 			}
-		case "speed":
-			if seen&(1<<1) != 0 {
-				d.duplicate("speed")
-				return
-			}
-			seen |= 1 << 1
+		case 1:
 			v.Speed.decode(d)
 			if d.err != nil {
 				d.wrap("speed")
 				return
 			}
-		case "drive_direction":
-			if seen&(1<<2) != 0 {
-				d.duplicate("drive_direction")
-				return
-			}
-			seen |= 1 << 2
+		case 2:
 			v.DriveDirection = uint8(d.uint(255))
 			if d.err != nil {
 				d.wrap("drive_direction")
 				return
 			}
-		case "vehicle_length":
-			if seen&(1<<3) != 0 {
-				d.duplicate("vehicle_length")
-				return
-			}
-			seen |= 1 << 3
+		case 3:
 			v.VehicleLength.decode(d)
 			if d.err != nil {
 				d.wrap("vehicle_length")
 				return
 			}
-		case "vehicle_width":
-			if seen&(1<<4) != 0 {
-				d.duplicate("vehicle_width")
-				return
-			}
-			seen |= 1 << 4
+		case 4:
 			v.VehicleWidth = uint8(d.uint(255))
 			if d.err != nil {
 				d.wrap("vehicle_width")
 				return
 			}
-		case "longitudinal_acceleration":
-			if seen&(1<<5) != 0 {
-				d.duplicate("longitudinal_acceleration")
-				return
-			}
-			seen |= 1 << 5
+		case 5:
 			v.LongitudinalAcceleration.decode(d)
 			if d.err != nil {
 				d.wrap("longitudinal_acceleration")
 				return
 			}
-		case "curvature":
-			if seen&(1<<6) != 0 {
-				d.duplicate("curvature")
-				return
-			}
-			seen |= 1 << 6
+		case 6:
 			v.Curvature.decode(d)
 			if d.err != nil {
 				d.wrap("curvature")
 				return
 			}
-		case "curvature_calculation_mode":
-			if seen&(1<<7) != 0 {
-				d.duplicate("curvature_calculation_mode")
-				return
-			}
-			seen |= 1 << 7
+		case 7:
 			v.CurvatureCalculationMode = uint8(d.uint(255))
 			if d.err != nil {
 				d.wrap("curvature_calculation_mode")
 				return
 			}
-		case "yaw_rate":
-			if seen&(1<<8) != 0 {
-				d.duplicate("yaw_rate")
-				return
-			}
-			seen |= 1 << 8
+		case 8:
 			v.YawRate.decode(d)
 			if d.err != nil {
 				d.wrap("yaw_rate")
 				return
 			}
-		case "acceleration_control":
-			if seen&(1<<9) != 0 {
-				d.duplicate("acceleration_control")
-				return
-			}
-			seen |= 1 << 9
+		case 9:
 			v.AccelerationControl = new(AccelerationControl)
 			v.AccelerationControl.decode(d)
 			if d.err != nil {
 				d.wrap("acceleration_control")
 				return
 			}
-		case "lane_position":
-			if seen&(1<<10) != 0 {
-				d.duplicate("lane_position")
-				return
-			}
-			seen |= 1 << 10
+		case 10:
 			{
 				x := int8(d.int(-128, 127))
 				v.LanePosition = &x
@@ -382,48 +411,28 @@ func (v *BasicVehicleContainerHighFrequency) decode(d *decoder) {
 				d.wrap("lane_position")
 				return
 			}
-		case "steering_wheel_angle":
-			if seen&(1<<11) != 0 {
-				d.duplicate("steering_wheel_angle")
-				return
-			}
-			seen |= 1 << 11
+		case 11:
 			v.SteeringWheelAngle = new(SteeringWheelAngle)
 			v.SteeringWheelAngle.decode(d)
 			if d.err != nil {
 				d.wrap("steering_wheel_angle")
 				return
 			}
-		case "lateral_acceleration":
-			if seen&(1<<12) != 0 {
-				d.duplicate("lateral_acceleration")
-				return
-			}
-			seen |= 1 << 12
+		case 12:
 			v.LateralAcceleration = new(AccelerationComponent)
 			v.LateralAcceleration.decode(d)
 			if d.err != nil {
 				d.wrap("lateral_acceleration")
 				return
 			}
-		case "vertical_acceleration":
-			if seen&(1<<13) != 0 {
-				d.duplicate("vertical_acceleration")
-				return
-			}
-			seen |= 1 << 13
+		case 13:
 			v.VerticalAcceleration = new(AccelerationComponent)
 			v.VerticalAcceleration.decode(d)
 			if d.err != nil {
 				d.wrap("vertical_acceleration")
 				return
 			}
-		case "performance_class":
-			if seen&(1<<14) != 0 {
-				d.duplicate("performance_class")
-				return
-			}
-			seen |= 1 << 14
+		case 14:
 			{
 				x := uint8(d.uint(255))
 				v.PerformanceClass = &x
@@ -432,21 +441,13 @@ func (v *BasicVehicleContainerHighFrequency) decode(d *decoder) {
 				d.wrap("performance_class")
 				return
 			}
-		case "cen_dsrc_tolling_zone":
-			if seen&(1<<15) != 0 {
-				d.duplicate("cen_dsrc_tolling_zone")
-				return
-			}
-			seen |= 1 << 15
+		case 15:
 			v.CenDsrcTollingZone = new(CenDsrcTollingZone)
 			v.CenDsrcTollingZone.decode(d)
 			if d.err != nil {
 				d.wrap("cen_dsrc_tolling_zone")
 				return
 			}
-		default:
-			d.unknown(k)
-			return
 		}
 	}
 	if d.err != nil {
@@ -677,43 +678,57 @@ func (v *BasicVehicleContainerHighFrequency) validate() error {
 	return nil
 }
 
+var keysBasicVehicleContainerLowFrequency = [...]string{
+	"\"vehicle_role\":", "\xacvehicle_role",
+	"\"exterior_lights\":", "\xafexterior_lights",
+	"\"path_history\":", "\xacpath_history",
+}
+
 func (v *BasicVehicleContainerLowFrequency) decode(d *decoder) {
 	var seen uint64
+	next := 0
 	it := d.objStart()
 	for d.objNext(&it) {
-		k := d.key()
-		if d.err != nil {
-			return
-		}
-		switch string(k) {
-		case "vehicle_role":
-			if seen&(1<<0) != 0 {
-				d.duplicate("vehicle_role")
+		i := -1
+		if next < 3 && d.takeKey(keysBasicVehicleContainerLowFrequency[2*next], keysBasicVehicleContainerLowFrequency[2*next+1]) {
+			i = next
+		} else {
+			k := d.key()
+			if d.err != nil {
 				return
 			}
-			seen |= 1 << 0
+			switch string(k) {
+			case "vehicle_role":
+				i = 0
+			case "exterior_lights":
+				i = 1
+			case "path_history":
+				i = 2
+			default:
+				d.unknown(k)
+				return
+			}
+		}
+		next = i + 1
+		if seen&(1<<i) != 0 {
+			d.duplicate(keysBasicVehicleContainerLowFrequency[2*i])
+			return
+		}
+		seen |= 1 << i
+		switch i {
+		case 0:
 			v.VehicleRole = uint8(d.uint(255))
 			if d.err != nil {
 				d.wrap("vehicle_role")
 				return
 			}
-		case "exterior_lights":
-			if seen&(1<<1) != 0 {
-				d.duplicate("exterior_lights")
-				return
-			}
-			seen |= 1 << 1
+		case 1:
 			v.ExteriorLights.decode(d)
 			if d.err != nil {
 				d.wrap("exterior_lights")
 				return
 			}
-		case "path_history":
-			if seen&(1<<2) != 0 {
-				d.duplicate("path_history")
-				return
-			}
-			seen |= 1 << 2
+		case 2:
 			{
 				s0 := []PathPoint{}
 				it0 := d.arrStart()
@@ -731,9 +746,6 @@ func (v *BasicVehicleContainerLowFrequency) decode(d *decoder) {
 				d.wrap("path_history")
 				return
 			}
-		default:
-			d.unknown(k)
-			return
 		}
 	}
 	if d.err != nil {
@@ -801,32 +813,63 @@ func (v *BasicVehicleContainerLowFrequency) validate() error {
 	return nil
 }
 
+var keysCAM = [...]string{
+	"\"message_type\":", "\xacmessage_type",
+	"\"message_format\":", "\xaemessage_format",
+	"\"source_uuid\":", "\xabsource_uuid",
+	"\"timestamp\":", "\xa9timestamp",
+	"\"version\":", "\xa7version",
+	"\"linked_station_id\":", "\xb1linked_station_id",
+	"\"message\":", "\xa7message",
+}
+
 func (v *CAM) decode(d *decoder) {
 	var seen uint64
+	next := 0
 	it := d.objStart()
 	for d.objNext(&it) {
-		k := d.key()
-		if d.err != nil {
-			return
-		}
-		switch string(k) {
-		case "message_type":
-			if seen&(1<<0) != 0 {
-				d.duplicate("message_type")
+		i := -1
+		if next < 7 && d.takeKey(keysCAM[2*next], keysCAM[2*next+1]) {
+			i = next
+		} else {
+			k := d.key()
+			if d.err != nil {
 				return
 			}
-			seen |= 1 << 0
+			switch string(k) {
+			case "message_type":
+				i = 0
+			case "message_format":
+				i = 1
+			case "source_uuid":
+				i = 2
+			case "timestamp":
+				i = 3
+			case "version":
+				i = 4
+			case "linked_station_id":
+				i = 5
+			case "message":
+				i = 6
+			default:
+				d.unknown(k)
+				return
+			}
+		}
+		next = i + 1
+		if seen&(1<<i) != 0 {
+			d.duplicate(keysCAM[2*i])
+			return
+		}
+		seen |= 1 << i
+		switch i {
+		case 0:
 			v.MessageType = string(d.strConst("cam"))
 			if d.err != nil {
 				d.wrap("message_type")
 				return
 			}
-		case "message_format":
-			if seen&(1<<1) != 0 {
-				d.duplicate("message_format")
-				return
-			}
-			seen |= 1 << 1
+		case 1:
 			{
 				x := d.str()
 				v.MessageFormat = &x
@@ -835,45 +878,25 @@ func (v *CAM) decode(d *decoder) {
 				d.wrap("message_format")
 				return
 			}
-		case "source_uuid":
-			if seen&(1<<2) != 0 {
-				d.duplicate("source_uuid")
-				return
-			}
-			seen |= 1 << 2
+		case 2:
 			v.SourceUUID = d.str()
 			if d.err != nil {
 				d.wrap("source_uuid")
 				return
 			}
-		case "timestamp":
-			if seen&(1<<3) != 0 {
-				d.duplicate("timestamp")
-				return
-			}
-			seen |= 1 << 3
+		case 3:
 			v.Timestamp = int64(d.int(-9223372036854775808, 9223372036854775807))
 			if d.err != nil {
 				d.wrap("timestamp")
 				return
 			}
-		case "version":
-			if seen&(1<<4) != 0 {
-				d.duplicate("version")
-				return
-			}
-			seen |= 1 << 4
+		case 4:
 			v.Version = string(d.strConst("2.4.0"))
 			if d.err != nil {
 				d.wrap("version")
 				return
 			}
-		case "linked_station_id":
-			if seen&(1<<5) != 0 {
-				d.duplicate("linked_station_id")
-				return
-			}
-			seen |= 1 << 5
+		case 5:
 			{
 				x := uint32(d.uint(4294967295))
 				v.LinkedStationID = &x
@@ -882,20 +905,12 @@ func (v *CAM) decode(d *decoder) {
 				d.wrap("linked_station_id")
 				return
 			}
-		case "message":
-			if seen&(1<<6) != 0 {
-				d.duplicate("message")
-				return
-			}
-			seen |= 1 << 6
+		case 6:
 			v.Message.decode(d)
 			if d.err != nil {
 				d.wrap("message")
 				return
 			}
-		default:
-			d.unknown(k)
-			return
 		}
 	}
 	if d.err != nil {
@@ -1001,97 +1016,100 @@ func (v *CAM) validate() error {
 	return nil
 }
 
+var keysCAMMessage = [...]string{
+	"\"protocol_version\":", "\xb0protocol_version",
+	"\"station_id\":", "\xaastation_id",
+	"\"generation_delta_time\":", "\xb5generation_delta_time",
+	"\"basic_container\":", "\xafbasic_container",
+	"\"high_frequency_container\":", "\xb8high_frequency_container",
+	"\"low_frequency_container\":", "\xb7low_frequency_container",
+	"\"special_vehicle_container\":", "\xb9special_vehicle_container",
+}
+
 func (v *CAMMessage) decode(d *decoder) {
 	var seen uint64
+	next := 0
 	it := d.objStart()
 	for d.objNext(&it) {
-		k := d.key()
-		if d.err != nil {
-			return
-		}
-		switch string(k) {
-		case "protocol_version":
-			if seen&(1<<0) != 0 {
-				d.duplicate("protocol_version")
+		i := -1
+		if next < 7 && d.takeKey(keysCAMMessage[2*next], keysCAMMessage[2*next+1]) {
+			i = next
+		} else {
+			k := d.key()
+			if d.err != nil {
 				return
 			}
-			seen |= 1 << 0
+			switch string(k) {
+			case "protocol_version":
+				i = 0
+			case "station_id":
+				i = 1
+			case "generation_delta_time":
+				i = 2
+			case "basic_container":
+				i = 3
+			case "high_frequency_container":
+				i = 4
+			case "low_frequency_container":
+				i = 5
+			case "special_vehicle_container":
+				i = 6
+			default:
+				d.unknown(k)
+				return
+			}
+		}
+		next = i + 1
+		if seen&(1<<i) != 0 {
+			d.duplicate(keysCAMMessage[2*i])
+			return
+		}
+		seen |= 1 << i
+		switch i {
+		case 0:
 			v.ProtocolVersion = uint8(d.uint(255))
 			if d.err != nil {
 				d.wrap("protocol_version")
 				return
 			}
-		case "station_id":
-			if seen&(1<<1) != 0 {
-				d.duplicate("station_id")
-				return
-			}
-			seen |= 1 << 1
+		case 1:
 			v.StationID = uint32(d.uint(4294967295))
 			if d.err != nil {
 				d.wrap("station_id")
 				return
 			}
-		case "generation_delta_time":
-			if seen&(1<<2) != 0 {
-				d.duplicate("generation_delta_time")
-				return
-			}
-			seen |= 1 << 2
+		case 2:
 			v.GenerationDeltaTime = uint16(d.uint(65535))
 			if d.err != nil {
 				d.wrap("generation_delta_time")
 				return
 			}
-		case "basic_container":
-			if seen&(1<<3) != 0 {
-				d.duplicate("basic_container")
-				return
-			}
-			seen |= 1 << 3
+		case 3:
 			v.BasicContainer.decode(d)
 			if d.err != nil {
 				d.wrap("basic_container")
 				return
 			}
-		case "high_frequency_container":
-			if seen&(1<<4) != 0 {
-				d.duplicate("high_frequency_container")
-				return
-			}
-			seen |= 1 << 4
+		case 4:
 			v.HighFrequencyContainer.decode(d)
 			if d.err != nil {
 				d.wrap("high_frequency_container")
 				return
 			}
-		case "low_frequency_container":
-			if seen&(1<<5) != 0 {
-				d.duplicate("low_frequency_container")
-				return
-			}
-			seen |= 1 << 5
+		case 5:
 			v.LowFrequencyContainer = new(LowFrequencyContainer)
 			v.LowFrequencyContainer.decode(d)
 			if d.err != nil {
 				d.wrap("low_frequency_container")
 				return
 			}
-		case "special_vehicle_container":
-			if seen&(1<<6) != 0 {
-				d.duplicate("special_vehicle_container")
-				return
-			}
-			seen |= 1 << 6
+		case 6:
 			v.SpecialVehicleContainer = new(SpecialVehicleContainer)
 			v.SpecialVehicleContainer.decode(d)
 			if d.err != nil {
 				d.wrap("special_vehicle_container")
 				return
 			}
-		default:
-			d.unknown(k)
-			return
 		}
 	}
 	if d.err != nil {
@@ -1192,43 +1210,57 @@ func (v *CAMMessage) validate() error {
 	return nil
 }
 
+var keysCenDsrcTollingZone = [...]string{
+	"\"protected_zone_latitude\":", "\xb7protected_zone_latitude",
+	"\"protected_zone_longitude\":", "\xb8protected_zone_longitude",
+	"\"cen_dsrc_tolling_zone_id\":", "\xb8cen_dsrc_tolling_zone_id",
+}
+
 func (v *CenDsrcTollingZone) decode(d *decoder) {
 	var seen uint64
+	next := 0
 	it := d.objStart()
 	for d.objNext(&it) {
-		k := d.key()
-		if d.err != nil {
-			return
-		}
-		switch string(k) {
-		case "protected_zone_latitude":
-			if seen&(1<<0) != 0 {
-				d.duplicate("protected_zone_latitude")
+		i := -1
+		if next < 3 && d.takeKey(keysCenDsrcTollingZone[2*next], keysCenDsrcTollingZone[2*next+1]) {
+			i = next
+		} else {
+			k := d.key()
+			if d.err != nil {
 				return
 			}
-			seen |= 1 << 0
+			switch string(k) {
+			case "protected_zone_latitude":
+				i = 0
+			case "protected_zone_longitude":
+				i = 1
+			case "cen_dsrc_tolling_zone_id":
+				i = 2
+			default:
+				d.unknown(k)
+				return
+			}
+		}
+		next = i + 1
+		if seen&(1<<i) != 0 {
+			d.duplicate(keysCenDsrcTollingZone[2*i])
+			return
+		}
+		seen |= 1 << i
+		switch i {
+		case 0:
 			v.ProtectedZoneLatitude = int32(d.int(-2147483648, 2147483647))
 			if d.err != nil {
 				d.wrap("protected_zone_latitude")
 				return
 			}
-		case "protected_zone_longitude":
-			if seen&(1<<1) != 0 {
-				d.duplicate("protected_zone_longitude")
-				return
-			}
-			seen |= 1 << 1
+		case 1:
 			v.ProtectedZoneLongitude = int32(d.int(-2147483648, 2147483647))
 			if d.err != nil {
 				d.wrap("protected_zone_longitude")
 				return
 			}
-		case "cen_dsrc_tolling_zone_id":
-			if seen&(1<<2) != 0 {
-				d.duplicate("cen_dsrc_tolling_zone_id")
-				return
-			}
-			seen |= 1 << 2
+		case 2:
 			{
 				x := uint32(d.uint(4294967295))
 				v.CenDsrcTollingZoneID = &x
@@ -1237,9 +1269,6 @@ func (v *CenDsrcTollingZone) decode(d *decoder) {
 				d.wrap("cen_dsrc_tolling_zone_id")
 				return
 			}
-		default:
-			d.unknown(k)
-			return
 		}
 	}
 	if d.err != nil {
@@ -1300,40 +1329,53 @@ func (v *CenDsrcTollingZone) validate() error {
 	return nil
 }
 
+var keysCurvature = [...]string{
+	"\"value\":", "\xa5value",
+	"\"confidence\":", "\xaaconfidence",
+}
+
 func (v *Curvature) decode(d *decoder) {
 	var seen uint64
+	next := 0
 	it := d.objStart()
 	for d.objNext(&it) {
-		k := d.key()
-		if d.err != nil {
-			return
-		}
-		switch string(k) {
-		case "value":
-			if seen&(1<<0) != 0 {
-				d.duplicate("value")
+		i := -1
+		if next < 2 && d.takeKey(keysCurvature[2*next], keysCurvature[2*next+1]) {
+			i = next
+		} else {
+			k := d.key()
+			if d.err != nil {
 				return
 			}
-			seen |= 1 << 0
+			switch string(k) {
+			case "value":
+				i = 0
+			case "confidence":
+				i = 1
+			default:
+				d.unknown(k)
+				return
+			}
+		}
+		next = i + 1
+		if seen&(1<<i) != 0 {
+			d.duplicate(keysCurvature[2*i])
+			return
+		}
+		seen |= 1 << i
+		switch i {
+		case 0:
 			v.Value = int16(d.int(-32768, 32767))
 			if d.err != nil {
 				d.wrap("value")
 				return
 			}
-		case "confidence":
-			if seen&(1<<1) != 0 {
-				d.duplicate("confidence")
-				return
-			}
-			seen |= 1 << 1
+		case 1:
 			v.Confidence = uint8(d.uint(255))
 			if d.err != nil {
 				d.wrap("confidence")
 				return
 			}
-		default:
-			d.unknown(k)
-			return
 		}
 	}
 	if d.err != nil {
@@ -1378,106 +1420,107 @@ func (v *Curvature) validate() error {
 	return nil
 }
 
+var keysExteriorLights = [...]string{
+	"\"low_beam_headlights_on\":", "\xb6low_beam_headlights_on",
+	"\"high_beam_headlights_on\":", "\xb7high_beam_headlights_on",
+	"\"left_turn_signal_on\":", "\xb3left_turn_signal_on",
+	"\"right_turn_signal_on\":", "\xb4right_turn_signal_on",
+	"\"daytime_running_lights_on\":", "\xb9daytime_running_lights_on",
+	"\"reverse_light_on\":", "\xb0reverse_light_on",
+	"\"fog_light_on\":", "\xacfog_light_on",
+	"\"parking_lights_on\":", "\xb1parking_lights_on",
+}
+
 func (v *ExteriorLights) decode(d *decoder) {
 	var seen uint64
+	next := 0
 	it := d.objStart()
 	for d.objNext(&it) {
-		k := d.key()
-		if d.err != nil {
-			return
-		}
-		switch string(k) {
-		case "low_beam_headlights_on":
-			if seen&(1<<0) != 0 {
-				d.duplicate("low_beam_headlights_on")
+		i := -1
+		if next < 8 && d.takeKey(keysExteriorLights[2*next], keysExteriorLights[2*next+1]) {
+			i = next
+		} else {
+			k := d.key()
+			if d.err != nil {
 				return
 			}
-			seen |= 1 << 0
+			switch string(k) {
+			case "low_beam_headlights_on":
+				i = 0
+			case "high_beam_headlights_on":
+				i = 1
+			case "left_turn_signal_on":
+				i = 2
+			case "right_turn_signal_on":
+				i = 3
+			case "daytime_running_lights_on":
+				i = 4
+			case "reverse_light_on":
+				i = 5
+			case "fog_light_on":
+				i = 6
+			case "parking_lights_on":
+				i = 7
+			default:
+				d.unknown(k)
+				return
+			}
+		}
+		next = i + 1
+		if seen&(1<<i) != 0 {
+			d.duplicate(keysExteriorLights[2*i])
+			return
+		}
+		seen |= 1 << i
+		switch i {
+		case 0:
 			v.LowBeamHeadlightsOn = d.bool()
 			if d.err != nil {
 				d.wrap("low_beam_headlights_on")
 				return
 			}
-		case "high_beam_headlights_on":
-			if seen&(1<<1) != 0 {
-				d.duplicate("high_beam_headlights_on")
-				return
-			}
-			seen |= 1 << 1
+		case 1:
 			v.HighBeamHeadlightsOn = d.bool()
 			if d.err != nil {
 				d.wrap("high_beam_headlights_on")
 				return
 			}
-		case "left_turn_signal_on":
-			if seen&(1<<2) != 0 {
-				d.duplicate("left_turn_signal_on")
-				return
-			}
-			seen |= 1 << 2
+		case 2:
 			v.LeftTurnSignalOn = d.bool()
 			if d.err != nil {
 				d.wrap("left_turn_signal_on")
 				return
 			}
-		case "right_turn_signal_on":
-			if seen&(1<<3) != 0 {
-				d.duplicate("right_turn_signal_on")
-				return
-			}
-			seen |= 1 << 3
+		case 3:
 			v.RightTurnSignalOn = d.bool()
 			if d.err != nil {
 				d.wrap("right_turn_signal_on")
 				return
 			}
-		case "daytime_running_lights_on":
-			if seen&(1<<4) != 0 {
-				d.duplicate("daytime_running_lights_on")
-				return
-			}
-			seen |= 1 << 4
+		case 4:
 			v.DaytimeRunningLightsOn = d.bool()
 			if d.err != nil {
 				d.wrap("daytime_running_lights_on")
 				return
 			}
-		case "reverse_light_on":
-			if seen&(1<<5) != 0 {
-				d.duplicate("reverse_light_on")
-				return
-			}
-			seen |= 1 << 5
+		case 5:
 			v.ReverseLightOn = d.bool()
 			if d.err != nil {
 				d.wrap("reverse_light_on")
 				return
 			}
-		case "fog_light_on":
-			if seen&(1<<6) != 0 {
-				d.duplicate("fog_light_on")
-				return
-			}
-			seen |= 1 << 6
+		case 6:
 			v.FogLightOn = d.bool()
 			if d.err != nil {
 				d.wrap("fog_light_on")
 				return
 			}
-		case "parking_lights_on":
-			if seen&(1<<7) != 0 {
-				d.duplicate("parking_lights_on")
-				return
-			}
-			seen |= 1 << 7
+		case 7:
 			v.ParkingLightsOn = d.bool()
 			if d.err != nil {
 				d.wrap("parking_lights_on")
 				return
 			}
-		default:
-			d.unknown(k)
-			return
 		}
 	}
 	if d.err != nil {
@@ -1564,42 +1607,55 @@ func (v *ExteriorLights) validate() error {
 	return nil
 }
 
+var keysHighFrequencyContainer = [...]string{
+	"\"basic_vehicle_container_high_frequency\":", "\xd9&basic_vehicle_container_high_frequency",
+	"\"rsu_container_high_frequency\":", "\xbcrsu_container_high_frequency",
+}
+
 func (v *HighFrequencyContainer) decode(d *decoder) {
 	var seen uint64
+	next := 0
 	it := d.objStart()
 	for d.objNext(&it) {
-		k := d.key()
-		if d.err != nil {
-			return
-		}
-		switch string(k) {
-		case "basic_vehicle_container_high_frequency":
-			if seen&(1<<0) != 0 {
-				d.duplicate("basic_vehicle_container_high_frequency")
+		i := -1
+		if next < 2 && d.takeKey(keysHighFrequencyContainer[2*next], keysHighFrequencyContainer[2*next+1]) {
+			i = next
+		} else {
+			k := d.key()
+			if d.err != nil {
 				return
 			}
-			seen |= 1 << 0
+			switch string(k) {
+			case "basic_vehicle_container_high_frequency":
+				i = 0
+			case "rsu_container_high_frequency":
+				i = 1
+			default:
+				d.unknown(k)
+				return
+			}
+		}
+		next = i + 1
+		if seen&(1<<i) != 0 {
+			d.duplicate(keysHighFrequencyContainer[2*i])
+			return
+		}
+		seen |= 1 << i
+		switch i {
+		case 0:
 			v.BasicVehicleContainerHighFrequency = new(BasicVehicleContainerHighFrequency)
 			v.BasicVehicleContainerHighFrequency.decode(d)
 			if d.err != nil {
 				d.wrap("basic_vehicle_container_high_frequency")
 				return
 			}
-		case "rsu_container_high_frequency":
-			if seen&(1<<1) != 0 {
-				d.duplicate("rsu_container_high_frequency")
-				return
-			}
-			seen |= 1 << 1
+		case 1:
 			v.RSUContainerHighFrequency = new(RSUContainerHighFrequency)
 			v.RSUContainerHighFrequency.decode(d)
 			if d.err != nil {
 				d.wrap("rsu_container_high_frequency")
 				return
 			}
-		default:
-			d.unknown(k)
-			return
 		}
 	}
 	if d.err != nil {
@@ -1659,29 +1715,44 @@ func (v *HighFrequencyContainer) validate() error {
 	return v.check()
 }
 
+var keysLowFrequencyContainer = [...]string{
+	"\"basic_vehicle_container_low_frequency\":", "\xd9%basic_vehicle_container_low_frequency",
+}
+
 func (v *LowFrequencyContainer) decode(d *decoder) {
 	var seen uint64
+	next := 0
 	it := d.objStart()
 	for d.objNext(&it) {
-		k := d.key()
-		if d.err != nil {
-			return
-		}
-		switch string(k) {
-		case "basic_vehicle_container_low_frequency":
-			if seen&(1<<0) != 0 {
-				d.duplicate("basic_vehicle_container_low_frequency")
+		i := -1
+		if next < 1 && d.takeKey(keysLowFrequencyContainer[2*next], keysLowFrequencyContainer[2*next+1]) {
+			i = next
+		} else {
+			k := d.key()
+			if d.err != nil {
 				return
 			}
-			seen |= 1 << 0
+			switch string(k) {
+			case "basic_vehicle_container_low_frequency":
+				i = 0
+			default:
+				d.unknown(k)
+				return
+			}
+		}
+		next = i + 1
+		if seen&(1<<i) != 0 {
+			d.duplicate(keysLowFrequencyContainer[2*i])
+			return
+		}
+		seen |= 1 << i
+		switch i {
+		case 0:
 			v.BasicVehicleContainerLowFrequency.decode(d)
 			if d.err != nil {
 				d.wrap("basic_vehicle_container_low_frequency")
 				return
 			}
-		default:
-			d.unknown(k)
-			return
 		}
 	}
 	if d.err != nil {
@@ -1715,32 +1786,60 @@ func (v *LowFrequencyContainer) validate() error {
 	return nil
 }
 
+var keysProtectedCommunicationZone = [...]string{
+	"\"protected_zone_type\":", "\xb3protected_zone_type",
+	"\"expiry_time\":", "\xabexpiry_time",
+	"\"protected_zone_latitude\":", "\xb7protected_zone_latitude",
+	"\"protected_zone_longitude\":", "\xb8protected_zone_longitude",
+	"\"protected_zone_radius\":", "\xb5protected_zone_radius",
+	"\"protected_zone_id\":", "\xb1protected_zone_id",
+}
+
 func (v *ProtectedCommunicationZone) decode(d *decoder) {
 	var seen uint64
+	next := 0
 	it := d.objStart()
 	for d.objNext(&it) {
-		k := d.key()
-		if d.err != nil {
-			return
-		}
-		switch string(k) {
-		case "protected_zone_type":
-			if seen&(1<<0) != 0 {
-				d.duplicate("protected_zone_type")
+		i := -1
+		if next < 6 && d.takeKey(keysProtectedCommunicationZone[2*next], keysProtectedCommunicationZone[2*next+1]) {
+			i = next
+		} else {
+			k := d.key()
+			if d.err != nil {
 				return
 			}
-			seen |= 1 << 0
+			switch string(k) {
+			case "protected_zone_type":
+				i = 0
+			case "expiry_time":
+				i = 1
+			case "protected_zone_latitude":
+				i = 2
+			case "protected_zone_longitude":
+				i = 3
+			case "protected_zone_radius":
+				i = 4
+			case "protected_zone_id":
+				i = 5
+			default:
+				d.unknown(k)
+				return
+			}
+		}
+		next = i + 1
+		if seen&(1<<i) != 0 {
+			d.duplicate(keysProtectedCommunicationZone[2*i])
+			return
+		}
+		seen |= 1 << i
+		switch i {
+		case 0:
 			v.ProtectedZoneType = uint8(d.uint(255))
 			if d.err != nil {
 				d.wrap("protected_zone_type")
 				return
 			}
-		case "expiry_time":
-			if seen&(1<<1) != 0 {
-				d.duplicate("expiry_time")
-				return
-			}
-			seen |= 1 << 1
+		case 1:
 			{
 				x := uint64(d.uint(18446744073709551615))
 				v.ExpiryTime = &x
@@ -1749,34 +1848,19 @@ func (v *ProtectedCommunicationZone) decode(d *decoder) {
 				d.wrap("expiry_time")
 				return
 			}
-		case "protected_zone_latitude":
-			if seen&(1<<2) != 0 {
-				d.duplicate("protected_zone_latitude")
-				return
-			}
-			seen |= 1 << 2
+		case 2:
 			v.ProtectedZoneLatitude = int32(d.int(-2147483648, 2147483647))
 			if d.err != nil {
 				d.wrap("protected_zone_latitude")
 				return
 			}
-		case "protected_zone_longitude":
-			if seen&(1<<3) != 0 {
-				d.duplicate("protected_zone_longitude")
-				return
-			}
-			seen |= 1 << 3
+		case 3:
 			v.ProtectedZoneLongitude = int32(d.int(-2147483648, 2147483647))
 			if d.err != nil {
 				d.wrap("protected_zone_longitude")
 				return
 			}
-		case "protected_zone_radius":
-			if seen&(1<<4) != 0 {
-				d.duplicate("protected_zone_radius")
-				return
-			}
-			seen |= 1 << 4
+		case 4:
 			{
 				x := uint8(d.uint(255))
 				v.ProtectedZoneRadius = &x
@@ -1785,12 +1869,7 @@ func (v *ProtectedCommunicationZone) decode(d *decoder) {
 				d.wrap("protected_zone_radius")
 				return
 			}
-		case "protected_zone_id":
-			if seen&(1<<5) != 0 {
-				d.duplicate("protected_zone_id")
-				return
-			}
-			seen |= 1 << 5
+		case 5:
 			{
 				x := uint32(d.uint(4294967295))
 				v.ProtectedZoneID = &x
@@ -1799,9 +1878,6 @@ func (v *ProtectedCommunicationZone) decode(d *decoder) {
 				d.wrap("protected_zone_id")
 				return
 			}
-		default:
-			d.unknown(k)
-			return
 		}
 	}
 	if d.err != nil {
@@ -1905,21 +1981,39 @@ func (v *ProtectedCommunicationZone) validate() error {
 	return nil
 }
 
+var keysRSUContainerHighFrequency = [...]string{
+	"\"protected_communication_zones_rsu\":", "\xd9!protected_communication_zones_rsu",
+}
+
 func (v *RSUContainerHighFrequency) decode(d *decoder) {
 	var seen uint64
+	next := 0
 	it := d.objStart()
 	for d.objNext(&it) {
-		k := d.key()
-		if d.err != nil {
-			return
-		}
-		switch string(k) {
-		case "protected_communication_zones_rsu":
-			if seen&(1<<0) != 0 {
-				d.duplicate("protected_communication_zones_rsu")
+		i := -1
+		if next < 1 && d.takeKey(keysRSUContainerHighFrequency[2*next], keysRSUContainerHighFrequency[2*next+1]) {
+			i = next
+		} else {
+			k := d.key()
+			if d.err != nil {
 				return
 			}
-			seen |= 1 << 0
+			switch string(k) {
+			case "protected_communication_zones_rsu":
+				i = 0
+			default:
+				d.unknown(k)
+				return
+			}
+		}
+		next = i + 1
+		if seen&(1<<i) != 0 {
+			d.duplicate(keysRSUContainerHighFrequency[2*i])
+			return
+		}
+		seen |= 1 << i
+		switch i {
+		case 0:
 			{
 				s0 := []ProtectedCommunicationZone{}
 				it0 := d.arrStart()
@@ -1937,9 +2031,6 @@ func (v *RSUContainerHighFrequency) decode(d *decoder) {
 				d.wrap("protected_communication_zones_rsu")
 				return
 			}
-		default:
-			d.unknown(k)
-			return
 		}
 	}
 	if d.err != nil {
@@ -1993,40 +2084,53 @@ func (v *RSUContainerHighFrequency) validate() error {
 	return nil
 }
 
+var keysSteeringWheelAngle = [...]string{
+	"\"value\":", "\xa5value",
+	"\"confidence\":", "\xaaconfidence",
+}
+
 func (v *SteeringWheelAngle) decode(d *decoder) {
 	var seen uint64
+	next := 0
 	it := d.objStart()
 	for d.objNext(&it) {
-		k := d.key()
-		if d.err != nil {
-			return
-		}
-		switch string(k) {
-		case "value":
-			if seen&(1<<0) != 0 {
-				d.duplicate("value")
+		i := -1
+		if next < 2 && d.takeKey(keysSteeringWheelAngle[2*next], keysSteeringWheelAngle[2*next+1]) {
+			i = next
+		} else {
+			k := d.key()
+			if d.err != nil {
 				return
 			}
-			seen |= 1 << 0
+			switch string(k) {
+			case "value":
+				i = 0
+			case "confidence":
+				i = 1
+			default:
+				d.unknown(k)
+				return
+			}
+		}
+		next = i + 1
+		if seen&(1<<i) != 0 {
+			d.duplicate(keysSteeringWheelAngle[2*i])
+			return
+		}
+		seen |= 1 << i
+		switch i {
+		case 0:
 			v.Value = int16(d.int(-32768, 32767))
 			if d.err != nil {
 				d.wrap("value")
 				return
 			}
-		case "confidence":
-			if seen&(1<<1) != 0 {
-				d.duplicate("confidence")
-				return
-			}
-			seen |= 1 << 1
+		case 1:
 			v.Confidence = uint8(d.uint(255))
 			if d.err != nil {
 				d.wrap("confidence")
 				return
 			}
-		default:
-			d.unknown(k)
-			return
 		}
 	}
 	if d.err != nil {
@@ -2071,40 +2175,53 @@ func (v *SteeringWheelAngle) validate() error {
 	return nil
 }
 
+var keysVehicleLength = [...]string{
+	"\"value\":", "\xa5value",
+	"\"confidence\":", "\xaaconfidence",
+}
+
 func (v *VehicleLength) decode(d *decoder) {
 	var seen uint64
+	next := 0
 	it := d.objStart()
 	for d.objNext(&it) {
-		k := d.key()
-		if d.err != nil {
-			return
-		}
-		switch string(k) {
-		case "value":
-			if seen&(1<<0) != 0 {
-				d.duplicate("value")
+		i := -1
+		if next < 2 && d.takeKey(keysVehicleLength[2*next], keysVehicleLength[2*next+1]) {
+			i = next
+		} else {
+			k := d.key()
+			if d.err != nil {
 				return
 			}
-			seen |= 1 << 0
+			switch string(k) {
+			case "value":
+				i = 0
+			case "confidence":
+				i = 1
+			default:
+				d.unknown(k)
+				return
+			}
+		}
+		next = i + 1
+		if seen&(1<<i) != 0 {
+			d.duplicate(keysVehicleLength[2*i])
+			return
+		}
+		seen |= 1 << i
+		switch i {
+		case 0:
 			v.Value = uint16(d.uint(65535))
 			if d.err != nil {
 				d.wrap("value")
 				return
 			}
-		case "confidence":
-			if seen&(1<<1) != 0 {
-				d.duplicate("confidence")
-				return
-			}
-			seen |= 1 << 1
+		case 1:
 			v.Confidence = uint8(d.uint(255))
 			if d.err != nil {
 				d.wrap("confidence")
 				return
 			}
-		default:
-			d.unknown(k)
-			return
 		}
 	}
 	if d.err != nil {
@@ -2149,40 +2266,53 @@ func (v *VehicleLength) validate() error {
 	return nil
 }
 
+var keysYawRate = [...]string{
+	"\"value\":", "\xa5value",
+	"\"confidence\":", "\xaaconfidence",
+}
+
 func (v *YawRate) decode(d *decoder) {
 	var seen uint64
+	next := 0
 	it := d.objStart()
 	for d.objNext(&it) {
-		k := d.key()
-		if d.err != nil {
-			return
-		}
-		switch string(k) {
-		case "value":
-			if seen&(1<<0) != 0 {
-				d.duplicate("value")
+		i := -1
+		if next < 2 && d.takeKey(keysYawRate[2*next], keysYawRate[2*next+1]) {
+			i = next
+		} else {
+			k := d.key()
+			if d.err != nil {
 				return
 			}
-			seen |= 1 << 0
+			switch string(k) {
+			case "value":
+				i = 0
+			case "confidence":
+				i = 1
+			default:
+				d.unknown(k)
+				return
+			}
+		}
+		next = i + 1
+		if seen&(1<<i) != 0 {
+			d.duplicate(keysYawRate[2*i])
+			return
+		}
+		seen |= 1 << i
+		switch i {
+		case 0:
 			v.Value = int16(d.int(-32768, 32767))
 			if d.err != nil {
 				d.wrap("value")
 				return
 			}
-		case "confidence":
-			if seen&(1<<1) != 0 {
-				d.duplicate("confidence")
-				return
-			}
-			seen |= 1 << 1
+		case 1:
 			v.Confidence = uint8(d.uint(255))
 			if d.err != nil {
 				d.wrap("confidence")
 				return
 			}
-		default:
-			d.unknown(k)
-			return
 		}
 	}
 	if d.err != nil {

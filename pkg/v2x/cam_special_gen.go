@@ -6,21 +6,45 @@ import "strconv"
 
 var _ = strconv.AppendInt
 
+var keysCAMClosedLanes = [...]string{
+	"\"inner_hard_shoulder_status\":", "\xbainner_hard_shoulder_status",
+	"\"outer_hard_shoulder_status\":", "\xbaouter_hard_shoulder_status",
+	"\"driving_lane_status\":", "\xb3driving_lane_status",
+}
+
 func (v *CAMClosedLanes) decode(d *decoder) {
 	var seen uint64
+	next := 0
 	it := d.objStart()
 	for d.objNext(&it) {
-		k := d.key()
-		if d.err != nil {
-			return
-		}
-		switch string(k) {
-		case "inner_hard_shoulder_status":
-			if seen&(1<<0) != 0 {
-				d.duplicate("inner_hard_shoulder_status")
+		i := -1
+		if next < 3 && d.takeKey(keysCAMClosedLanes[2*next], keysCAMClosedLanes[2*next+1]) {
+			i = next
+		} else {
+			k := d.key()
+			if d.err != nil {
 				return
 			}
-			seen |= 1 << 0
+			switch string(k) {
+			case "inner_hard_shoulder_status":
+				i = 0
+			case "outer_hard_shoulder_status":
+				i = 1
+			case "driving_lane_status":
+				i = 2
+			default:
+				d.unknown(k)
+				return
+			}
+		}
+		next = i + 1
+		if seen&(1<<i) != 0 {
+			d.duplicate(keysCAMClosedLanes[2*i])
+			return
+		}
+		seen |= 1 << i
+		switch i {
+		case 0:
 			{
 				x := uint8(d.uint(255))
 				v.InnerHardShoulderStatus = &x
@@ -29,12 +53,7 @@ func (v *CAMClosedLanes) decode(d *decoder) {
 				d.wrap("inner_hard_shoulder_status")
 				return
 			}
-		case "outer_hard_shoulder_status":
-			if seen&(1<<1) != 0 {
-				d.duplicate("outer_hard_shoulder_status")
-				return
-			}
-			seen |= 1 << 1
+		case 1:
 			{
 				x := uint8(d.uint(255))
 				v.OuterHardShoulderStatus = &x
@@ -43,21 +62,13 @@ func (v *CAMClosedLanes) decode(d *decoder) {
 				d.wrap("outer_hard_shoulder_status")
 				return
 			}
-		case "driving_lane_status":
-			if seen&(1<<2) != 0 {
-				d.duplicate("driving_lane_status")
-				return
-			}
-			seen |= 1 << 2
+		case 2:
 			v.DrivingLaneStatus = new(DrivingLaneStatus)
 			v.DrivingLaneStatus.decode(d)
 			if d.err != nil {
 				d.wrap("driving_lane_status")
 				return
 			}
-		default:
-			d.unknown(k)
-			return
 		}
 	}
 	if d.err != nil {
@@ -133,29 +144,44 @@ func (v *CAMClosedLanes) validate() error {
 	return nil
 }
 
+var keysDangerousGoodsContainer = [...]string{
+	"\"dangerous_goods_basic\":", "\xb5dangerous_goods_basic",
+}
+
 func (v *DangerousGoodsContainer) decode(d *decoder) {
 	var seen uint64
+	next := 0
 	it := d.objStart()
 	for d.objNext(&it) {
-		k := d.key()
-		if d.err != nil {
-			return
-		}
-		switch string(k) {
-		case "dangerous_goods_basic":
-			if seen&(1<<0) != 0 {
-				d.duplicate("dangerous_goods_basic")
+		i := -1
+		if next < 1 && d.takeKey(keysDangerousGoodsContainer[2*next], keysDangerousGoodsContainer[2*next+1]) {
+			i = next
+		} else {
+			k := d.key()
+			if d.err != nil {
 				return
 			}
-			seen |= 1 << 0
+			switch string(k) {
+			case "dangerous_goods_basic":
+				i = 0
+			default:
+				d.unknown(k)
+				return
+			}
+		}
+		next = i + 1
+		if seen&(1<<i) != 0 {
+			d.duplicate(keysDangerousGoodsContainer[2*i])
+			return
+		}
+		seen |= 1 << i
+		switch i {
+		case 0:
 			v.DangerousGoodsBasic = uint8(d.uint(255))
 			if d.err != nil {
 				d.wrap("dangerous_goods_basic")
 				return
 			}
-		default:
-			d.unknown(k)
-			return
 		}
 	}
 	if d.err != nil {
@@ -189,161 +215,152 @@ func (v *DangerousGoodsContainer) validate() error {
 	return nil
 }
 
+var keysDrivingLaneStatus = [...]string{
+	"\"lane_1_closed\":", "\xadlane_1_closed",
+	"\"lane_2_closed\":", "\xadlane_2_closed",
+	"\"lane_3_closed\":", "\xadlane_3_closed",
+	"\"lane_4_closed\":", "\xadlane_4_closed",
+	"\"lane_5_closed\":", "\xadlane_5_closed",
+	"\"lane_6_closed\":", "\xadlane_6_closed",
+	"\"lane_7_closed\":", "\xadlane_7_closed",
+	"\"lane_8_closed\":", "\xadlane_8_closed",
+	"\"lane_9_closed\":", "\xadlane_9_closed",
+	"\"lane_10_closed\":", "\xaelane_10_closed",
+	"\"lane_11_closed\":", "\xaelane_11_closed",
+	"\"lane_12_closed\":", "\xaelane_12_closed",
+	"\"lane_13_closed\":", "\xaelane_13_closed",
+}
+
 func (v *DrivingLaneStatus) decode(d *decoder) {
 	var seen uint64
+	next := 0
 	it := d.objStart()
 	for d.objNext(&it) {
-		k := d.key()
-		if d.err != nil {
-			return
-		}
-		switch string(k) {
-		case "lane_1_closed":
-			if seen&(1<<0) != 0 {
-				d.duplicate("lane_1_closed")
+		i := -1
+		if next < 13 && d.takeKey(keysDrivingLaneStatus[2*next], keysDrivingLaneStatus[2*next+1]) {
+			i = next
+		} else {
+			k := d.key()
+			if d.err != nil {
 				return
 			}
-			seen |= 1 << 0
+			switch string(k) {
+			case "lane_1_closed":
+				i = 0
+			case "lane_2_closed":
+				i = 1
+			case "lane_3_closed":
+				i = 2
+			case "lane_4_closed":
+				i = 3
+			case "lane_5_closed":
+				i = 4
+			case "lane_6_closed":
+				i = 5
+			case "lane_7_closed":
+				i = 6
+			case "lane_8_closed":
+				i = 7
+			case "lane_9_closed":
+				i = 8
+			case "lane_10_closed":
+				i = 9
+			case "lane_11_closed":
+				i = 10
+			case "lane_12_closed":
+				i = 11
+			case "lane_13_closed":
+				i = 12
+			default:
+				d.unknown(k)
+				return
+			}
+		}
+		next = i + 1
+		if seen&(1<<i) != 0 {
+			d.duplicate(keysDrivingLaneStatus[2*i])
+			return
+		}
+		seen |= 1 << i
+		switch i {
+		case 0:
 			v.Lane1Closed = d.bool()
 			if d.err != nil {
 				d.wrap("lane_1_closed")
 				return
 			}
-		case "lane_2_closed":
-			if seen&(1<<1) != 0 {
-				d.duplicate("lane_2_closed")
-				return
-			}
-			seen |= 1 << 1
+		case 1:
 			v.Lane2Closed = d.bool()
 			if d.err != nil {
 				d.wrap("lane_2_closed")
 				return
 			}
-		case "lane_3_closed":
-			if seen&(1<<2) != 0 {
-				d.duplicate("lane_3_closed")
-				return
-			}
-			seen |= 1 << 2
+		case 2:
 			v.Lane3Closed = d.bool()
 			if d.err != nil {
 				d.wrap("lane_3_closed")
 				return
 			}
-		case "lane_4_closed":
-			if seen&(1<<3) != 0 {
-				d.duplicate("lane_4_closed")
-				return
-			}
-			seen |= 1 << 3
+		case 3:
 			v.Lane4Closed = d.bool()
 			if d.err != nil {
 				d.wrap("lane_4_closed")
 				return
 			}
-		case "lane_5_closed":
-			if seen&(1<<4) != 0 {
-				d.duplicate("lane_5_closed")
-				return
-			}
-			seen |= 1 << 4
+		case 4:
 			v.Lane5Closed = d.bool()
 			if d.err != nil {
 				d.wrap("lane_5_closed")
 				return
 			}
-		case "lane_6_closed":
-			if seen&(1<<5) != 0 {
-				d.duplicate("lane_6_closed")
-				return
-			}
-			seen |= 1 << 5
+		case 5:
 			v.Lane6Closed = d.bool()
 			if d.err != nil {
 				d.wrap("lane_6_closed")
 				return
 			}
-		case "lane_7_closed":
-			if seen&(1<<6) != 0 {
-				d.duplicate("lane_7_closed")
-				return
-			}
-			seen |= 1 << 6
+		case 6:
 			v.Lane7Closed = d.bool()
 			if d.err != nil {
 				d.wrap("lane_7_closed")
 				return
 			}
-		case "lane_8_closed":
-			if seen&(1<<7) != 0 {
-				d.duplicate("lane_8_closed")
-				return
-			}
-			seen |= 1 << 7
+		case 7:
 			v.Lane8Closed = d.bool()
 			if d.err != nil {
 				d.wrap("lane_8_closed")
 				return
 			}
-		case "lane_9_closed":
-			if seen&(1<<8) != 0 {
-				d.duplicate("lane_9_closed")
-				return
-			}
-			seen |= 1 << 8
+		case 8:
 			v.Lane9Closed = d.bool()
 			if d.err != nil {
 				d.wrap("lane_9_closed")
 				return
 			}
-		case "lane_10_closed":
-			if seen&(1<<9) != 0 {
-				d.duplicate("lane_10_closed")
-				return
-			}
-			seen |= 1 << 9
+		case 9:
 			v.Lane10Closed = d.bool()
 			if d.err != nil {
 				d.wrap("lane_10_closed")
 				return
 			}
-		case "lane_11_closed":
-			if seen&(1<<10) != 0 {
-				d.duplicate("lane_11_closed")
-				return
-			}
-			seen |= 1 << 10
+		case 10:
 			v.Lane11Closed = d.bool()
 			if d.err != nil {
 				d.wrap("lane_11_closed")
 				return
 			}
-		case "lane_12_closed":
-			if seen&(1<<11) != 0 {
-				d.duplicate("lane_12_closed")
-				return
-			}
-			seen |= 1 << 11
+		case 11:
 			v.Lane12Closed = d.bool()
 			if d.err != nil {
 				d.wrap("lane_12_closed")
 				return
 			}
-		case "lane_13_closed":
-			if seen&(1<<12) != 0 {
-				d.duplicate("lane_13_closed")
-				return
-			}
-			seen |= 1 << 12
+		case 12:
 			v.Lane13Closed = d.bool()
 			if d.err != nil {
 				d.wrap("lane_13_closed")
 				return
 			}
-		default:
-			d.unknown(k)
-			return
 		}
 	}
 	if d.err != nil {
@@ -470,53 +487,64 @@ func (v *DrivingLaneStatus) validate() error {
 	return nil
 }
 
+var keysEmergencyContainer = [...]string{
+	"\"light_bar_siren_in_use\":", "\xb6light_bar_siren_in_use",
+	"\"incident_indication\":", "\xb3incident_indication",
+	"\"emergency_priority\":", "\xb2emergency_priority",
+}
+
 func (v *EmergencyContainer) decode(d *decoder) {
 	var seen uint64
+	next := 0
 	it := d.objStart()
 	for d.objNext(&it) {
-		k := d.key()
-		if d.err != nil {
-			return
-		}
-		switch string(k) {
-		case "light_bar_siren_in_use":
-			if seen&(1<<0) != 0 {
-				d.duplicate("light_bar_siren_in_use")
+		i := -1
+		if next < 3 && d.takeKey(keysEmergencyContainer[2*next], keysEmergencyContainer[2*next+1]) {
+			i = next
+		} else {
+			k := d.key()
+			if d.err != nil {
 				return
 			}
-			seen |= 1 << 0
+			switch string(k) {
+			case "light_bar_siren_in_use":
+				i = 0
+			case "incident_indication":
+				i = 1
+			case "emergency_priority":
+				i = 2
+			default:
+				d.unknown(k)
+				return
+			}
+		}
+		next = i + 1
+		if seen&(1<<i) != 0 {
+			d.duplicate(keysEmergencyContainer[2*i])
+			return
+		}
+		seen |= 1 << i
+		switch i {
+		case 0:
 			v.LightBarSirenInUse.decode(d)
 			if d.err != nil {
 				d.wrap("light_bar_siren_in_use")
 				return
 			}
-		case "incident_indication":
-			if seen&(1<<1) != 0 {
-				d.duplicate("incident_indication")
-				return
-			}
-			seen |= 1 << 1
+		case 1:
 			v.IncidentIndication = new(IncidentIndication)
 			v.IncidentIndication.decode(d)
 			if d.err != nil {
 				d.wrap("incident_indication")
 				return
 			}
-		case "emergency_priority":
-			if seen&(1<<2) != 0 {
-				d.duplicate("emergency_priority")
-				return
-			}
-			seen |= 1 << 2
+		case 2:
 			v.EmergencyPriority = new(EmergencyPriority)
 			v.EmergencyPriority.decode(d)
 			if d.err != nil {
 				d.wrap("emergency_priority")
 				return
 			}
-		default:
-			d.unknown(k)
-			return
 		}
 	}
 	if d.err != nil {
@@ -573,40 +601,53 @@ func (v *EmergencyContainer) validate() error {
 	return nil
 }
 
+var keysEmergencyPriority = [...]string{
+	"\"request_for_right_of_way\":", "\xb8request_for_right_of_way",
+	"\"request_for_free_crossing_at_a_traffic_light\":", "\xd9,request_for_free_crossing_at_a_traffic_light",
+}
+
 func (v *EmergencyPriority) decode(d *decoder) {
 	var seen uint64
+	next := 0
 	it := d.objStart()
 	for d.objNext(&it) {
-		k := d.key()
-		if d.err != nil {
-			return
-		}
-		switch string(k) {
-		case "request_for_right_of_way":
-			if seen&(1<<0) != 0 {
-				d.duplicate("request_for_right_of_way")
+		i := -1
+		if next < 2 && d.takeKey(keysEmergencyPriority[2*next], keysEmergencyPriority[2*next+1]) {
+			i = next
+		} else {
+			k := d.key()
+			if d.err != nil {
 				return
 			}
-			seen |= 1 << 0
+			switch string(k) {
+			case "request_for_right_of_way":
+				i = 0
+			case "request_for_free_crossing_at_a_traffic_light":
+				i = 1
+			default:
+				d.unknown(k)
+				return
+			}
+		}
+		next = i + 1
+		if seen&(1<<i) != 0 {
+			d.duplicate(keysEmergencyPriority[2*i])
+			return
+		}
+		seen |= 1 << i
+		switch i {
+		case 0:
 			v.RequestForRightOfWay = d.bool()
 			if d.err != nil {
 				d.wrap("request_for_right_of_way")
 				return
 			}
-		case "request_for_free_crossing_at_a_traffic_light":
-			if seen&(1<<1) != 0 {
-				d.duplicate("request_for_free_crossing_at_a_traffic_light")
-				return
-			}
-			seen |= 1 << 1
+		case 1:
 			v.RequestForFreeCrossingAtATrafficLight = d.bool()
 			if d.err != nil {
 				d.wrap("request_for_free_crossing_at_a_traffic_light")
 				return
 			}
-		default:
-			d.unknown(k)
-			return
 		}
 	}
 	if d.err != nil {
@@ -645,29 +686,44 @@ func (v *EmergencyPriority) validate() error {
 	return nil
 }
 
+var keysIncidentIndication = [...]string{
+	"\"cc_and_scc\":", "\xaacc_and_scc",
+}
+
 func (v *IncidentIndication) decode(d *decoder) {
 	var seen uint64
+	next := 0
 	it := d.objStart()
 	for d.objNext(&it) {
-		k := d.key()
-		if d.err != nil {
-			return
-		}
-		switch string(k) {
-		case "cc_and_scc":
-			if seen&(1<<0) != 0 {
-				d.duplicate("cc_and_scc")
+		i := -1
+		if next < 1 && d.takeKey(keysIncidentIndication[2*next], keysIncidentIndication[2*next+1]) {
+			i = next
+		} else {
+			k := d.key()
+			if d.err != nil {
 				return
 			}
-			seen |= 1 << 0
+			switch string(k) {
+			case "cc_and_scc":
+				i = 0
+			default:
+				d.unknown(k)
+				return
+			}
+		}
+		next = i + 1
+		if seen&(1<<i) != 0 {
+			d.duplicate(keysIncidentIndication[2*i])
+			return
+		}
+		seen |= 1 << i
+		switch i {
+		case 0:
 			v.CcAndScc.decode(d)
 			if d.err != nil {
 				d.wrap("cc_and_scc")
 				return
 			}
-		default:
-			d.unknown(k)
-			return
 		}
 	}
 	if d.err != nil {
@@ -698,40 +754,53 @@ func (v *IncidentIndication) validate() error {
 	return nil
 }
 
+var keysPtActivation = [...]string{
+	"\"pt_activation_type\":", "\xb2pt_activation_type",
+	"\"pt_activation_data\":", "\xb2pt_activation_data",
+}
+
 func (v *PtActivation) decode(d *decoder) {
 	var seen uint64
+	next := 0
 	it := d.objStart()
 	for d.objNext(&it) {
-		k := d.key()
-		if d.err != nil {
-			return
-		}
-		switch string(k) {
-		case "pt_activation_type":
-			if seen&(1<<0) != 0 {
-				d.duplicate("pt_activation_type")
+		i := -1
+		if next < 2 && d.takeKey(keysPtActivation[2*next], keysPtActivation[2*next+1]) {
+			i = next
+		} else {
+			k := d.key()
+			if d.err != nil {
 				return
 			}
-			seen |= 1 << 0
+			switch string(k) {
+			case "pt_activation_type":
+				i = 0
+			case "pt_activation_data":
+				i = 1
+			default:
+				d.unknown(k)
+				return
+			}
+		}
+		next = i + 1
+		if seen&(1<<i) != 0 {
+			d.duplicate(keysPtActivation[2*i])
+			return
+		}
+		seen |= 1 << i
+		switch i {
+		case 0:
 			v.PtActivationType = uint8(d.uint(255))
 			if d.err != nil {
 				d.wrap("pt_activation_type")
 				return
 			}
-		case "pt_activation_data":
-			if seen&(1<<1) != 0 {
-				d.duplicate("pt_activation_data")
-				return
-			}
-			seen |= 1 << 1
+		case 1:
 			v.PtActivationData = d.str()
 			if d.err != nil {
 				d.wrap("pt_activation_data")
 				return
 			}
-		default:
-			d.unknown(k)
-			return
 		}
 	}
 	if d.err != nil {
@@ -773,41 +842,54 @@ func (v *PtActivation) validate() error {
 	return nil
 }
 
+var keysPublicTransportContainer = [...]string{
+	"\"embarkation_status\":", "\xb2embarkation_status",
+	"\"pt_activation\":", "\xadpt_activation",
+}
+
 func (v *PublicTransportContainer) decode(d *decoder) {
 	var seen uint64
+	next := 0
 	it := d.objStart()
 	for d.objNext(&it) {
-		k := d.key()
-		if d.err != nil {
-			return
-		}
-		switch string(k) {
-		case "embarkation_status":
-			if seen&(1<<0) != 0 {
-				d.duplicate("embarkation_status")
+		i := -1
+		if next < 2 && d.takeKey(keysPublicTransportContainer[2*next], keysPublicTransportContainer[2*next+1]) {
+			i = next
+		} else {
+			k := d.key()
+			if d.err != nil {
 				return
 			}
-			seen |= 1 << 0
+			switch string(k) {
+			case "embarkation_status":
+				i = 0
+			case "pt_activation":
+				i = 1
+			default:
+				d.unknown(k)
+				return
+			}
+		}
+		next = i + 1
+		if seen&(1<<i) != 0 {
+			d.duplicate(keysPublicTransportContainer[2*i])
+			return
+		}
+		seen |= 1 << i
+		switch i {
+		case 0:
 			v.EmbarkationStatus = d.bool()
 			if d.err != nil {
 				d.wrap("embarkation_status")
 				return
 			}
-		case "pt_activation":
-			if seen&(1<<1) != 0 {
-				d.duplicate("pt_activation")
-				return
-			}
-			seen |= 1 << 1
+		case 1:
 			v.PtActivation = new(PtActivation)
 			v.PtActivation.decode(d)
 			if d.err != nil {
 				d.wrap("pt_activation")
 				return
 			}
-		default:
-			d.unknown(k)
-			return
 		}
 	}
 	if d.err != nil {
@@ -854,29 +936,44 @@ func (v *PublicTransportContainer) validate() error {
 	return nil
 }
 
+var keysRescueContainer = [...]string{
+	"\"light_bar_siren_in_use\":", "\xb6light_bar_siren_in_use",
+}
+
 func (v *RescueContainer) decode(d *decoder) {
 	var seen uint64
+	next := 0
 	it := d.objStart()
 	for d.objNext(&it) {
-		k := d.key()
-		if d.err != nil {
-			return
-		}
-		switch string(k) {
-		case "light_bar_siren_in_use":
-			if seen&(1<<0) != 0 {
-				d.duplicate("light_bar_siren_in_use")
+		i := -1
+		if next < 1 && d.takeKey(keysRescueContainer[2*next], keysRescueContainer[2*next+1]) {
+			i = next
+		} else {
+			k := d.key()
+			if d.err != nil {
 				return
 			}
-			seen |= 1 << 0
+			switch string(k) {
+			case "light_bar_siren_in_use":
+				i = 0
+			default:
+				d.unknown(k)
+				return
+			}
+		}
+		next = i + 1
+		if seen&(1<<i) != 0 {
+			d.duplicate(keysRescueContainer[2*i])
+			return
+		}
+		seen |= 1 << i
+		switch i {
+		case 0:
 			v.LightBarSirenInUse.decode(d)
 			if d.err != nil {
 				d.wrap("light_bar_siren_in_use")
 				return
 			}
-		default:
-			d.unknown(k)
-			return
 		}
 	}
 	if d.err != nil {
@@ -907,21 +1004,45 @@ func (v *RescueContainer) validate() error {
 	return nil
 }
 
+var keysRoadWorksContainerBasic = [...]string{
+	"\"road_works_sub_cause_code\":", "\xb9road_works_sub_cause_code",
+	"\"light_bar_siren_in_use\":", "\xb6light_bar_siren_in_use",
+	"\"closed_lanes\":", "\xacclosed_lanes",
+}
+
 func (v *RoadWorksContainerBasic) decode(d *decoder) {
 	var seen uint64
+	next := 0
 	it := d.objStart()
 	for d.objNext(&it) {
-		k := d.key()
-		if d.err != nil {
-			return
-		}
-		switch string(k) {
-		case "road_works_sub_cause_code":
-			if seen&(1<<0) != 0 {
-				d.duplicate("road_works_sub_cause_code")
+		i := -1
+		if next < 3 && d.takeKey(keysRoadWorksContainerBasic[2*next], keysRoadWorksContainerBasic[2*next+1]) {
+			i = next
+		} else {
+			k := d.key()
+			if d.err != nil {
 				return
 			}
-			seen |= 1 << 0
+			switch string(k) {
+			case "road_works_sub_cause_code":
+				i = 0
+			case "light_bar_siren_in_use":
+				i = 1
+			case "closed_lanes":
+				i = 2
+			default:
+				d.unknown(k)
+				return
+			}
+		}
+		next = i + 1
+		if seen&(1<<i) != 0 {
+			d.duplicate(keysRoadWorksContainerBasic[2*i])
+			return
+		}
+		seen |= 1 << i
+		switch i {
+		case 0:
 			{
 				x := uint8(d.uint(255))
 				v.RoadWorksSubCauseCode = &x
@@ -930,32 +1051,19 @@ func (v *RoadWorksContainerBasic) decode(d *decoder) {
 				d.wrap("road_works_sub_cause_code")
 				return
 			}
-		case "light_bar_siren_in_use":
-			if seen&(1<<1) != 0 {
-				d.duplicate("light_bar_siren_in_use")
-				return
-			}
-			seen |= 1 << 1
+		case 1:
 			v.LightBarSirenInUse.decode(d)
 			if d.err != nil {
 				d.wrap("light_bar_siren_in_use")
 				return
 			}
-		case "closed_lanes":
-			if seen&(1<<2) != 0 {
-				d.duplicate("closed_lanes")
-				return
-			}
-			seen |= 1 << 2
+		case 2:
 			v.ClosedLanes = new(CAMClosedLanes)
 			v.ClosedLanes.decode(d)
 			if d.err != nil {
 				d.wrap("closed_lanes")
 				return
 			}
-		default:
-			d.unknown(k)
-			return
 		}
 	}
 	if d.err != nil {
@@ -1020,44 +1128,61 @@ func (v *RoadWorksContainerBasic) validate() error {
 	return nil
 }
 
+var keysSafetyCarContainer = [...]string{
+	"\"light_bar_siren_in_use\":", "\xb6light_bar_siren_in_use",
+	"\"incident_indication\":", "\xb3incident_indication",
+	"\"traffic_rule\":", "\xactraffic_rule",
+	"\"speed_limit\":", "\xabspeed_limit",
+}
+
 func (v *SafetyCarContainer) decode(d *decoder) {
 	var seen uint64
+	next := 0
 	it := d.objStart()
 	for d.objNext(&it) {
-		k := d.key()
-		if d.err != nil {
-			return
-		}
-		switch string(k) {
-		case "light_bar_siren_in_use":
-			if seen&(1<<0) != 0 {
-				d.duplicate("light_bar_siren_in_use")
+		i := -1
+		if next < 4 && d.takeKey(keysSafetyCarContainer[2*next], keysSafetyCarContainer[2*next+1]) {
+			i = next
+		} else {
+			k := d.key()
+			if d.err != nil {
 				return
 			}
-			seen |= 1 << 0
+			switch string(k) {
+			case "light_bar_siren_in_use":
+				i = 0
+			case "incident_indication":
+				i = 1
+			case "traffic_rule":
+				i = 2
+			case "speed_limit":
+				i = 3
+			default:
+				d.unknown(k)
+				return
+			}
+		}
+		next = i + 1
+		if seen&(1<<i) != 0 {
+			d.duplicate(keysSafetyCarContainer[2*i])
+			return
+		}
+		seen |= 1 << i
+		switch i {
+		case 0:
 			v.LightBarSirenInUse.decode(d)
 			if d.err != nil {
 				d.wrap("light_bar_siren_in_use")
 				return
 			}
-		case "incident_indication":
-			if seen&(1<<1) != 0 {
-				d.duplicate("incident_indication")
-				return
-			}
-			seen |= 1 << 1
+		case 1:
 			v.IncidentIndication = new(IncidentIndication)
 			v.IncidentIndication.decode(d)
 			if d.err != nil {
 				d.wrap("incident_indication")
 				return
 			}
-		case "traffic_rule":
-			if seen&(1<<2) != 0 {
-				d.duplicate("traffic_rule")
-				return
-			}
-			seen |= 1 << 2
+		case 2:
 			{
 				x := uint8(d.uint(255))
 				v.TrafficRule = &x
@@ -1066,12 +1191,7 @@ func (v *SafetyCarContainer) decode(d *decoder) {
 				d.wrap("traffic_rule")
 				return
 			}
-		case "speed_limit":
-			if seen&(1<<3) != 0 {
-				d.duplicate("speed_limit")
-				return
-			}
-			seen |= 1 << 3
+		case 3:
 			{
 				x := uint8(d.uint(255))
 				v.SpeedLimit = &x
@@ -1080,9 +1200,6 @@ func (v *SafetyCarContainer) decode(d *decoder) {
 				d.wrap("speed_limit")
 				return
 			}
-		default:
-			d.unknown(k)
-			return
 		}
 	}
 	if d.err != nil {
@@ -1158,40 +1275,53 @@ func (v *SafetyCarContainer) validate() error {
 	return nil
 }
 
+var keysSpecialTransportContainer = [...]string{
+	"\"special_transport_type\":", "\xb6special_transport_type",
+	"\"light_bar_siren_in_use\":", "\xb6light_bar_siren_in_use",
+}
+
 func (v *SpecialTransportContainer) decode(d *decoder) {
 	var seen uint64
+	next := 0
 	it := d.objStart()
 	for d.objNext(&it) {
-		k := d.key()
-		if d.err != nil {
-			return
-		}
-		switch string(k) {
-		case "special_transport_type":
-			if seen&(1<<0) != 0 {
-				d.duplicate("special_transport_type")
+		i := -1
+		if next < 2 && d.takeKey(keysSpecialTransportContainer[2*next], keysSpecialTransportContainer[2*next+1]) {
+			i = next
+		} else {
+			k := d.key()
+			if d.err != nil {
 				return
 			}
-			seen |= 1 << 0
+			switch string(k) {
+			case "special_transport_type":
+				i = 0
+			case "light_bar_siren_in_use":
+				i = 1
+			default:
+				d.unknown(k)
+				return
+			}
+		}
+		next = i + 1
+		if seen&(1<<i) != 0 {
+			d.duplicate(keysSpecialTransportContainer[2*i])
+			return
+		}
+		seen |= 1 << i
+		switch i {
+		case 0:
 			v.SpecialTransportType.decode(d)
 			if d.err != nil {
 				d.wrap("special_transport_type")
 				return
 			}
-		case "light_bar_siren_in_use":
-			if seen&(1<<1) != 0 {
-				d.duplicate("light_bar_siren_in_use")
-				return
-			}
-			seen |= 1 << 1
+		case 1:
 			v.LightBarSirenInUse.decode(d)
 			if d.err != nil {
 				d.wrap("light_bar_siren_in_use")
 				return
 			}
-		default:
-			d.unknown(k)
-			return
 		}
 	}
 	if d.err != nil {
@@ -1230,62 +1360,71 @@ func (v *SpecialTransportContainer) validate() error {
 	return nil
 }
 
+var keysSpecialTransportType = [...]string{
+	"\"heavy_load\":", "\xaaheavy_load",
+	"\"excess_width\":", "\xacexcess_width",
+	"\"excess_length\":", "\xadexcess_length",
+	"\"excess_height\":", "\xadexcess_height",
+}
+
 func (v *SpecialTransportType) decode(d *decoder) {
 	var seen uint64
+	next := 0
 	it := d.objStart()
 	for d.objNext(&it) {
-		k := d.key()
-		if d.err != nil {
-			return
-		}
-		switch string(k) {
-		case "heavy_load":
-			if seen&(1<<0) != 0 {
-				d.duplicate("heavy_load")
+		i := -1
+		if next < 4 && d.takeKey(keysSpecialTransportType[2*next], keysSpecialTransportType[2*next+1]) {
+			i = next
+		} else {
+			k := d.key()
+			if d.err != nil {
 				return
 			}
-			seen |= 1 << 0
+			switch string(k) {
+			case "heavy_load":
+				i = 0
+			case "excess_width":
+				i = 1
+			case "excess_length":
+				i = 2
+			case "excess_height":
+				i = 3
+			default:
+				d.unknown(k)
+				return
+			}
+		}
+		next = i + 1
+		if seen&(1<<i) != 0 {
+			d.duplicate(keysSpecialTransportType[2*i])
+			return
+		}
+		seen |= 1 << i
+		switch i {
+		case 0:
 			v.HeavyLoad = d.bool()
 			if d.err != nil {
 				d.wrap("heavy_load")
 				return
 			}
-		case "excess_width":
-			if seen&(1<<1) != 0 {
-				d.duplicate("excess_width")
-				return
-			}
-			seen |= 1 << 1
+		case 1:
 			v.ExcessWidth = d.bool()
 			if d.err != nil {
 				d.wrap("excess_width")
 				return
 			}
-		case "excess_length":
-			if seen&(1<<2) != 0 {
-				d.duplicate("excess_length")
-				return
-			}
-			seen |= 1 << 2
+		case 2:
 			v.ExcessLength = d.bool()
 			if d.err != nil {
 				d.wrap("excess_length")
 				return
 			}
-		case "excess_height":
-			if seen&(1<<3) != 0 {
-				d.duplicate("excess_height")
-				return
-			}
-			seen |= 1 << 3
+		case 3:
 			v.ExcessHeight = d.bool()
 			if d.err != nil {
 				d.wrap("excess_height")
 				return
 			}
-		default:
-			d.unknown(k)
-			return
 		}
 	}
 	if d.err != nil {
@@ -1340,102 +1479,105 @@ func (v *SpecialTransportType) validate() error {
 	return nil
 }
 
+var keysSpecialVehicleContainer = [...]string{
+	"\"public_transport_container\":", "\xbapublic_transport_container",
+	"\"special_transport_container\":", "\xbbspecial_transport_container",
+	"\"dangerous_goods_container\":", "\xb9dangerous_goods_container",
+	"\"road_works_container_basic\":", "\xbaroad_works_container_basic",
+	"\"rescue_container\":", "\xb0rescue_container",
+	"\"emergency_container\":", "\xb3emergency_container",
+	"\"safety_car_container\":", "\xb4safety_car_container",
+}
+
 func (v *SpecialVehicleContainer) decode(d *decoder) {
 	var seen uint64
+	next := 0
 	it := d.objStart()
 	for d.objNext(&it) {
-		k := d.key()
-		if d.err != nil {
-			return
-		}
-		switch string(k) {
-		case "public_transport_container":
-			if seen&(1<<0) != 0 {
-				d.duplicate("public_transport_container")
+		i := -1
+		if next < 7 && d.takeKey(keysSpecialVehicleContainer[2*next], keysSpecialVehicleContainer[2*next+1]) {
+			i = next
+		} else {
+			k := d.key()
+			if d.err != nil {
 				return
 			}
-			seen |= 1 << 0
+			switch string(k) {
+			case "public_transport_container":
+				i = 0
+			case "special_transport_container":
+				i = 1
+			case "dangerous_goods_container":
+				i = 2
+			case "road_works_container_basic":
+				i = 3
+			case "rescue_container":
+				i = 4
+			case "emergency_container":
+				i = 5
+			case "safety_car_container":
+				i = 6
+			default:
+				d.unknown(k)
+				return
+			}
+		}
+		next = i + 1
+		if seen&(1<<i) != 0 {
+			d.duplicate(keysSpecialVehicleContainer[2*i])
+			return
+		}
+		seen |= 1 << i
+		switch i {
+		case 0:
 			v.PublicTransportContainer = new(PublicTransportContainer)
 			v.PublicTransportContainer.decode(d)
 			if d.err != nil {
 				d.wrap("public_transport_container")
 				return
 			}
-		case "special_transport_container":
-			if seen&(1<<1) != 0 {
-				d.duplicate("special_transport_container")
-				return
-			}
-			seen |= 1 << 1
+		case 1:
 			v.SpecialTransportContainer = new(SpecialTransportContainer)
 			v.SpecialTransportContainer.decode(d)
 			if d.err != nil {
 				d.wrap("special_transport_container")
 				return
 			}
-		case "dangerous_goods_container":
-			if seen&(1<<2) != 0 {
-				d.duplicate("dangerous_goods_container")
-				return
-			}
-			seen |= 1 << 2
+		case 2:
 			v.DangerousGoodsContainer = new(DangerousGoodsContainer)
 			v.DangerousGoodsContainer.decode(d)
 			if d.err != nil {
 				d.wrap("dangerous_goods_container")
 				return
 			}
-		case "road_works_container_basic":
-			if seen&(1<<3) != 0 {
-				d.duplicate("road_works_container_basic")
-				return
-			}
-			seen |= 1 << 3
+		case 3:
 			v.RoadWorksContainerBasic = new(RoadWorksContainerBasic)
 			v.RoadWorksContainerBasic.decode(d)
 			if d.err != nil {
 				d.wrap("road_works_container_basic")
 				return
 			}
-		case "rescue_container":
-			if seen&(1<<4) != 0 {
-				d.duplicate("rescue_container")
-				return
-			}
-			seen |= 1 << 4
+		case 4:
 			v.RescueContainer = new(RescueContainer)
 			v.RescueContainer.decode(d)
 			if d.err != nil {
 				d.wrap("rescue_container")
 				return
 			}
-		case "emergency_container":
-			if seen&(1<<5) != 0 {
-				d.duplicate("emergency_container")
-				return
-			}
-			seen |= 1 << 5
+		case 5:
 			v.EmergencyContainer = new(EmergencyContainer)
 			v.EmergencyContainer.decode(d)
 			if d.err != nil {
 				d.wrap("emergency_container")
 				return
 			}
-		case "safety_car_container":
-			if seen&(1<<6) != 0 {
-				d.duplicate("safety_car_container")
-				return
-			}
-			seen |= 1 << 6
+		case 6:
 			v.SafetyCarContainer = new(SafetyCarContainer)
 			v.SafetyCarContainer.decode(d)
 			if d.err != nil {
 				d.wrap("safety_car_container")
 				return
 			}
-		default:
-			d.unknown(k)
-			return
 		}
 	}
 	if d.err != nil {

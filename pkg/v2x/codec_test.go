@@ -1,6 +1,7 @@
 package v2x
 
 import (
+	"bytes"
 	"encoding/json"
 	"testing"
 
@@ -120,3 +121,48 @@ func TestMsgpackFromLibrary(t *testing.T) {
 type bytesBuffer struct{ b []byte }
 
 func (w *bytesBuffer) Write(p []byte) (int, error) { w.b = append(w.b, p...); return len(p), nil }
+
+// Members in any order decode the same (encoding/json sorts map keys, and
+// a generic msgpack encoder follows map order): the in-order fast path
+// falls back to the general one.
+func TestMemberOrderDoesNotMatter(t *testing.T) {
+	for _, f := range fixtures {
+		t.Run(f.name, func(t *testing.T) {
+			want := f.decode(t)
+			var generic any
+			dec := json.NewDecoder(bytes.NewReader(f.golden(t)))
+			dec.UseNumber()
+			require.NoError(t, dec.Decode(&generic))
+			sorted, err := json.Marshal(generic)
+			require.NoError(t, err)
+			got, err := Decode(sorted)
+			require.NoError(t, err)
+			require.Equal(t, want, got)
+
+			mp, err := msgpack.Marshal(intsOf(t, generic))
+			require.NoError(t, err)
+			got, err = DecodeMsgpack(mp)
+			require.NoError(t, err)
+			require.Equal(t, want, got)
+		})
+	}
+}
+
+// intsOf turns json.Numbers into int64 so msgpack writes integers.
+func intsOf(t *testing.T, v any) any {
+	switch x := v.(type) {
+	case json.Number:
+		n, err := x.Int64()
+		require.NoError(t, err)
+		return n
+	case map[string]any:
+		for k, e := range x {
+			x[k] = intsOf(t, e)
+		}
+	case []any:
+		for i, e := range x {
+			x[i] = intsOf(t, e)
+		}
+	}
+	return v
+}

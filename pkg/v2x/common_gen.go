@@ -6,40 +6,53 @@ import "strconv"
 
 var _ = strconv.AppendInt
 
+var keysAccelerationComponent = [...]string{
+	"\"value\":", "\xa5value",
+	"\"confidence\":", "\xaaconfidence",
+}
+
 func (v *AccelerationComponent) decode(d *decoder) {
 	var seen uint64
+	next := 0
 	it := d.objStart()
 	for d.objNext(&it) {
-		k := d.key()
-		if d.err != nil {
-			return
-		}
-		switch string(k) {
-		case "value":
-			if seen&(1<<0) != 0 {
-				d.duplicate("value")
+		i := -1
+		if next < 2 && d.takeKey(keysAccelerationComponent[2*next], keysAccelerationComponent[2*next+1]) {
+			i = next
+		} else {
+			k := d.key()
+			if d.err != nil {
 				return
 			}
-			seen |= 1 << 0
+			switch string(k) {
+			case "value":
+				i = 0
+			case "confidence":
+				i = 1
+			default:
+				d.unknown(k)
+				return
+			}
+		}
+		next = i + 1
+		if seen&(1<<i) != 0 {
+			d.duplicate(keysAccelerationComponent[2*i])
+			return
+		}
+		seen |= 1 << i
+		switch i {
+		case 0:
 			v.Value = int16(d.int(-32768, 32767))
 			if d.err != nil {
 				d.wrap("value")
 				return
 			}
-		case "confidence":
-			if seen&(1<<1) != 0 {
-				d.duplicate("confidence")
-				return
-			}
-			seen |= 1 << 1
+		case 1:
 			v.Confidence = uint8(d.uint(255))
 			if d.err != nil {
 				d.wrap("confidence")
 				return
 			}
-		default:
-			d.unknown(k)
-			return
 		}
 	}
 	if d.err != nil {
@@ -84,40 +97,53 @@ func (v *AccelerationComponent) validate() error {
 	return nil
 }
 
+var keysAltitude = [...]string{
+	"\"value\":", "\xa5value",
+	"\"confidence\":", "\xaaconfidence",
+}
+
 func (v *Altitude) decode(d *decoder) {
 	var seen uint64
+	next := 0
 	it := d.objStart()
 	for d.objNext(&it) {
-		k := d.key()
-		if d.err != nil {
-			return
-		}
-		switch string(k) {
-		case "value":
-			if seen&(1<<0) != 0 {
-				d.duplicate("value")
+		i := -1
+		if next < 2 && d.takeKey(keysAltitude[2*next], keysAltitude[2*next+1]) {
+			i = next
+		} else {
+			k := d.key()
+			if d.err != nil {
 				return
 			}
-			seen |= 1 << 0
+			switch string(k) {
+			case "value":
+				i = 0
+			case "confidence":
+				i = 1
+			default:
+				d.unknown(k)
+				return
+			}
+		}
+		next = i + 1
+		if seen&(1<<i) != 0 {
+			d.duplicate(keysAltitude[2*i])
+			return
+		}
+		seen |= 1 << i
+		switch i {
+		case 0:
 			v.Value = int32(d.int(-2147483648, 2147483647))
 			if d.err != nil {
 				d.wrap("value")
 				return
 			}
-		case "confidence":
-			if seen&(1<<1) != 0 {
-				d.duplicate("confidence")
-				return
-			}
-			seen |= 1 << 1
+		case 1:
 			v.Confidence = uint8(d.uint(255))
 			if d.err != nil {
 				d.wrap("confidence")
 				return
 			}
-		default:
-			d.unknown(k)
-			return
 		}
 	}
 	if d.err != nil {
@@ -162,32 +188,48 @@ func (v *Altitude) validate() error {
 	return nil
 }
 
+var keysCauseCode = [...]string{
+	"\"cause\":", "\xa5cause",
+	"\"subcause\":", "\xa8subcause",
+}
+
 func (v *CauseCode) decode(d *decoder) {
 	var seen uint64
+	next := 0
 	it := d.objStart()
 	for d.objNext(&it) {
-		k := d.key()
-		if d.err != nil {
-			return
-		}
-		switch string(k) {
-		case "cause":
-			if seen&(1<<0) != 0 {
-				d.duplicate("cause")
+		i := -1
+		if next < 2 && d.takeKey(keysCauseCode[2*next], keysCauseCode[2*next+1]) {
+			i = next
+		} else {
+			k := d.key()
+			if d.err != nil {
 				return
 			}
-			seen |= 1 << 0
+			switch string(k) {
+			case "cause":
+				i = 0
+			case "subcause":
+				i = 1
+			default:
+				d.unknown(k)
+				return
+			}
+		}
+		next = i + 1
+		if seen&(1<<i) != 0 {
+			d.duplicate(keysCauseCode[2*i])
+			return
+		}
+		seen |= 1 << i
+		switch i {
+		case 0:
 			v.Cause = uint8(d.uint(255))
 			if d.err != nil {
 				d.wrap("cause")
 				return
 			}
-		case "subcause":
-			if seen&(1<<1) != 0 {
-				d.duplicate("subcause")
-				return
-			}
-			seen |= 1 << 1
+		case 1:
 			{
 				x := uint8(d.uint(255))
 				v.Subcause = &x
@@ -196,9 +238,6 @@ func (v *CauseCode) decode(d *decoder) {
 				d.wrap("subcause")
 				return
 			}
-		default:
-			d.unknown(k)
-			return
 		}
 	}
 	if d.err != nil {
@@ -242,51 +281,62 @@ func (v *CauseCode) validate() error {
 	return nil
 }
 
+var keysDeltaReferencePosition = [...]string{
+	"\"delta_latitude\":", "\xaedelta_latitude",
+	"\"delta_longitude\":", "\xafdelta_longitude",
+	"\"delta_altitude\":", "\xaedelta_altitude",
+}
+
 func (v *DeltaReferencePosition) decode(d *decoder) {
 	var seen uint64
+	next := 0
 	it := d.objStart()
 	for d.objNext(&it) {
-		k := d.key()
-		if d.err != nil {
-			return
-		}
-		switch string(k) {
-		case "delta_latitude":
-			if seen&(1<<0) != 0 {
-				d.duplicate("delta_latitude")
+		i := -1
+		if next < 3 && d.takeKey(keysDeltaReferencePosition[2*next], keysDeltaReferencePosition[2*next+1]) {
+			i = next
+		} else {
+			k := d.key()
+			if d.err != nil {
 				return
 			}
-			seen |= 1 << 0
+			switch string(k) {
+			case "delta_latitude":
+				i = 0
+			case "delta_longitude":
+				i = 1
+			case "delta_altitude":
+				i = 2
+			default:
+				d.unknown(k)
+				return
+			}
+		}
+		next = i + 1
+		if seen&(1<<i) != 0 {
+			d.duplicate(keysDeltaReferencePosition[2*i])
+			return
+		}
+		seen |= 1 << i
+		switch i {
+		case 0:
 			v.DeltaLatitude = int32(d.int(-2147483648, 2147483647))
 			if d.err != nil {
 				d.wrap("delta_latitude")
 				return
 			}
-		case "delta_longitude":
-			if seen&(1<<1) != 0 {
-				d.duplicate("delta_longitude")
-				return
-			}
-			seen |= 1 << 1
+		case 1:
 			v.DeltaLongitude = int32(d.int(-2147483648, 2147483647))
 			if d.err != nil {
 				d.wrap("delta_longitude")
 				return
 			}
-		case "delta_altitude":
-			if seen&(1<<2) != 0 {
-				d.duplicate("delta_altitude")
-				return
-			}
-			seen |= 1 << 2
+		case 2:
 			v.DeltaAltitude = int16(d.int(-32768, 32767))
 			if d.err != nil {
 				d.wrap("delta_altitude")
 				return
 			}
-		default:
-			d.unknown(k)
-			return
 		}
 	}
 	if d.err != nil {
@@ -342,40 +392,53 @@ func (v *DeltaReferencePosition) validate() error {
 	return nil
 }
 
+var keysHeading = [...]string{
+	"\"value\":", "\xa5value",
+	"\"confidence\":", "\xaaconfidence",
+}
+
 func (v *Heading) decode(d *decoder) {
 	var seen uint64
+	next := 0
 	it := d.objStart()
 	for d.objNext(&it) {
-		k := d.key()
-		if d.err != nil {
-			return
-		}
-		switch string(k) {
-		case "value":
-			if seen&(1<<0) != 0 {
-				d.duplicate("value")
+		i := -1
+		if next < 2 && d.takeKey(keysHeading[2*next], keysHeading[2*next+1]) {
+			i = next
+		} else {
+			k := d.key()
+			if d.err != nil {
 				return
 			}
-			seen |= 1 << 0
+			switch string(k) {
+			case "value":
+				i = 0
+			case "confidence":
+				i = 1
+			default:
+				d.unknown(k)
+				return
+			}
+		}
+		next = i + 1
+		if seen&(1<<i) != 0 {
+			d.duplicate(keysHeading[2*i])
+			return
+		}
+		seen |= 1 << i
+		switch i {
+		case 0:
 			v.Value = uint16(d.uint(65535))
 			if d.err != nil {
 				d.wrap("value")
 				return
 			}
-		case "confidence":
-			if seen&(1<<1) != 0 {
-				d.duplicate("confidence")
-				return
-			}
-			seen |= 1 << 1
+		case 1:
 			v.Confidence = uint8(d.uint(255))
 			if d.err != nil {
 				d.wrap("confidence")
 				return
 			}
-		default:
-			d.unknown(k)
-			return
 		}
 	}
 	if d.err != nil {
@@ -420,40 +483,53 @@ func (v *Heading) validate() error {
 	return nil
 }
 
+var keysLightBarSirenInUse = [...]string{
+	"\"light_bar_activated\":", "\xb3light_bar_activated",
+	"\"siren_activated\":", "\xafsiren_activated",
+}
+
 func (v *LightBarSirenInUse) decode(d *decoder) {
 	var seen uint64
+	next := 0
 	it := d.objStart()
 	for d.objNext(&it) {
-		k := d.key()
-		if d.err != nil {
-			return
-		}
-		switch string(k) {
-		case "light_bar_activated":
-			if seen&(1<<0) != 0 {
-				d.duplicate("light_bar_activated")
+		i := -1
+		if next < 2 && d.takeKey(keysLightBarSirenInUse[2*next], keysLightBarSirenInUse[2*next+1]) {
+			i = next
+		} else {
+			k := d.key()
+			if d.err != nil {
 				return
 			}
-			seen |= 1 << 0
+			switch string(k) {
+			case "light_bar_activated":
+				i = 0
+			case "siren_activated":
+				i = 1
+			default:
+				d.unknown(k)
+				return
+			}
+		}
+		next = i + 1
+		if seen&(1<<i) != 0 {
+			d.duplicate(keysLightBarSirenInUse[2*i])
+			return
+		}
+		seen |= 1 << i
+		switch i {
+		case 0:
 			v.LightBarActivated = d.bool()
 			if d.err != nil {
 				d.wrap("light_bar_activated")
 				return
 			}
-		case "siren_activated":
-			if seen&(1<<1) != 0 {
-				d.duplicate("siren_activated")
-				return
-			}
-			seen |= 1 << 1
+		case 1:
 			v.SirenActivated = d.bool()
 			if d.err != nil {
 				d.wrap("siren_activated")
 				return
 			}
-		default:
-			d.unknown(k)
-			return
 		}
 	}
 	if d.err != nil {
@@ -492,32 +568,48 @@ func (v *LightBarSirenInUse) validate() error {
 	return nil
 }
 
+var keysPathPoint = [...]string{
+	"\"path_position\":", "\xadpath_position",
+	"\"path_delta_time\":", "\xafpath_delta_time",
+}
+
 func (v *PathPoint) decode(d *decoder) {
 	var seen uint64
+	next := 0
 	it := d.objStart()
 	for d.objNext(&it) {
-		k := d.key()
-		if d.err != nil {
-			return
-		}
-		switch string(k) {
-		case "path_position":
-			if seen&(1<<0) != 0 {
-				d.duplicate("path_position")
+		i := -1
+		if next < 2 && d.takeKey(keysPathPoint[2*next], keysPathPoint[2*next+1]) {
+			i = next
+		} else {
+			k := d.key()
+			if d.err != nil {
 				return
 			}
-			seen |= 1 << 0
+			switch string(k) {
+			case "path_position":
+				i = 0
+			case "path_delta_time":
+				i = 1
+			default:
+				d.unknown(k)
+				return
+			}
+		}
+		next = i + 1
+		if seen&(1<<i) != 0 {
+			d.duplicate(keysPathPoint[2*i])
+			return
+		}
+		seen |= 1 << i
+		switch i {
+		case 0:
 			v.PathPosition.decode(d)
 			if d.err != nil {
 				d.wrap("path_position")
 				return
 			}
-		case "path_delta_time":
-			if seen&(1<<1) != 0 {
-				d.duplicate("path_delta_time")
-				return
-			}
-			seen |= 1 << 1
+		case 1:
 			{
 				x := uint16(d.uint(65535))
 				v.PathDeltaTime = &x
@@ -526,9 +618,6 @@ func (v *PathPoint) decode(d *decoder) {
 				d.wrap("path_delta_time")
 				return
 			}
-		default:
-			d.unknown(k)
-			return
 		}
 	}
 	if d.err != nil {
@@ -578,51 +667,62 @@ func (v *PathPoint) validate() error {
 	return nil
 }
 
+var keysPositionConfidenceEllipse = [...]string{
+	"\"semi_major\":", "\xaasemi_major",
+	"\"semi_minor\":", "\xaasemi_minor",
+	"\"semi_major_orientation\":", "\xb6semi_major_orientation",
+}
+
 func (v *PositionConfidenceEllipse) decode(d *decoder) {
 	var seen uint64
+	next := 0
 	it := d.objStart()
 	for d.objNext(&it) {
-		k := d.key()
-		if d.err != nil {
-			return
-		}
-		switch string(k) {
-		case "semi_major":
-			if seen&(1<<0) != 0 {
-				d.duplicate("semi_major")
+		i := -1
+		if next < 3 && d.takeKey(keysPositionConfidenceEllipse[2*next], keysPositionConfidenceEllipse[2*next+1]) {
+			i = next
+		} else {
+			k := d.key()
+			if d.err != nil {
 				return
 			}
-			seen |= 1 << 0
+			switch string(k) {
+			case "semi_major":
+				i = 0
+			case "semi_minor":
+				i = 1
+			case "semi_major_orientation":
+				i = 2
+			default:
+				d.unknown(k)
+				return
+			}
+		}
+		next = i + 1
+		if seen&(1<<i) != 0 {
+			d.duplicate(keysPositionConfidenceEllipse[2*i])
+			return
+		}
+		seen |= 1 << i
+		switch i {
+		case 0:
 			v.SemiMajor = uint16(d.uint(65535))
 			if d.err != nil {
 				d.wrap("semi_major")
 				return
 			}
-		case "semi_minor":
-			if seen&(1<<1) != 0 {
-				d.duplicate("semi_minor")
-				return
-			}
-			seen |= 1 << 1
+		case 1:
 			v.SemiMinor = uint16(d.uint(65535))
 			if d.err != nil {
 				d.wrap("semi_minor")
 				return
 			}
-		case "semi_major_orientation":
-			if seen&(1<<2) != 0 {
-				d.duplicate("semi_major_orientation")
-				return
-			}
-			seen |= 1 << 2
+		case 2:
 			v.SemiMajorOrientation = uint16(d.uint(65535))
 			if d.err != nil {
 				d.wrap("semi_major_orientation")
 				return
 			}
-		default:
-			d.unknown(k)
-			return
 		}
 	}
 	if d.err != nil {
@@ -678,62 +778,71 @@ func (v *PositionConfidenceEllipse) validate() error {
 	return nil
 }
 
+var keysReferencePosition = [...]string{
+	"\"latitude\":", "\xa8latitude",
+	"\"longitude\":", "\xa9longitude",
+	"\"position_confidence_ellipse\":", "\xbbposition_confidence_ellipse",
+	"\"altitude\":", "\xa8altitude",
+}
+
 func (v *ReferencePosition) decode(d *decoder) {
 	var seen uint64
+	next := 0
 	it := d.objStart()
 	for d.objNext(&it) {
-		k := d.key()
-		if d.err != nil {
-			return
-		}
-		switch string(k) {
-		case "latitude":
-			if seen&(1<<0) != 0 {
-				d.duplicate("latitude")
+		i := -1
+		if next < 4 && d.takeKey(keysReferencePosition[2*next], keysReferencePosition[2*next+1]) {
+			i = next
+		} else {
+			k := d.key()
+			if d.err != nil {
 				return
 			}
-			seen |= 1 << 0
+			switch string(k) {
+			case "latitude":
+				i = 0
+			case "longitude":
+				i = 1
+			case "position_confidence_ellipse":
+				i = 2
+			case "altitude":
+				i = 3
+			default:
+				d.unknown(k)
+				return
+			}
+		}
+		next = i + 1
+		if seen&(1<<i) != 0 {
+			d.duplicate(keysReferencePosition[2*i])
+			return
+		}
+		seen |= 1 << i
+		switch i {
+		case 0:
 			v.Latitude = int32(d.int(-2147483648, 2147483647))
 			if d.err != nil {
 				d.wrap("latitude")
 				return
 			}
-		case "longitude":
-			if seen&(1<<1) != 0 {
-				d.duplicate("longitude")
-				return
-			}
-			seen |= 1 << 1
+		case 1:
 			v.Longitude = int32(d.int(-2147483648, 2147483647))
 			if d.err != nil {
 				d.wrap("longitude")
 				return
 			}
-		case "position_confidence_ellipse":
-			if seen&(1<<2) != 0 {
-				d.duplicate("position_confidence_ellipse")
-				return
-			}
-			seen |= 1 << 2
+		case 2:
 			v.PositionConfidenceEllipse.decode(d)
 			if d.err != nil {
 				d.wrap("position_confidence_ellipse")
 				return
 			}
-		case "altitude":
-			if seen&(1<<3) != 0 {
-				d.duplicate("altitude")
-				return
-			}
-			seen |= 1 << 3
+		case 3:
 			v.Altitude.decode(d)
 			if d.err != nil {
 				d.wrap("altitude")
 				return
 			}
-		default:
-			d.unknown(k)
-			return
 		}
 	}
 	if d.err != nil {
@@ -800,40 +909,53 @@ func (v *ReferencePosition) validate() error {
 	return nil
 }
 
+var keysSpeed = [...]string{
+	"\"value\":", "\xa5value",
+	"\"confidence\":", "\xaaconfidence",
+}
+
 func (v *Speed) decode(d *decoder) {
 	var seen uint64
+	next := 0
 	it := d.objStart()
 	for d.objNext(&it) {
-		k := d.key()
-		if d.err != nil {
-			return
-		}
-		switch string(k) {
-		case "value":
-			if seen&(1<<0) != 0 {
-				d.duplicate("value")
+		i := -1
+		if next < 2 && d.takeKey(keysSpeed[2*next], keysSpeed[2*next+1]) {
+			i = next
+		} else {
+			k := d.key()
+			if d.err != nil {
 				return
 			}
-			seen |= 1 << 0
+			switch string(k) {
+			case "value":
+				i = 0
+			case "confidence":
+				i = 1
+			default:
+				d.unknown(k)
+				return
+			}
+		}
+		next = i + 1
+		if seen&(1<<i) != 0 {
+			d.duplicate(keysSpeed[2*i])
+			return
+		}
+		seen |= 1 << i
+		switch i {
+		case 0:
 			v.Value = uint16(d.uint(65535))
 			if d.err != nil {
 				d.wrap("value")
 				return
 			}
-		case "confidence":
-			if seen&(1<<1) != 0 {
-				d.duplicate("confidence")
-				return
-			}
-			seen |= 1 << 1
+		case 1:
 			v.Confidence = uint8(d.uint(255))
 			if d.err != nil {
 				d.wrap("confidence")
 				return
 			}
-		default:
-			d.unknown(k)
-			return
 		}
 	}
 	if d.err != nil {

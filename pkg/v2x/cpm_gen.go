@@ -6,40 +6,53 @@ import "strconv"
 
 var _ = strconv.AppendInt
 
+var keysAngle = [...]string{
+	"\"value\":", "\xa5value",
+	"\"confidence\":", "\xaaconfidence",
+}
+
 func (v *Angle) decode(d *decoder) {
 	var seen uint64
+	next := 0
 	it := d.objStart()
 	for d.objNext(&it) {
-		k := d.key()
-		if d.err != nil {
-			return
-		}
-		switch string(k) {
-		case "value":
-			if seen&(1<<0) != 0 {
-				d.duplicate("value")
+		i := -1
+		if next < 2 && d.takeKey(keysAngle[2*next], keysAngle[2*next+1]) {
+			i = next
+		} else {
+			k := d.key()
+			if d.err != nil {
 				return
 			}
-			seen |= 1 << 0
+			switch string(k) {
+			case "value":
+				i = 0
+			case "confidence":
+				i = 1
+			default:
+				d.unknown(k)
+				return
+			}
+		}
+		next = i + 1
+		if seen&(1<<i) != 0 {
+			d.duplicate(keysAngle[2*i])
+			return
+		}
+		seen |= 1 << i
+		switch i {
+		case 0:
 			v.Value = uint16(d.uint(65535))
 			if d.err != nil {
 				d.wrap("value")
 				return
 			}
-		case "confidence":
-			if seen&(1<<1) != 0 {
-				d.duplicate("confidence")
-				return
-			}
-			seen |= 1 << 1
+		case 1:
 			v.Confidence = uint8(d.uint(255))
 			if d.err != nil {
 				d.wrap("confidence")
 				return
 			}
-		default:
-			d.unknown(k)
-			return
 		}
 	}
 	if d.err != nil {
@@ -84,65 +97,78 @@ func (v *Angle) validate() error {
 	return nil
 }
 
+var keysCPM = [...]string{
+	"\"message_type\":", "\xacmessage_type",
+	"\"source_uuid\":", "\xabsource_uuid",
+	"\"timestamp\":", "\xa9timestamp",
+	"\"version\":", "\xa7version",
+	"\"object_id_rotation_count\":", "\xb8object_id_rotation_count",
+	"\"message\":", "\xa7message",
+}
+
 func (v *CPM) decode(d *decoder) {
 	var seen uint64
+	next := 0
 	it := d.objStart()
 	for d.objNext(&it) {
-		k := d.key()
-		if d.err != nil {
-			return
-		}
-		switch string(k) {
-		case "message_type":
-			if seen&(1<<0) != 0 {
-				d.duplicate("message_type")
+		i := -1
+		if next < 6 && d.takeKey(keysCPM[2*next], keysCPM[2*next+1]) {
+			i = next
+		} else {
+			k := d.key()
+			if d.err != nil {
 				return
 			}
-			seen |= 1 << 0
+			switch string(k) {
+			case "message_type":
+				i = 0
+			case "source_uuid":
+				i = 1
+			case "timestamp":
+				i = 2
+			case "version":
+				i = 3
+			case "object_id_rotation_count":
+				i = 4
+			case "message":
+				i = 5
+			default:
+				d.unknown(k)
+				return
+			}
+		}
+		next = i + 1
+		if seen&(1<<i) != 0 {
+			d.duplicate(keysCPM[2*i])
+			return
+		}
+		seen |= 1 << i
+		switch i {
+		case 0:
 			v.MessageType = string(d.strConst("cpm"))
 			if d.err != nil {
 				d.wrap("message_type")
 				return
 			}
-		case "source_uuid":
-			if seen&(1<<1) != 0 {
-				d.duplicate("source_uuid")
-				return
-			}
-			seen |= 1 << 1
+		case 1:
 			v.SourceUUID = d.str()
 			if d.err != nil {
 				d.wrap("source_uuid")
 				return
 			}
-		case "timestamp":
-			if seen&(1<<2) != 0 {
-				d.duplicate("timestamp")
-				return
-			}
-			seen |= 1 << 2
+		case 2:
 			v.Timestamp = int64(d.int(-9223372036854775808, 9223372036854775807))
 			if d.err != nil {
 				d.wrap("timestamp")
 				return
 			}
-		case "version":
-			if seen&(1<<3) != 0 {
-				d.duplicate("version")
-				return
-			}
-			seen |= 1 << 3
+		case 3:
 			v.Version = string(d.strConst("2.1.1"))
 			if d.err != nil {
 				d.wrap("version")
 				return
 			}
-		case "object_id_rotation_count":
-			if seen&(1<<4) != 0 {
-				d.duplicate("object_id_rotation_count")
-				return
-			}
-			seen |= 1 << 4
+		case 4:
 			{
 				x := uint8(d.uint(255))
 				v.ObjectIDRotationCount = &x
@@ -151,20 +177,12 @@ func (v *CPM) decode(d *decoder) {
 				d.wrap("object_id_rotation_count")
 				return
 			}
-		case "message":
-			if seen&(1<<5) != 0 {
-				d.duplicate("message")
-				return
-			}
-			seen |= 1 << 5
+		case 5:
 			v.Message.decode(d)
 			if d.err != nil {
 				d.wrap("message")
 				return
 			}
-		default:
-			d.unknown(k)
-			return
 		}
 	}
 	if d.err != nil {
@@ -252,64 +270,73 @@ func (v *CPM) validate() error {
 	return nil
 }
 
+var keysCPMManagementContainer = [...]string{
+	"\"reference_time\":", "\xaereference_time",
+	"\"reference_position\":", "\xb2reference_position",
+	"\"segmentation_info\":", "\xb1segmentation_info",
+	"\"message_rate_range\":", "\xb2message_rate_range",
+}
+
 func (v *CPMManagementContainer) decode(d *decoder) {
 	var seen uint64
+	next := 0
 	it := d.objStart()
 	for d.objNext(&it) {
-		k := d.key()
-		if d.err != nil {
-			return
-		}
-		switch string(k) {
-		case "reference_time":
-			if seen&(1<<0) != 0 {
-				d.duplicate("reference_time")
+		i := -1
+		if next < 4 && d.takeKey(keysCPMManagementContainer[2*next], keysCPMManagementContainer[2*next+1]) {
+			i = next
+		} else {
+			k := d.key()
+			if d.err != nil {
 				return
 			}
-			seen |= 1 << 0
+			switch string(k) {
+			case "reference_time":
+				i = 0
+			case "reference_position":
+				i = 1
+			case "segmentation_info":
+				i = 2
+			case "message_rate_range":
+				i = 3
+			default:
+				d.unknown(k)
+				return
+			}
+		}
+		next = i + 1
+		if seen&(1<<i) != 0 {
+			d.duplicate(keysCPMManagementContainer[2*i])
+			return
+		}
+		seen |= 1 << i
+		switch i {
+		case 0:
 			v.ReferenceTime = uint64(d.uint(18446744073709551615))
 			if d.err != nil {
 				d.wrap("reference_time")
 				return
 			}
-		case "reference_position":
-			if seen&(1<<1) != 0 {
-				d.duplicate("reference_position")
-				return
-			}
-			seen |= 1 << 1
+		case 1:
 			v.ReferencePosition.decode(d)
 			if d.err != nil {
 				d.wrap("reference_position")
 				return
 			}
-		case "segmentation_info":
-			if seen&(1<<2) != 0 {
-				d.duplicate("segmentation_info")
-				return
-			}
-			seen |= 1 << 2
+		case 2:
 			v.SegmentationInfo = new(SegmentationInfo)
 			v.SegmentationInfo.decode(d)
 			if d.err != nil {
 				d.wrap("segmentation_info")
 				return
 			}
-		case "message_rate_range":
-			if seen&(1<<3) != 0 {
-				d.duplicate("message_rate_range")
-				return
-			}
-			seen |= 1 << 3
+		case 3:
 			v.MessageRateRange = new(MessageRateRange)
 			v.MessageRateRange.decode(d)
 			if d.err != nil {
 				d.wrap("message_rate_range")
 				return
 			}
-		default:
-			d.unknown(k)
-			return
 		}
 	}
 	if d.err != nil {
@@ -386,66 +413,85 @@ func (v *CPMManagementContainer) validate() error {
 	return nil
 }
 
+var keysCPMMessage = [...]string{
+	"\"protocol_version\":", "\xb0protocol_version",
+	"\"station_id\":", "\xaastation_id",
+	"\"management_container\":", "\xb4management_container",
+	"\"originating_vehicle_container\":", "\xbdoriginating_vehicle_container",
+	"\"originating_rsu_container\":", "\xb9originating_rsu_container",
+	"\"sensor_information_container\":", "\xbcsensor_information_container",
+	"\"perception_region_container\":", "\xbbperception_region_container",
+	"\"perceived_object_container\":", "\xbaperceived_object_container",
+}
+
 func (v *CPMMessage) decode(d *decoder) {
 	var seen uint64
+	next := 0
 	it := d.objStart()
 	for d.objNext(&it) {
-		k := d.key()
-		if d.err != nil {
-			return
-		}
-		switch string(k) {
-		case "protocol_version":
-			if seen&(1<<0) != 0 {
-				d.duplicate("protocol_version")
+		i := -1
+		if next < 8 && d.takeKey(keysCPMMessage[2*next], keysCPMMessage[2*next+1]) {
+			i = next
+		} else {
+			k := d.key()
+			if d.err != nil {
 				return
 			}
-			seen |= 1 << 0
+			switch string(k) {
+			case "protocol_version":
+				i = 0
+			case "station_id":
+				i = 1
+			case "management_container":
+				i = 2
+			case "originating_vehicle_container":
+				i = 3
+			case "originating_rsu_container":
+				i = 4
+			case "sensor_information_container":
+				i = 5
+			case "perception_region_container":
+				i = 6
+			case "perceived_object_container":
+				i = 7
+			default:
+				d.unknown(k)
+				return
+			}
+		}
+		next = i + 1
+		if seen&(1<<i) != 0 {
+			d.duplicate(keysCPMMessage[2*i])
+			return
+		}
+		seen |= 1 << i
+		switch i {
+		case 0:
 			v.ProtocolVersion = uint8(d.uint(255))
 			if d.err != nil {
 				d.wrap("protocol_version")
 				return
 			}
-		case "station_id":
-			if seen&(1<<1) != 0 {
-				d.duplicate("station_id")
-				return
-			}
-			seen |= 1 << 1
+		case 1:
 			v.StationID = uint32(d.uint(4294967295))
 			if d.err != nil {
 				d.wrap("station_id")
 				return
 			}
-		case "management_container":
-			if seen&(1<<2) != 0 {
-				d.duplicate("management_container")
-				return
-			}
-			seen |= 1 << 2
+		case 2:
 			v.ManagementContainer.decode(d)
 			if d.err != nil {
 				d.wrap("management_container")
 				return
 			}
-		case "originating_vehicle_container":
-			if seen&(1<<3) != 0 {
-				d.duplicate("originating_vehicle_container")
-				return
-			}
-			seen |= 1 << 3
+		case 3:
 			v.OriginatingVehicleContainer = new(OriginatingVehicleContainer)
 			v.OriginatingVehicleContainer.decode(d)
 			if d.err != nil {
 				d.wrap("originating_vehicle_container")
 				return
 			}
-		case "originating_rsu_container":
-			if seen&(1<<4) != 0 {
-				d.duplicate("originating_rsu_container")
-				return
-			}
-			seen |= 1 << 4
+		case 4:
 			{
 				s0 := []MapReference{}
 				it0 := d.arrStart()
@@ -463,12 +509,7 @@ func (v *CPMMessage) decode(d *decoder) {
 				d.wrap("originating_rsu_container")
 				return
 			}
-		case "sensor_information_container":
-			if seen&(1<<5) != 0 {
-				d.duplicate("sensor_information_container")
-				return
-			}
-			seen |= 1 << 5
+		case 5:
 			{
 				s0 := []SensorInformation{}
 				it0 := d.arrStart()
@@ -486,12 +527,7 @@ func (v *CPMMessage) decode(d *decoder) {
 				d.wrap("sensor_information_container")
 				return
 			}
-		case "perception_region_container":
-			if seen&(1<<6) != 0 {
-				d.duplicate("perception_region_container")
-				return
-			}
-			seen |= 1 << 6
+		case 6:
 			{
 				s0 := []PerceptionRegion{}
 				it0 := d.arrStart()
@@ -509,12 +545,7 @@ func (v *CPMMessage) decode(d *decoder) {
 				d.wrap("perception_region_container")
 				return
 			}
-		case "perceived_object_container":
-			if seen&(1<<7) != 0 {
-				d.duplicate("perceived_object_container")
-				return
-			}
-			seen |= 1 << 7
+		case 7:
 			{
 				s0 := []CPMObject{}
 				it0 := d.arrStart()
@@ -532,9 +563,6 @@ func (v *CPMMessage) decode(d *decoder) {
 				d.wrap("perceived_object_container")
 				return
 			}
-		default:
-			d.unknown(k)
-			return
 		}
 	}
 	if d.err != nil {
@@ -713,32 +741,48 @@ func (v *CPMMessage) validate() error {
 	return nil
 }
 
+var keysMapElementID = [...]string{
+	"\"id\":", "\xa2id",
+	"\"region\":", "\xa6region",
+}
+
 func (v *MapElementID) decode(d *decoder) {
 	var seen uint64
+	next := 0
 	it := d.objStart()
 	for d.objNext(&it) {
-		k := d.key()
-		if d.err != nil {
-			return
-		}
-		switch string(k) {
-		case "id":
-			if seen&(1<<0) != 0 {
-				d.duplicate("id")
+		i := -1
+		if next < 2 && d.takeKey(keysMapElementID[2*next], keysMapElementID[2*next+1]) {
+			i = next
+		} else {
+			k := d.key()
+			if d.err != nil {
 				return
 			}
-			seen |= 1 << 0
+			switch string(k) {
+			case "id":
+				i = 0
+			case "region":
+				i = 1
+			default:
+				d.unknown(k)
+				return
+			}
+		}
+		next = i + 1
+		if seen&(1<<i) != 0 {
+			d.duplicate(keysMapElementID[2*i])
+			return
+		}
+		seen |= 1 << i
+		switch i {
+		case 0:
 			v.ID = uint16(d.uint(65535))
 			if d.err != nil {
 				d.wrap("id")
 				return
 			}
-		case "region":
-			if seen&(1<<1) != 0 {
-				d.duplicate("region")
-				return
-			}
-			seen |= 1 << 1
+		case 1:
 			{
 				x := uint16(d.uint(65535))
 				v.Region = &x
@@ -747,9 +791,6 @@ func (v *MapElementID) decode(d *decoder) {
 				d.wrap("region")
 				return
 			}
-		default:
-			d.unknown(k)
-			return
 		}
 	}
 	if d.err != nil {
@@ -793,42 +834,55 @@ func (v *MapElementID) validate() error {
 	return nil
 }
 
+var keysMapReference = [...]string{
+	"\"road_segment\":", "\xacroad_segment",
+	"\"intersection\":", "\xacintersection",
+}
+
 func (v *MapReference) decode(d *decoder) {
 	var seen uint64
+	next := 0
 	it := d.objStart()
 	for d.objNext(&it) {
-		k := d.key()
-		if d.err != nil {
-			return
-		}
-		switch string(k) {
-		case "road_segment":
-			if seen&(1<<0) != 0 {
-				d.duplicate("road_segment")
+		i := -1
+		if next < 2 && d.takeKey(keysMapReference[2*next], keysMapReference[2*next+1]) {
+			i = next
+		} else {
+			k := d.key()
+			if d.err != nil {
 				return
 			}
-			seen |= 1 << 0
+			switch string(k) {
+			case "road_segment":
+				i = 0
+			case "intersection":
+				i = 1
+			default:
+				d.unknown(k)
+				return
+			}
+		}
+		next = i + 1
+		if seen&(1<<i) != 0 {
+			d.duplicate(keysMapReference[2*i])
+			return
+		}
+		seen |= 1 << i
+		switch i {
+		case 0:
 			v.RoadSegment = new(MapElementID)
 			v.RoadSegment.decode(d)
 			if d.err != nil {
 				d.wrap("road_segment")
 				return
 			}
-		case "intersection":
-			if seen&(1<<1) != 0 {
-				d.duplicate("intersection")
-				return
-			}
-			seen |= 1 << 1
+		case 1:
 			v.Intersection = new(MapElementID)
 			v.Intersection.decode(d)
 			if d.err != nil {
 				d.wrap("intersection")
 				return
 			}
-		default:
-			d.unknown(k)
-			return
 		}
 	}
 	if d.err != nil {
@@ -882,40 +936,53 @@ func (v *MapReference) validate() error {
 	return v.check()
 }
 
+var keysMessageRateHz = [...]string{
+	"\"mantissa\":", "\xa8mantissa",
+	"\"exponent\":", "\xa8exponent",
+}
+
 func (v *MessageRateHz) decode(d *decoder) {
 	var seen uint64
+	next := 0
 	it := d.objStart()
 	for d.objNext(&it) {
-		k := d.key()
-		if d.err != nil {
-			return
-		}
-		switch string(k) {
-		case "mantissa":
-			if seen&(1<<0) != 0 {
-				d.duplicate("mantissa")
+		i := -1
+		if next < 2 && d.takeKey(keysMessageRateHz[2*next], keysMessageRateHz[2*next+1]) {
+			i = next
+		} else {
+			k := d.key()
+			if d.err != nil {
 				return
 			}
-			seen |= 1 << 0
+			switch string(k) {
+			case "mantissa":
+				i = 0
+			case "exponent":
+				i = 1
+			default:
+				d.unknown(k)
+				return
+			}
+		}
+		next = i + 1
+		if seen&(1<<i) != 0 {
+			d.duplicate(keysMessageRateHz[2*i])
+			return
+		}
+		seen |= 1 << i
+		switch i {
+		case 0:
 			v.Mantissa = uint8(d.uint(255))
 			if d.err != nil {
 				d.wrap("mantissa")
 				return
 			}
-		case "exponent":
-			if seen&(1<<1) != 0 {
-				d.duplicate("exponent")
-				return
-			}
-			seen |= 1 << 1
+		case 1:
 			v.Exponent = int8(d.int(-128, 127))
 			if d.err != nil {
 				d.wrap("exponent")
 				return
 			}
-		default:
-			d.unknown(k)
-			return
 		}
 	}
 	if d.err != nil {
@@ -960,40 +1027,53 @@ func (v *MessageRateHz) validate() error {
 	return nil
 }
 
+var keysMessageRateRange = [...]string{
+	"\"message_rate_min\":", "\xb0message_rate_min",
+	"\"message_rate_max\":", "\xb0message_rate_max",
+}
+
 func (v *MessageRateRange) decode(d *decoder) {
 	var seen uint64
+	next := 0
 	it := d.objStart()
 	for d.objNext(&it) {
-		k := d.key()
-		if d.err != nil {
-			return
-		}
-		switch string(k) {
-		case "message_rate_min":
-			if seen&(1<<0) != 0 {
-				d.duplicate("message_rate_min")
+		i := -1
+		if next < 2 && d.takeKey(keysMessageRateRange[2*next], keysMessageRateRange[2*next+1]) {
+			i = next
+		} else {
+			k := d.key()
+			if d.err != nil {
 				return
 			}
-			seen |= 1 << 0
+			switch string(k) {
+			case "message_rate_min":
+				i = 0
+			case "message_rate_max":
+				i = 1
+			default:
+				d.unknown(k)
+				return
+			}
+		}
+		next = i + 1
+		if seen&(1<<i) != 0 {
+			d.duplicate(keysMessageRateRange[2*i])
+			return
+		}
+		seen |= 1 << i
+		switch i {
+		case 0:
 			v.MessageRateMin.decode(d)
 			if d.err != nil {
 				d.wrap("message_rate_min")
 				return
 			}
-		case "message_rate_max":
-			if seen&(1<<1) != 0 {
-				d.duplicate("message_rate_max")
-				return
-			}
-			seen |= 1 << 1
+		case 1:
 			v.MessageRateMax.decode(d)
 			if d.err != nil {
 				d.wrap("message_rate_max")
 				return
 			}
-		default:
-			d.unknown(k)
-			return
 		}
 	}
 	if d.err != nil {
@@ -1038,56 +1118,68 @@ func (v *MessageRateRange) validate() error {
 	return nil
 }
 
+var keysOriginatingVehicleContainer = [...]string{
+	"\"orientation_angle\":", "\xb1orientation_angle",
+	"\"pitch_angle\":", "\xabpitch_angle",
+	"\"roll_angle\":", "\xaaroll_angle",
+	"\"trailer_data_set\":", "\xb0trailer_data_set",
+}
+
 func (v *OriginatingVehicleContainer) decode(d *decoder) {
 	var seen uint64
+	next := 0
 	it := d.objStart()
 	for d.objNext(&it) {
-		k := d.key()
-		if d.err != nil {
-			return
-		}
-		switch string(k) {
-		case "orientation_angle":
-			if seen&(1<<0) != 0 {
-				d.duplicate("orientation_angle")
+		i := -1
+		if next < 4 && d.takeKey(keysOriginatingVehicleContainer[2*next], keysOriginatingVehicleContainer[2*next+1]) {
+			i = next
+		} else {
+			k := d.key()
+			if d.err != nil {
 				return
 			}
-			seen |= 1 << 0
+			switch string(k) {
+			case "orientation_angle":
+				i = 0
+			case "pitch_angle":
+				i = 1
+			case "roll_angle":
+				i = 2
+			case "trailer_data_set":
+				i = 3
+			default:
+				d.unknown(k)
+				return
+			}
+		}
+		next = i + 1
+		if seen&(1<<i) != 0 {
+			d.duplicate(keysOriginatingVehicleContainer[2*i])
+			return
+		}
+		seen |= 1 << i
+		switch i {
+		case 0:
 			v.OrientationAngle.decode(d)
 			if d.err != nil {
 				d.wrap("orientation_angle")
 				return
 			}
-		case "pitch_angle":
-			if seen&(1<<1) != 0 {
-				d.duplicate("pitch_angle")
-				return
-			}
-			seen |= 1 << 1
+		case 1:
 			v.PitchAngle = new(Angle)
 			v.PitchAngle.decode(d)
 			if d.err != nil {
 				d.wrap("pitch_angle")
 				return
 			}
-		case "roll_angle":
-			if seen&(1<<2) != 0 {
-				d.duplicate("roll_angle")
-				return
-			}
-			seen |= 1 << 2
+		case 2:
 			v.RollAngle = new(Angle)
 			v.RollAngle.decode(d)
 			if d.err != nil {
 				d.wrap("roll_angle")
 				return
 			}
-		case "trailer_data_set":
-			if seen&(1<<3) != 0 {
-				d.duplicate("trailer_data_set")
-				return
-			}
-			seen |= 1 << 3
+		case 3:
 			{
 				s0 := []TrailerData{}
 				it0 := d.arrStart()
@@ -1105,9 +1197,6 @@ func (v *OriginatingVehicleContainer) decode(d *decoder) {
 				d.wrap("trailer_data_set")
 				return
 			}
-		default:
-			d.unknown(k)
-			return
 		}
 	}
 	if d.err != nil {
@@ -1199,65 +1288,78 @@ func (v *OriginatingVehicleContainer) validate() error {
 	return nil
 }
 
+var keysPerceptionRegion = [...]string{
+	"\"measurement_delta_time\":", "\xb6measurement_delta_time",
+	"\"perception_region_confidence\":", "\xbcperception_region_confidence",
+	"\"perception_region_shape\":", "\xb7perception_region_shape",
+	"\"shadowing_applies\":", "\xb1shadowing_applies",
+	"\"sensor_id_list\":", "\xaesensor_id_list",
+	"\"perceived_object_ids\":", "\xb4perceived_object_ids",
+}
+
 func (v *PerceptionRegion) decode(d *decoder) {
 	var seen uint64
+	next := 0
 	it := d.objStart()
 	for d.objNext(&it) {
-		k := d.key()
-		if d.err != nil {
-			return
-		}
-		switch string(k) {
-		case "measurement_delta_time":
-			if seen&(1<<0) != 0 {
-				d.duplicate("measurement_delta_time")
+		i := -1
+		if next < 6 && d.takeKey(keysPerceptionRegion[2*next], keysPerceptionRegion[2*next+1]) {
+			i = next
+		} else {
+			k := d.key()
+			if d.err != nil {
 				return
 			}
-			seen |= 1 << 0
+			switch string(k) {
+			case "measurement_delta_time":
+				i = 0
+			case "perception_region_confidence":
+				i = 1
+			case "perception_region_shape":
+				i = 2
+			case "shadowing_applies":
+				i = 3
+			case "sensor_id_list":
+				i = 4
+			case "perceived_object_ids":
+				i = 5
+			default:
+				d.unknown(k)
+				return
+			}
+		}
+		next = i + 1
+		if seen&(1<<i) != 0 {
+			d.duplicate(keysPerceptionRegion[2*i])
+			return
+		}
+		seen |= 1 << i
+		switch i {
+		case 0:
 			v.MeasurementDeltaTime = int16(d.int(-32768, 32767))
 			if d.err != nil {
 				d.wrap("measurement_delta_time")
 				return
 			}
-		case "perception_region_confidence":
-			if seen&(1<<1) != 0 {
-				d.duplicate("perception_region_confidence")
-				return
-			}
-			seen |= 1 << 1
+		case 1:
 			v.PerceptionRegionConfidence = uint8(d.uint(255))
 			if d.err != nil {
 				d.wrap("perception_region_confidence")
 				return
 			}
-		case "perception_region_shape":
-			if seen&(1<<2) != 0 {
-				d.duplicate("perception_region_shape")
-				return
-			}
-			seen |= 1 << 2
+		case 2:
 			v.PerceptionRegionShape.decode(d)
 			if d.err != nil {
 				d.wrap("perception_region_shape")
 				return
 			}
-		case "shadowing_applies":
-			if seen&(1<<3) != 0 {
-				d.duplicate("shadowing_applies")
-				return
-			}
-			seen |= 1 << 3
+		case 3:
 			v.ShadowingApplies = d.bool()
 			if d.err != nil {
 				d.wrap("shadowing_applies")
 				return
 			}
-		case "sensor_id_list":
-			if seen&(1<<4) != 0 {
-				d.duplicate("sensor_id_list")
-				return
-			}
-			seen |= 1 << 4
+		case 4:
 			{
 				s0 := []uint8{}
 				it0 := d.arrStart()
@@ -1274,12 +1376,7 @@ func (v *PerceptionRegion) decode(d *decoder) {
 				d.wrap("sensor_id_list")
 				return
 			}
-		case "perceived_object_ids":
-			if seen&(1<<5) != 0 {
-				d.duplicate("perceived_object_ids")
-				return
-			}
-			seen |= 1 << 5
+		case 5:
 			{
 				s0 := []uint16{}
 				it0 := d.arrStart()
@@ -1296,9 +1393,6 @@ func (v *PerceptionRegion) decode(d *decoder) {
 				d.wrap("perceived_object_ids")
 				return
 			}
-		default:
-			d.unknown(k)
-			return
 		}
 	}
 	if d.err != nil {
@@ -1410,40 +1504,53 @@ func (v *PerceptionRegion) validate() error {
 	return nil
 }
 
+var keysSegmentationInfo = [...]string{
+	"\"total_msg_no\":", "\xactotal_msg_no",
+	"\"this_msg_no\":", "\xabthis_msg_no",
+}
+
 func (v *SegmentationInfo) decode(d *decoder) {
 	var seen uint64
+	next := 0
 	it := d.objStart()
 	for d.objNext(&it) {
-		k := d.key()
-		if d.err != nil {
-			return
-		}
-		switch string(k) {
-		case "total_msg_no":
-			if seen&(1<<0) != 0 {
-				d.duplicate("total_msg_no")
+		i := -1
+		if next < 2 && d.takeKey(keysSegmentationInfo[2*next], keysSegmentationInfo[2*next+1]) {
+			i = next
+		} else {
+			k := d.key()
+			if d.err != nil {
 				return
 			}
-			seen |= 1 << 0
+			switch string(k) {
+			case "total_msg_no":
+				i = 0
+			case "this_msg_no":
+				i = 1
+			default:
+				d.unknown(k)
+				return
+			}
+		}
+		next = i + 1
+		if seen&(1<<i) != 0 {
+			d.duplicate(keysSegmentationInfo[2*i])
+			return
+		}
+		seen |= 1 << i
+		switch i {
+		case 0:
 			v.TotalMsgNo = uint8(d.uint(255))
 			if d.err != nil {
 				d.wrap("total_msg_no")
 				return
 			}
-		case "this_msg_no":
-			if seen&(1<<1) != 0 {
-				d.duplicate("this_msg_no")
-				return
-			}
-			seen |= 1 << 1
+		case 1:
 			v.ThisMsgNo = uint8(d.uint(255))
 			if d.err != nil {
 				d.wrap("this_msg_no")
 				return
 			}
-		default:
-			d.unknown(k)
-			return
 		}
 	}
 	if d.err != nil {
@@ -1488,55 +1595,70 @@ func (v *SegmentationInfo) validate() error {
 	return nil
 }
 
+var keysSensorInformation = [...]string{
+	"\"sensor_id\":", "\xa9sensor_id",
+	"\"sensor_type\":", "\xabsensor_type",
+	"\"perception_region_shape\":", "\xb7perception_region_shape",
+	"\"perception_region_confidence\":", "\xbcperception_region_confidence",
+	"\"shadowing_applies\":", "\xb1shadowing_applies",
+}
+
 func (v *SensorInformation) decode(d *decoder) {
 	var seen uint64
+	next := 0
 	it := d.objStart()
 	for d.objNext(&it) {
-		k := d.key()
-		if d.err != nil {
-			return
-		}
-		switch string(k) {
-		case "sensor_id":
-			if seen&(1<<0) != 0 {
-				d.duplicate("sensor_id")
+		i := -1
+		if next < 5 && d.takeKey(keysSensorInformation[2*next], keysSensorInformation[2*next+1]) {
+			i = next
+		} else {
+			k := d.key()
+			if d.err != nil {
 				return
 			}
-			seen |= 1 << 0
+			switch string(k) {
+			case "sensor_id":
+				i = 0
+			case "sensor_type":
+				i = 1
+			case "perception_region_shape":
+				i = 2
+			case "perception_region_confidence":
+				i = 3
+			case "shadowing_applies":
+				i = 4
+			default:
+				d.unknown(k)
+				return
+			}
+		}
+		next = i + 1
+		if seen&(1<<i) != 0 {
+			d.duplicate(keysSensorInformation[2*i])
+			return
+		}
+		seen |= 1 << i
+		switch i {
+		case 0:
 			v.SensorID = uint8(d.uint(255))
 			if d.err != nil {
 				d.wrap("sensor_id")
 				return
 			}
-		case "sensor_type":
-			if seen&(1<<1) != 0 {
-				d.duplicate("sensor_type")
-				return
-			}
-			seen |= 1 << 1
+		case 1:
 			v.SensorType = uint8(d.uint(255))
 			if d.err != nil {
 				d.wrap("sensor_type")
 				return
 			}
-		case "perception_region_shape":
-			if seen&(1<<2) != 0 {
-				d.duplicate("perception_region_shape")
-				return
-			}
-			seen |= 1 << 2
+		case 2:
 			v.PerceptionRegionShape = new(Shape)
 			v.PerceptionRegionShape.decode(d)
 			if d.err != nil {
 				d.wrap("perception_region_shape")
 				return
 			}
-		case "perception_region_confidence":
-			if seen&(1<<3) != 0 {
-				d.duplicate("perception_region_confidence")
-				return
-			}
-			seen |= 1 << 3
+		case 3:
 			{
 				x := uint8(d.uint(255))
 				v.PerceptionRegionConfidence = &x
@@ -1545,20 +1667,12 @@ func (v *SensorInformation) decode(d *decoder) {
 				d.wrap("perception_region_confidence")
 				return
 			}
-		case "shadowing_applies":
-			if seen&(1<<4) != 0 {
-				d.duplicate("shadowing_applies")
-				return
-			}
-			seen |= 1 << 4
+		case 4:
 			v.ShadowingApplies = d.bool()
 			if d.err != nil {
 				d.wrap("shadowing_applies")
 				return
 			}
-		default:
-			d.unknown(k)
-			return
 		}
 	}
 	if d.err != nil {
@@ -1640,54 +1754,72 @@ func (v *SensorInformation) validate() error {
 	return nil
 }
 
+var keysTrailerData = [...]string{
+	"\"ref_point_id\":", "\xacref_point_id",
+	"\"hitch_point_offset\":", "\xb2hitch_point_offset",
+	"\"hitch_angle\":", "\xabhitch_angle",
+	"\"front_overhang\":", "\xaefront_overhang",
+	"\"rear_overhang\":", "\xadrear_overhang",
+	"\"trailer_width\":", "\xadtrailer_width",
+}
+
 func (v *TrailerData) decode(d *decoder) {
 	var seen uint64
+	next := 0
 	it := d.objStart()
 	for d.objNext(&it) {
-		k := d.key()
-		if d.err != nil {
-			return
-		}
-		switch string(k) {
-		case "ref_point_id":
-			if seen&(1<<0) != 0 {
-				d.duplicate("ref_point_id")
+		i := -1
+		if next < 6 && d.takeKey(keysTrailerData[2*next], keysTrailerData[2*next+1]) {
+			i = next
+		} else {
+			k := d.key()
+			if d.err != nil {
 				return
 			}
-			seen |= 1 << 0
+			switch string(k) {
+			case "ref_point_id":
+				i = 0
+			case "hitch_point_offset":
+				i = 1
+			case "hitch_angle":
+				i = 2
+			case "front_overhang":
+				i = 3
+			case "rear_overhang":
+				i = 4
+			case "trailer_width":
+				i = 5
+			default:
+				d.unknown(k)
+				return
+			}
+		}
+		next = i + 1
+		if seen&(1<<i) != 0 {
+			d.duplicate(keysTrailerData[2*i])
+			return
+		}
+		seen |= 1 << i
+		switch i {
+		case 0:
 			v.RefPointID = uint8(d.uint(255))
 			if d.err != nil {
 				d.wrap("ref_point_id")
 				return
 			}
-		case "hitch_point_offset":
-			if seen&(1<<1) != 0 {
-				d.duplicate("hitch_point_offset")
-				return
-			}
-			seen |= 1 << 1
+		case 1:
 			v.HitchPointOffset = uint8(d.uint(255))
 			if d.err != nil {
 				d.wrap("hitch_point_offset")
 				return
 			}
-		case "hitch_angle":
-			if seen&(1<<2) != 0 {
-				d.duplicate("hitch_angle")
-				return
-			}
-			seen |= 1 << 2
+		case 2:
 			v.HitchAngle.decode(d)
 			if d.err != nil {
 				d.wrap("hitch_angle")
 				return
 			}
-		case "front_overhang":
-			if seen&(1<<3) != 0 {
-				d.duplicate("front_overhang")
-				return
-			}
-			seen |= 1 << 3
+		case 3:
 			{
 				x := uint8(d.uint(255))
 				v.FrontOverhang = &x
@@ -1696,12 +1828,7 @@ func (v *TrailerData) decode(d *decoder) {
 				d.wrap("front_overhang")
 				return
 			}
-		case "rear_overhang":
-			if seen&(1<<4) != 0 {
-				d.duplicate("rear_overhang")
-				return
-			}
-			seen |= 1 << 4
+		case 4:
 			{
 				x := uint8(d.uint(255))
 				v.RearOverhang = &x
@@ -1710,12 +1837,7 @@ func (v *TrailerData) decode(d *decoder) {
 				d.wrap("rear_overhang")
 				return
 			}
-		case "trailer_width":
-			if seen&(1<<5) != 0 {
-				d.duplicate("trailer_width")
-				return
-			}
-			seen |= 1 << 5
+		case 5:
 			{
 				x := uint8(d.uint(255))
 				v.TrailerWidth = &x
@@ -1724,9 +1846,6 @@ func (v *TrailerData) decode(d *decoder) {
 				d.wrap("trailer_width")
 				return
 			}
-		default:
-			d.unknown(k)
-			return
 		}
 	}
 	if d.err != nil {

@@ -6,42 +6,55 @@ import "strconv"
 
 var _ = strconv.AppendInt
 
+var keysAcceleration3D = [...]string{
+	"\"polar_acceleration\":", "\xb2polar_acceleration",
+	"\"cartesian_acceleration\":", "\xb6cartesian_acceleration",
+}
+
 func (v *Acceleration3D) decode(d *decoder) {
 	var seen uint64
+	next := 0
 	it := d.objStart()
 	for d.objNext(&it) {
-		k := d.key()
-		if d.err != nil {
-			return
-		}
-		switch string(k) {
-		case "polar_acceleration":
-			if seen&(1<<0) != 0 {
-				d.duplicate("polar_acceleration")
+		i := -1
+		if next < 2 && d.takeKey(keysAcceleration3D[2*next], keysAcceleration3D[2*next+1]) {
+			i = next
+		} else {
+			k := d.key()
+			if d.err != nil {
 				return
 			}
-			seen |= 1 << 0
+			switch string(k) {
+			case "polar_acceleration":
+				i = 0
+			case "cartesian_acceleration":
+				i = 1
+			default:
+				d.unknown(k)
+				return
+			}
+		}
+		next = i + 1
+		if seen&(1<<i) != 0 {
+			d.duplicate(keysAcceleration3D[2*i])
+			return
+		}
+		seen |= 1 << i
+		switch i {
+		case 0:
 			v.PolarAcceleration = new(PolarAcceleration)
 			v.PolarAcceleration.decode(d)
 			if d.err != nil {
 				d.wrap("polar_acceleration")
 				return
 			}
-		case "cartesian_acceleration":
-			if seen&(1<<1) != 0 {
-				d.duplicate("cartesian_acceleration")
-				return
-			}
-			seen |= 1 << 1
+		case 1:
 			v.CartesianAcceleration = new(CartesianAcceleration)
 			v.CartesianAcceleration.decode(d)
 			if d.err != nil {
 				d.wrap("cartesian_acceleration")
 				return
 			}
-		default:
-			d.unknown(k)
-			return
 		}
 	}
 	if d.err != nil {
@@ -101,40 +114,53 @@ func (v *Acceleration3D) validate() error {
 	return v.check()
 }
 
+var keysAccelerationMagnitude = [...]string{
+	"\"value\":", "\xa5value",
+	"\"confidence\":", "\xaaconfidence",
+}
+
 func (v *AccelerationMagnitude) decode(d *decoder) {
 	var seen uint64
+	next := 0
 	it := d.objStart()
 	for d.objNext(&it) {
-		k := d.key()
-		if d.err != nil {
-			return
-		}
-		switch string(k) {
-		case "value":
-			if seen&(1<<0) != 0 {
-				d.duplicate("value")
+		i := -1
+		if next < 2 && d.takeKey(keysAccelerationMagnitude[2*next], keysAccelerationMagnitude[2*next+1]) {
+			i = next
+		} else {
+			k := d.key()
+			if d.err != nil {
 				return
 			}
-			seen |= 1 << 0
+			switch string(k) {
+			case "value":
+				i = 0
+			case "confidence":
+				i = 1
+			default:
+				d.unknown(k)
+				return
+			}
+		}
+		next = i + 1
+		if seen&(1<<i) != 0 {
+			d.duplicate(keysAccelerationMagnitude[2*i])
+			return
+		}
+		seen |= 1 << i
+		switch i {
+		case 0:
 			v.Value = uint8(d.uint(255))
 			if d.err != nil {
 				d.wrap("value")
 				return
 			}
-		case "confidence":
-			if seen&(1<<1) != 0 {
-				d.duplicate("confidence")
-				return
-			}
-			seen |= 1 << 1
+		case 1:
 			v.Confidence = uint8(d.uint(255))
 			if d.err != nil {
 				d.wrap("confidence")
 				return
 			}
-		default:
-			d.unknown(k)
-			return
 		}
 	}
 	if d.err != nil {
@@ -179,40 +205,53 @@ func (v *AccelerationMagnitude) validate() error {
 	return nil
 }
 
+var keysAngularVelocityComponent = [...]string{
+	"\"value\":", "\xa5value",
+	"\"confidence\":", "\xaaconfidence",
+}
+
 func (v *AngularVelocityComponent) decode(d *decoder) {
 	var seen uint64
+	next := 0
 	it := d.objStart()
 	for d.objNext(&it) {
-		k := d.key()
-		if d.err != nil {
-			return
-		}
-		switch string(k) {
-		case "value":
-			if seen&(1<<0) != 0 {
-				d.duplicate("value")
+		i := -1
+		if next < 2 && d.takeKey(keysAngularVelocityComponent[2*next], keysAngularVelocityComponent[2*next+1]) {
+			i = next
+		} else {
+			k := d.key()
+			if d.err != nil {
 				return
 			}
-			seen |= 1 << 0
+			switch string(k) {
+			case "value":
+				i = 0
+			case "confidence":
+				i = 1
+			default:
+				d.unknown(k)
+				return
+			}
+		}
+		next = i + 1
+		if seen&(1<<i) != 0 {
+			d.duplicate(keysAngularVelocityComponent[2*i])
+			return
+		}
+		seen |= 1 << i
+		switch i {
+		case 0:
 			v.Value = int16(d.int(-32768, 32767))
 			if d.err != nil {
 				d.wrap("value")
 				return
 			}
-		case "confidence":
-			if seen&(1<<1) != 0 {
-				d.duplicate("confidence")
-				return
-			}
-			seen |= 1 << 1
+		case 1:
 			v.Confidence = uint8(d.uint(255))
 			if d.err != nil {
 				d.wrap("confidence")
 				return
 			}
-		default:
-			d.unknown(k)
-			return
 		}
 	}
 	if d.err != nil {
@@ -257,43 +296,96 @@ func (v *AngularVelocityComponent) validate() error {
 	return nil
 }
 
+var keysCPMObject = [...]string{
+	"\"measurement_delta_time\":", "\xb6measurement_delta_time",
+	"\"position\":", "\xa8position",
+	"\"object_id\":", "\xa9object_id",
+	"\"velocity\":", "\xa8velocity",
+	"\"acceleration\":", "\xacacceleration",
+	"\"angles\":", "\xa6angles",
+	"\"z_angular_velocity\":", "\xb2z_angular_velocity",
+	"\"lower_triangular_correlation_matrices\":", "\xd9%lower_triangular_correlation_matrices",
+	"\"object_dimension_z\":", "\xb2object_dimension_z",
+	"\"object_dimension_y\":", "\xb2object_dimension_y",
+	"\"object_dimension_x\":", "\xb2object_dimension_x",
+	"\"object_age\":", "\xaaobject_age",
+	"\"object_perception_quality\":", "\xb9object_perception_quality",
+	"\"sensor_id_list\":", "\xaesensor_id_list",
+	"\"classification\":", "\xaeclassification",
+	"\"map_position\":", "\xacmap_position",
+}
+
 func (v *CPMObject) decode(d *decoder) {
 	var seen uint64
+	next := 0
 	it := d.objStart()
 	for d.objNext(&it) {
-		k := d.key()
-		if d.err != nil {
-			return
-		}
-		switch string(k) {
-		case "measurement_delta_time":
-			if seen&(1<<0) != 0 {
-				d.duplicate("measurement_delta_time")
+		i := -1
+		if next < 16 && d.takeKey(keysCPMObject[2*next], keysCPMObject[2*next+1]) {
+			i = next
+		} else {
+			k := d.key()
+			if d.err != nil {
 				return
 			}
-			seen |= 1 << 0
+			switch string(k) {
+			case "measurement_delta_time":
+				i = 0
+			case "position":
+				i = 1
+			case "object_id":
+				i = 2
+			case "velocity":
+				i = 3
+			case "acceleration":
+				i = 4
+			case "angles":
+				i = 5
+			case "z_angular_velocity":
+				i = 6
+			case "lower_triangular_correlation_matrices":
+				i = 7
+			case "object_dimension_z":
+				i = 8
+			case "object_dimension_y":
+				i = 9
+			case "object_dimension_x":
+				i = 10
+			case "object_age":
+				i = 11
+			case "object_perception_quality":
+				i = 12
+			case "sensor_id_list":
+				i = 13
+			case "classification":
+				i = 14
+			case "map_position":
+				i = 15
+			default:
+				d.unknown(k)
+				return
+			}
+		}
+		next = i + 1
+		if seen&(1<<i) != 0 {
+			d.duplicate(keysCPMObject[2*i])
+			return
+		}
+		seen |= 1 << i
+		switch i {
+		case 0:
 			v.MeasurementDeltaTime = int16(d.int(-32768, 32767))
 			if d.err != nil {
 				d.wrap("measurement_delta_time")
 				return
 			}
-		case "position":
-			if seen&(1<<1) != 0 {
-				d.duplicate("position")
-				return
-			}
-			seen |= 1 << 1
+		case 1:
 			v.Position.decode(d)
 			if d.err != nil {
 				d.wrap("position")
 				return
 			}
-		case "object_id":
-			if seen&(1<<2) != 0 {
-				d.duplicate("object_id")
-				return
-			}
-			seen |= 1 << 2
+		case 2:
 			{
 				x := uint16(d.uint(65535))
 				v.ObjectID = &x
@@ -302,60 +394,35 @@ func (v *CPMObject) decode(d *decoder) {
 				d.wrap("object_id")
 				return
 			}
-		case "velocity":
-			if seen&(1<<3) != 0 {
-				d.duplicate("velocity")
-				return
-			}
-			seen |= 1 << 3
+		case 3:
 			v.Velocity = new(Velocity3D)
 			v.Velocity.decode(d)
 			if d.err != nil {
 				d.wrap("velocity")
 				return
 			}
-		case "acceleration":
-			if seen&(1<<4) != 0 {
-				d.duplicate("acceleration")
-				return
-			}
-			seen |= 1 << 4
+		case 4:
 			v.Acceleration = new(Acceleration3D)
 			v.Acceleration.decode(d)
 			if d.err != nil {
 				d.wrap("acceleration")
 				return
 			}
-		case "angles":
-			if seen&(1<<5) != 0 {
-				d.duplicate("angles")
-				return
-			}
-			seen |= 1 << 5
+		case 5:
 			v.Angles = new(EulerAngles)
 			v.Angles.decode(d)
 			if d.err != nil {
 				d.wrap("angles")
 				return
 			}
-		case "z_angular_velocity":
-			if seen&(1<<6) != 0 {
-				d.duplicate("z_angular_velocity")
-				return
-			}
-			seen |= 1 << 6
+		case 6:
 			v.ZAngularVelocity = new(AngularVelocityComponent)
 			v.ZAngularVelocity.decode(d)
 			if d.err != nil {
 				d.wrap("z_angular_velocity")
 				return
 			}
-		case "lower_triangular_correlation_matrices":
-			if seen&(1<<7) != 0 {
-				d.duplicate("lower_triangular_correlation_matrices")
-				return
-			}
-			seen |= 1 << 7
+		case 7:
 			{
 				s0 := []CorrelationMatrix{}
 				it0 := d.arrStart()
@@ -373,48 +440,28 @@ func (v *CPMObject) decode(d *decoder) {
 				d.wrap("lower_triangular_correlation_matrices")
 				return
 			}
-		case "object_dimension_z":
-			if seen&(1<<8) != 0 {
-				d.duplicate("object_dimension_z")
-				return
-			}
-			seen |= 1 << 8
+		case 8:
 			v.ObjectDimensionZ = new(ObjectDimension)
 			v.ObjectDimensionZ.decode(d)
 			if d.err != nil {
 				d.wrap("object_dimension_z")
 				return
 			}
-		case "object_dimension_y":
-			if seen&(1<<9) != 0 {
-				d.duplicate("object_dimension_y")
-				return
-			}
-			seen |= 1 << 9
+		case 9:
 			v.ObjectDimensionY = new(ObjectDimension)
 			v.ObjectDimensionY.decode(d)
 			if d.err != nil {
 				d.wrap("object_dimension_y")
 				return
 			}
-		case "object_dimension_x":
-			if seen&(1<<10) != 0 {
-				d.duplicate("object_dimension_x")
-				return
-			}
-			seen |= 1 << 10
+		case 10:
 			v.ObjectDimensionX = new(ObjectDimension)
 			v.ObjectDimensionX.decode(d)
 			if d.err != nil {
 				d.wrap("object_dimension_x")
 				return
 			}
-		case "object_age":
-			if seen&(1<<11) != 0 {
-				d.duplicate("object_age")
-				return
-			}
-			seen |= 1 << 11
+		case 11:
 			{
 				x := int16(d.int(-32768, 32767))
 				v.ObjectAge = &x
@@ -423,12 +470,7 @@ func (v *CPMObject) decode(d *decoder) {
 				d.wrap("object_age")
 				return
 			}
-		case "object_perception_quality":
-			if seen&(1<<12) != 0 {
-				d.duplicate("object_perception_quality")
-				return
-			}
-			seen |= 1 << 12
+		case 12:
 			{
 				x := uint8(d.uint(255))
 				v.ObjectPerceptionQuality = &x
@@ -437,12 +479,7 @@ func (v *CPMObject) decode(d *decoder) {
 				d.wrap("object_perception_quality")
 				return
 			}
-		case "sensor_id_list":
-			if seen&(1<<13) != 0 {
-				d.duplicate("sensor_id_list")
-				return
-			}
-			seen |= 1 << 13
+		case 13:
 			{
 				s0 := []uint8{}
 				it0 := d.arrStart()
@@ -459,12 +496,7 @@ func (v *CPMObject) decode(d *decoder) {
 				d.wrap("sensor_id_list")
 				return
 			}
-		case "classification":
-			if seen&(1<<14) != 0 {
-				d.duplicate("classification")
-				return
-			}
-			seen |= 1 << 14
+		case 14:
 			{
 				s0 := []ObjectClassification{}
 				it0 := d.arrStart()
@@ -482,21 +514,13 @@ func (v *CPMObject) decode(d *decoder) {
 				d.wrap("classification")
 				return
 			}
-		case "map_position":
-			if seen&(1<<15) != 0 {
-				d.duplicate("map_position")
-				return
-			}
-			seen |= 1 << 15
+		case 15:
 			v.MapPosition = new(MapPosition)
 			v.MapPosition.decode(d)
 			if d.err != nil {
 				d.wrap("map_position")
 				return
 			}
-		default:
-			d.unknown(k)
-			return
 		}
 	}
 	if d.err != nil {
@@ -796,52 +820,63 @@ func (v *CPMObject) validate() error {
 	return nil
 }
 
+var keysCartesianAcceleration = [...]string{
+	"\"x_acceleration\":", "\xaex_acceleration",
+	"\"y_acceleration\":", "\xaey_acceleration",
+	"\"z_acceleration\":", "\xaez_acceleration",
+}
+
 func (v *CartesianAcceleration) decode(d *decoder) {
 	var seen uint64
+	next := 0
 	it := d.objStart()
 	for d.objNext(&it) {
-		k := d.key()
-		if d.err != nil {
-			return
-		}
-		switch string(k) {
-		case "x_acceleration":
-			if seen&(1<<0) != 0 {
-				d.duplicate("x_acceleration")
+		i := -1
+		if next < 3 && d.takeKey(keysCartesianAcceleration[2*next], keysCartesianAcceleration[2*next+1]) {
+			i = next
+		} else {
+			k := d.key()
+			if d.err != nil {
 				return
 			}
-			seen |= 1 << 0
+			switch string(k) {
+			case "x_acceleration":
+				i = 0
+			case "y_acceleration":
+				i = 1
+			case "z_acceleration":
+				i = 2
+			default:
+				d.unknown(k)
+				return
+			}
+		}
+		next = i + 1
+		if seen&(1<<i) != 0 {
+			d.duplicate(keysCartesianAcceleration[2*i])
+			return
+		}
+		seen |= 1 << i
+		switch i {
+		case 0:
 			v.XAcceleration.decode(d)
 			if d.err != nil {
 				d.wrap("x_acceleration")
 				return
 			}
-		case "y_acceleration":
-			if seen&(1<<1) != 0 {
-				d.duplicate("y_acceleration")
-				return
-			}
-			seen |= 1 << 1
+		case 1:
 			v.YAcceleration.decode(d)
 			if d.err != nil {
 				d.wrap("y_acceleration")
 				return
 			}
-		case "z_acceleration":
-			if seen&(1<<2) != 0 {
-				d.duplicate("z_acceleration")
-				return
-			}
-			seen |= 1 << 2
+		case 2:
 			v.ZAcceleration = new(AccelerationComponent)
 			v.ZAcceleration.decode(d)
 			if d.err != nil {
 				d.wrap("z_acceleration")
 				return
 			}
-		default:
-			d.unknown(k)
-			return
 		}
 	}
 	if d.err != nil {
@@ -902,40 +937,53 @@ func (v *CartesianAcceleration) validate() error {
 	return nil
 }
 
+var keysCartesianCoordinateWithConfidence = [...]string{
+	"\"value\":", "\xa5value",
+	"\"confidence\":", "\xaaconfidence",
+}
+
 func (v *CartesianCoordinateWithConfidence) decode(d *decoder) {
 	var seen uint64
+	next := 0
 	it := d.objStart()
 	for d.objNext(&it) {
-		k := d.key()
-		if d.err != nil {
-			return
-		}
-		switch string(k) {
-		case "value":
-			if seen&(1<<0) != 0 {
-				d.duplicate("value")
+		i := -1
+		if next < 2 && d.takeKey(keysCartesianCoordinateWithConfidence[2*next], keysCartesianCoordinateWithConfidence[2*next+1]) {
+			i = next
+		} else {
+			k := d.key()
+			if d.err != nil {
 				return
 			}
-			seen |= 1 << 0
+			switch string(k) {
+			case "value":
+				i = 0
+			case "confidence":
+				i = 1
+			default:
+				d.unknown(k)
+				return
+			}
+		}
+		next = i + 1
+		if seen&(1<<i) != 0 {
+			d.duplicate(keysCartesianCoordinateWithConfidence[2*i])
+			return
+		}
+		seen |= 1 << i
+		switch i {
+		case 0:
 			v.Value = int32(d.int(-2147483648, 2147483647))
 			if d.err != nil {
 				d.wrap("value")
 				return
 			}
-		case "confidence":
-			if seen&(1<<1) != 0 {
-				d.duplicate("confidence")
-				return
-			}
-			seen |= 1 << 1
+		case 1:
 			v.Confidence = uint16(d.uint(65535))
 			if d.err != nil {
 				d.wrap("confidence")
 				return
 			}
-		default:
-			d.unknown(k)
-			return
 		}
 	}
 	if d.err != nil {
@@ -980,52 +1028,63 @@ func (v *CartesianCoordinateWithConfidence) validate() error {
 	return nil
 }
 
+var keysCartesianPosition3DWithConfidence = [...]string{
+	"\"x_coordinate\":", "\xacx_coordinate",
+	"\"y_coordinate\":", "\xacy_coordinate",
+	"\"z_coordinate\":", "\xacz_coordinate",
+}
+
 func (v *CartesianPosition3DWithConfidence) decode(d *decoder) {
 	var seen uint64
+	next := 0
 	it := d.objStart()
 	for d.objNext(&it) {
-		k := d.key()
-		if d.err != nil {
-			return
-		}
-		switch string(k) {
-		case "x_coordinate":
-			if seen&(1<<0) != 0 {
-				d.duplicate("x_coordinate")
+		i := -1
+		if next < 3 && d.takeKey(keysCartesianPosition3DWithConfidence[2*next], keysCartesianPosition3DWithConfidence[2*next+1]) {
+			i = next
+		} else {
+			k := d.key()
+			if d.err != nil {
 				return
 			}
-			seen |= 1 << 0
+			switch string(k) {
+			case "x_coordinate":
+				i = 0
+			case "y_coordinate":
+				i = 1
+			case "z_coordinate":
+				i = 2
+			default:
+				d.unknown(k)
+				return
+			}
+		}
+		next = i + 1
+		if seen&(1<<i) != 0 {
+			d.duplicate(keysCartesianPosition3DWithConfidence[2*i])
+			return
+		}
+		seen |= 1 << i
+		switch i {
+		case 0:
 			v.XCoordinate.decode(d)
 			if d.err != nil {
 				d.wrap("x_coordinate")
 				return
 			}
-		case "y_coordinate":
-			if seen&(1<<1) != 0 {
-				d.duplicate("y_coordinate")
-				return
-			}
-			seen |= 1 << 1
+		case 1:
 			v.YCoordinate.decode(d)
 			if d.err != nil {
 				d.wrap("y_coordinate")
 				return
 			}
-		case "z_coordinate":
-			if seen&(1<<2) != 0 {
-				d.duplicate("z_coordinate")
-				return
-			}
-			seen |= 1 << 2
+		case 2:
 			v.ZCoordinate = new(CartesianCoordinateWithConfidence)
 			v.ZCoordinate.decode(d)
 			if d.err != nil {
 				d.wrap("z_coordinate")
 				return
 			}
-		default:
-			d.unknown(k)
-			return
 		}
 	}
 	if d.err != nil {
@@ -1086,52 +1145,63 @@ func (v *CartesianPosition3DWithConfidence) validate() error {
 	return nil
 }
 
+var keysCartesianVelocity = [...]string{
+	"\"x_velocity\":", "\xaax_velocity",
+	"\"y_velocity\":", "\xaay_velocity",
+	"\"z_velocity\":", "\xaaz_velocity",
+}
+
 func (v *CartesianVelocity) decode(d *decoder) {
 	var seen uint64
+	next := 0
 	it := d.objStart()
 	for d.objNext(&it) {
-		k := d.key()
-		if d.err != nil {
-			return
-		}
-		switch string(k) {
-		case "x_velocity":
-			if seen&(1<<0) != 0 {
-				d.duplicate("x_velocity")
+		i := -1
+		if next < 3 && d.takeKey(keysCartesianVelocity[2*next], keysCartesianVelocity[2*next+1]) {
+			i = next
+		} else {
+			k := d.key()
+			if d.err != nil {
 				return
 			}
-			seen |= 1 << 0
+			switch string(k) {
+			case "x_velocity":
+				i = 0
+			case "y_velocity":
+				i = 1
+			case "z_velocity":
+				i = 2
+			default:
+				d.unknown(k)
+				return
+			}
+		}
+		next = i + 1
+		if seen&(1<<i) != 0 {
+			d.duplicate(keysCartesianVelocity[2*i])
+			return
+		}
+		seen |= 1 << i
+		switch i {
+		case 0:
 			v.XVelocity.decode(d)
 			if d.err != nil {
 				d.wrap("x_velocity")
 				return
 			}
-		case "y_velocity":
-			if seen&(1<<1) != 0 {
-				d.duplicate("y_velocity")
-				return
-			}
-			seen |= 1 << 1
+		case 1:
 			v.YVelocity.decode(d)
 			if d.err != nil {
 				d.wrap("y_velocity")
 				return
 			}
-		case "z_velocity":
-			if seen&(1<<2) != 0 {
-				d.duplicate("z_velocity")
-				return
-			}
-			seen |= 1 << 2
+		case 2:
 			v.ZVelocity = new(VelocityComponent)
 			v.ZVelocity.decode(d)
 			if d.err != nil {
 				d.wrap("z_velocity")
 				return
 			}
-		default:
-			d.unknown(k)
-			return
 		}
 	}
 	if d.err != nil {
@@ -1192,62 +1262,71 @@ func (v *CartesianVelocity) validate() error {
 	return nil
 }
 
+var keysClusterProfiles = [...]string{
+	"\"pedestrian\":", "\xaapedestrian",
+	"\"bicyclist\":", "\xa9bicyclist",
+	"\"motorcyclist\":", "\xacmotorcyclist",
+	"\"animal\":", "\xa6animal",
+}
+
 func (v *ClusterProfiles) decode(d *decoder) {
 	var seen uint64
+	next := 0
 	it := d.objStart()
 	for d.objNext(&it) {
-		k := d.key()
-		if d.err != nil {
-			return
-		}
-		switch string(k) {
-		case "pedestrian":
-			if seen&(1<<0) != 0 {
-				d.duplicate("pedestrian")
+		i := -1
+		if next < 4 && d.takeKey(keysClusterProfiles[2*next], keysClusterProfiles[2*next+1]) {
+			i = next
+		} else {
+			k := d.key()
+			if d.err != nil {
 				return
 			}
-			seen |= 1 << 0
+			switch string(k) {
+			case "pedestrian":
+				i = 0
+			case "bicyclist":
+				i = 1
+			case "motorcyclist":
+				i = 2
+			case "animal":
+				i = 3
+			default:
+				d.unknown(k)
+				return
+			}
+		}
+		next = i + 1
+		if seen&(1<<i) != 0 {
+			d.duplicate(keysClusterProfiles[2*i])
+			return
+		}
+		seen |= 1 << i
+		switch i {
+		case 0:
 			v.Pedestrian = d.bool()
 			if d.err != nil {
 				d.wrap("pedestrian")
 				return
 			}
-		case "bicyclist":
-			if seen&(1<<1) != 0 {
-				d.duplicate("bicyclist")
-				return
-			}
-			seen |= 1 << 1
+		case 1:
 			v.Bicyclist = d.bool()
 			if d.err != nil {
 				d.wrap("bicyclist")
 				return
 			}
-		case "motorcyclist":
-			if seen&(1<<2) != 0 {
-				d.duplicate("motorcyclist")
-				return
-			}
-			seen |= 1 << 2
+		case 2:
 			v.Motorcyclist = d.bool()
 			if d.err != nil {
 				d.wrap("motorcyclist")
 				return
 			}
-		case "animal":
-			if seen&(1<<3) != 0 {
-				d.duplicate("animal")
-				return
-			}
-			seen |= 1 << 3
+		case 3:
 			v.Animal = d.bool()
 			if d.err != nil {
 				d.wrap("animal")
 				return
 			}
-		default:
-			d.unknown(k)
-			return
 		}
 	}
 	if d.err != nil {
@@ -1302,32 +1381,48 @@ func (v *ClusterProfiles) validate() error {
 	return nil
 }
 
+var keysCorrelationMatrix = [...]string{
+	"\"components_included_in_the_matrix\":", "\xd9!components_included_in_the_matrix",
+	"\"matrix\":", "\xa6matrix",
+}
+
 func (v *CorrelationMatrix) decode(d *decoder) {
 	var seen uint64
+	next := 0
 	it := d.objStart()
 	for d.objNext(&it) {
-		k := d.key()
-		if d.err != nil {
-			return
-		}
-		switch string(k) {
-		case "components_included_in_the_matrix":
-			if seen&(1<<0) != 0 {
-				d.duplicate("components_included_in_the_matrix")
+		i := -1
+		if next < 2 && d.takeKey(keysCorrelationMatrix[2*next], keysCorrelationMatrix[2*next+1]) {
+			i = next
+		} else {
+			k := d.key()
+			if d.err != nil {
 				return
 			}
-			seen |= 1 << 0
+			switch string(k) {
+			case "components_included_in_the_matrix":
+				i = 0
+			case "matrix":
+				i = 1
+			default:
+				d.unknown(k)
+				return
+			}
+		}
+		next = i + 1
+		if seen&(1<<i) != 0 {
+			d.duplicate(keysCorrelationMatrix[2*i])
+			return
+		}
+		seen |= 1 << i
+		switch i {
+		case 0:
 			v.ComponentsIncludedInTheMatrix.decode(d)
 			if d.err != nil {
 				d.wrap("components_included_in_the_matrix")
 				return
 			}
-		case "matrix":
-			if seen&(1<<1) != 0 {
-				d.duplicate("matrix")
-				return
-			}
-			seen |= 1 << 1
+		case 1:
 			{
 				s0 := [][][]int8{}
 				it0 := d.arrStart()
@@ -1370,9 +1465,6 @@ func (v *CorrelationMatrix) decode(d *decoder) {
 				d.wrap("matrix")
 				return
 			}
-		default:
-			d.unknown(k)
-			return
 		}
 	}
 	if d.err != nil {
@@ -1444,53 +1536,64 @@ func (v *CorrelationMatrix) validate() error {
 	return v.check()
 }
 
+var keysEulerAngles = [...]string{
+	"\"z_angle\":", "\xa7z_angle",
+	"\"y_angle\":", "\xa7y_angle",
+	"\"x_angle\":", "\xa7x_angle",
+}
+
 func (v *EulerAngles) decode(d *decoder) {
 	var seen uint64
+	next := 0
 	it := d.objStart()
 	for d.objNext(&it) {
-		k := d.key()
-		if d.err != nil {
-			return
-		}
-		switch string(k) {
-		case "z_angle":
-			if seen&(1<<0) != 0 {
-				d.duplicate("z_angle")
+		i := -1
+		if next < 3 && d.takeKey(keysEulerAngles[2*next], keysEulerAngles[2*next+1]) {
+			i = next
+		} else {
+			k := d.key()
+			if d.err != nil {
 				return
 			}
-			seen |= 1 << 0
+			switch string(k) {
+			case "z_angle":
+				i = 0
+			case "y_angle":
+				i = 1
+			case "x_angle":
+				i = 2
+			default:
+				d.unknown(k)
+				return
+			}
+		}
+		next = i + 1
+		if seen&(1<<i) != 0 {
+			d.duplicate(keysEulerAngles[2*i])
+			return
+		}
+		seen |= 1 << i
+		switch i {
+		case 0:
 			v.ZAngle.decode(d)
 			if d.err != nil {
 				d.wrap("z_angle")
 				return
 			}
-		case "y_angle":
-			if seen&(1<<1) != 0 {
-				d.duplicate("y_angle")
-				return
-			}
-			seen |= 1 << 1
+		case 1:
 			v.YAngle = new(Angle)
 			v.YAngle.decode(d)
 			if d.err != nil {
 				d.wrap("y_angle")
 				return
 			}
-		case "x_angle":
-			if seen&(1<<2) != 0 {
-				d.duplicate("x_angle")
-				return
-			}
-			seen |= 1 << 2
+		case 2:
 			v.XAngle = new(Angle)
 			v.XAngle.decode(d)
 			if d.err != nil {
 				d.wrap("x_angle")
 				return
 			}
-		default:
-			d.unknown(k)
-			return
 		}
 	}
 	if d.err != nil {
@@ -1556,40 +1659,53 @@ func (v *EulerAngles) validate() error {
 	return nil
 }
 
+var keysLongitudinalLanePosition = [...]string{
+	"\"value\":", "\xa5value",
+	"\"confidence\":", "\xaaconfidence",
+}
+
 func (v *LongitudinalLanePosition) decode(d *decoder) {
 	var seen uint64
+	next := 0
 	it := d.objStart()
 	for d.objNext(&it) {
-		k := d.key()
-		if d.err != nil {
-			return
-		}
-		switch string(k) {
-		case "value":
-			if seen&(1<<0) != 0 {
-				d.duplicate("value")
+		i := -1
+		if next < 2 && d.takeKey(keysLongitudinalLanePosition[2*next], keysLongitudinalLanePosition[2*next+1]) {
+			i = next
+		} else {
+			k := d.key()
+			if d.err != nil {
 				return
 			}
-			seen |= 1 << 0
+			switch string(k) {
+			case "value":
+				i = 0
+			case "confidence":
+				i = 1
+			default:
+				d.unknown(k)
+				return
+			}
+		}
+		next = i + 1
+		if seen&(1<<i) != 0 {
+			d.duplicate(keysLongitudinalLanePosition[2*i])
+			return
+		}
+		seen |= 1 << i
+		switch i {
+		case 0:
 			v.Value = uint16(d.uint(65535))
 			if d.err != nil {
 				d.wrap("value")
 				return
 			}
-		case "confidence":
-			if seen&(1<<1) != 0 {
-				d.duplicate("confidence")
-				return
-			}
-			seen |= 1 << 1
+		case 1:
 			v.Confidence = uint16(d.uint(65535))
 			if d.err != nil {
 				d.wrap("confidence")
 				return
 			}
-		default:
-			d.unknown(k)
-			return
 		}
 	}
 	if d.err != nil {
@@ -1634,33 +1750,55 @@ func (v *LongitudinalLanePosition) validate() error {
 	return nil
 }
 
+var keysMapPosition = [...]string{
+	"\"map_reference\":", "\xadmap_reference",
+	"\"lane_id\":", "\xa7lane_id",
+	"\"connection_id\":", "\xadconnection_id",
+	"\"longitudinal_lane_position\":", "\xbalongitudinal_lane_position",
+}
+
 func (v *MapPosition) decode(d *decoder) {
 	var seen uint64
+	next := 0
 	it := d.objStart()
 	for d.objNext(&it) {
-		k := d.key()
-		if d.err != nil {
-			return
-		}
-		switch string(k) {
-		case "map_reference":
-			if seen&(1<<0) != 0 {
-				d.duplicate("map_reference")
+		i := -1
+		if next < 4 && d.takeKey(keysMapPosition[2*next], keysMapPosition[2*next+1]) {
+			i = next
+		} else {
+			k := d.key()
+			if d.err != nil {
 				return
 			}
-			seen |= 1 << 0
+			switch string(k) {
+			case "map_reference":
+				i = 0
+			case "lane_id":
+				i = 1
+			case "connection_id":
+				i = 2
+			case "longitudinal_lane_position":
+				i = 3
+			default:
+				d.unknown(k)
+				return
+			}
+		}
+		next = i + 1
+		if seen&(1<<i) != 0 {
+			d.duplicate(keysMapPosition[2*i])
+			return
+		}
+		seen |= 1 << i
+		switch i {
+		case 0:
 			v.MapReference = new(MapReference)
 			v.MapReference.decode(d)
 			if d.err != nil {
 				d.wrap("map_reference")
 				return
 			}
-		case "lane_id":
-			if seen&(1<<1) != 0 {
-				d.duplicate("lane_id")
-				return
-			}
-			seen |= 1 << 1
+		case 1:
 			{
 				x := uint8(d.uint(255))
 				v.LaneID = &x
@@ -1669,12 +1807,7 @@ func (v *MapPosition) decode(d *decoder) {
 				d.wrap("lane_id")
 				return
 			}
-		case "connection_id":
-			if seen&(1<<2) != 0 {
-				d.duplicate("connection_id")
-				return
-			}
-			seen |= 1 << 2
+		case 2:
 			{
 				x := uint8(d.uint(255))
 				v.ConnectionID = &x
@@ -1683,21 +1816,13 @@ func (v *MapPosition) decode(d *decoder) {
 				d.wrap("connection_id")
 				return
 			}
-		case "longitudinal_lane_position":
-			if seen&(1<<3) != 0 {
-				d.duplicate("longitudinal_lane_position")
-				return
-			}
-			seen |= 1 << 3
+		case 3:
 			v.LongitudinalLanePosition = new(LongitudinalLanePosition)
 			v.LongitudinalLanePosition.decode(d)
 			if d.err != nil {
 				d.wrap("longitudinal_lane_position")
 				return
 			}
-		default:
-			d.unknown(k)
-			return
 		}
 	}
 	if d.err != nil {
@@ -1789,161 +1914,152 @@ func (v *MapPosition) validate() error {
 	return nil
 }
 
+var keysMatrixComponents = [...]string{
+	"\"x_position\":", "\xaax_position",
+	"\"y_position\":", "\xaay_position",
+	"\"z_position\":", "\xaaz_position",
+	"\"x_velocity_or_velocity_magnitude\":", "\xd9 x_velocity_or_velocity_magnitude",
+	"\"y_velocity_or_velocity_direction\":", "\xd9 y_velocity_or_velocity_direction",
+	"\"z_speed\":", "\xa7z_speed",
+	"\"x_accel_or_accel_magnitude\":", "\xbax_accel_or_accel_magnitude",
+	"\"y_accel_or_accel_direction\":", "\xbay_accel_or_accel_direction",
+	"\"z_acceleration\":", "\xaez_acceleration",
+	"\"z_angle\":", "\xa7z_angle",
+	"\"y_angle\":", "\xa7y_angle",
+	"\"x_angle\":", "\xa7x_angle",
+	"\"z_angular_velocity\":", "\xb2z_angular_velocity",
+}
+
 func (v *MatrixComponents) decode(d *decoder) {
 	var seen uint64
+	next := 0
 	it := d.objStart()
 	for d.objNext(&it) {
-		k := d.key()
-		if d.err != nil {
-			return
-		}
-		switch string(k) {
-		case "x_position":
-			if seen&(1<<0) != 0 {
-				d.duplicate("x_position")
+		i := -1
+		if next < 13 && d.takeKey(keysMatrixComponents[2*next], keysMatrixComponents[2*next+1]) {
+			i = next
+		} else {
+			k := d.key()
+			if d.err != nil {
 				return
 			}
-			seen |= 1 << 0
+			switch string(k) {
+			case "x_position":
+				i = 0
+			case "y_position":
+				i = 1
+			case "z_position":
+				i = 2
+			case "x_velocity_or_velocity_magnitude":
+				i = 3
+			case "y_velocity_or_velocity_direction":
+				i = 4
+			case "z_speed":
+				i = 5
+			case "x_accel_or_accel_magnitude":
+				i = 6
+			case "y_accel_or_accel_direction":
+				i = 7
+			case "z_acceleration":
+				i = 8
+			case "z_angle":
+				i = 9
+			case "y_angle":
+				i = 10
+			case "x_angle":
+				i = 11
+			case "z_angular_velocity":
+				i = 12
+			default:
+				d.unknown(k)
+				return
+			}
+		}
+		next = i + 1
+		if seen&(1<<i) != 0 {
+			d.duplicate(keysMatrixComponents[2*i])
+			return
+		}
+		seen |= 1 << i
+		switch i {
+		case 0:
 			v.XPosition = d.bool()
 			if d.err != nil {
 				d.wrap("x_position")
 				return
 			}
-		case "y_position":
-			if seen&(1<<1) != 0 {
-				d.duplicate("y_position")
-				return
-			}
-			seen |= 1 << 1
+		case 1:
 			v.YPosition = d.bool()
 			if d.err != nil {
 				d.wrap("y_position")
 				return
 			}
-		case "z_position":
-			if seen&(1<<2) != 0 {
-				d.duplicate("z_position")
-				return
-			}
-			seen |= 1 << 2
+		case 2:
 			v.ZPosition = d.bool()
 			if d.err != nil {
 				d.wrap("z_position")
 				return
 			}
-		case "x_velocity_or_velocity_magnitude":
-			if seen&(1<<3) != 0 {
-				d.duplicate("x_velocity_or_velocity_magnitude")
-				return
-			}
-			seen |= 1 << 3
+		case 3:
 			v.XVelocityOrVelocityMagnitude = d.bool()
 			if d.err != nil {
 				d.wrap("x_velocity_or_velocity_magnitude")
 				return
 			}
-		case "y_velocity_or_velocity_direction":
-			if seen&(1<<4) != 0 {
-				d.duplicate("y_velocity_or_velocity_direction")
-				return
-			}
-			seen |= 1 << 4
+		case 4:
 			v.YVelocityOrVelocityDirection = d.bool()
 			if d.err != nil {
 				d.wrap("y_velocity_or_velocity_direction")
 				return
 			}
-		case "z_speed":
-			if seen&(1<<5) != 0 {
-				d.duplicate("z_speed")
-				return
-			}
-			seen |= 1 << 5
+		case 5:
 			v.ZSpeed = d.bool()
 			if d.err != nil {
 				d.wrap("z_speed")
 				return
 			}
-		case "x_accel_or_accel_magnitude":
-			if seen&(1<<6) != 0 {
-				d.duplicate("x_accel_or_accel_magnitude")
-				return
-			}
-			seen |= 1 << 6
+		case 6:
 			v.XAccelOrAccelMagnitude = d.bool()
 			if d.err != nil {
 				d.wrap("x_accel_or_accel_magnitude")
 				return
 			}
-		case "y_accel_or_accel_direction":
-			if seen&(1<<7) != 0 {
-				d.duplicate("y_accel_or_accel_direction")
-				return
-			}
-			seen |= 1 << 7
+		case 7:
 			v.YAccelOrAccelDirection = d.bool()
 			if d.err != nil {
 				d.wrap("y_accel_or_accel_direction")
 				return
 			}
-		case "z_acceleration":
-			if seen&(1<<8) != 0 {
-				d.duplicate("z_acceleration")
-				return
-			}
-			seen |= 1 << 8
+		case 8:
 			v.ZAcceleration = d.bool()
 			if d.err != nil {
 				d.wrap("z_acceleration")
 				return
 			}
-		case "z_angle":
-			if seen&(1<<9) != 0 {
-				d.duplicate("z_angle")
-				return
-			}
-			seen |= 1 << 9
+		case 9:
 			v.ZAngle = d.bool()
 			if d.err != nil {
 				d.wrap("z_angle")
 				return
 			}
-		case "y_angle":
-			if seen&(1<<10) != 0 {
-				d.duplicate("y_angle")
-				return
-			}
-			seen |= 1 << 10
+		case 10:
 			v.YAngle = d.bool()
 			if d.err != nil {
 				d.wrap("y_angle")
 				return
 			}
-		case "x_angle":
-			if seen&(1<<11) != 0 {
-				d.duplicate("x_angle")
-				return
-			}
-			seen |= 1 << 11
+		case 11:
 			v.XAngle = d.bool()
 			if d.err != nil {
 				d.wrap("x_angle")
 				return
 			}
-		case "z_angular_velocity":
-			if seen&(1<<12) != 0 {
-				d.duplicate("z_angular_velocity")
-				return
-			}
-			seen |= 1 << 12
+		case 12:
 			v.ZAngularVelocity = d.bool()
 			if d.err != nil {
 				d.wrap("z_angular_velocity")
 				return
 			}
-		default:
-			d.unknown(k)
-			return
 		}
 	}
 	if d.err != nil {
@@ -2070,21 +2186,48 @@ func (v *MatrixComponents) validate() error {
 	return nil
 }
 
+var keysObjectClassChoice = [...]string{
+	"\"vehicle\":", "\xa7vehicle",
+	"\"vru\":", "\xa3vru",
+	"\"group\":", "\xa5group",
+	"\"other\":", "\xa5other",
+}
+
 func (v *ObjectClassChoice) decode(d *decoder) {
 	var seen uint64
+	next := 0
 	it := d.objStart()
 	for d.objNext(&it) {
-		k := d.key()
-		if d.err != nil {
-			return
-		}
-		switch string(k) {
-		case "vehicle":
-			if seen&(1<<0) != 0 {
-				d.duplicate("vehicle")
+		i := -1
+		if next < 4 && d.takeKey(keysObjectClassChoice[2*next], keysObjectClassChoice[2*next+1]) {
+			i = next
+		} else {
+			k := d.key()
+			if d.err != nil {
 				return
 			}
-			seen |= 1 << 0
+			switch string(k) {
+			case "vehicle":
+				i = 0
+			case "vru":
+				i = 1
+			case "group":
+				i = 2
+			case "other":
+				i = 3
+			default:
+				d.unknown(k)
+				return
+			}
+		}
+		next = i + 1
+		if seen&(1<<i) != 0 {
+			d.duplicate(keysObjectClassChoice[2*i])
+			return
+		}
+		seen |= 1 << i
+		switch i {
+		case 0:
 			{
 				x := uint8(d.uint(255))
 				v.Vehicle = &x
@@ -2093,36 +2236,21 @@ func (v *ObjectClassChoice) decode(d *decoder) {
 				d.wrap("vehicle")
 				return
 			}
-		case "vru":
-			if seen&(1<<1) != 0 {
-				d.duplicate("vru")
-				return
-			}
-			seen |= 1 << 1
+		case 1:
 			v.VRU = new(VRUClass)
 			v.VRU.decode(d)
 			if d.err != nil {
 				d.wrap("vru")
 				return
 			}
-		case "group":
-			if seen&(1<<2) != 0 {
-				d.duplicate("group")
-				return
-			}
-			seen |= 1 << 2
+		case 2:
 			v.Group = new(VRUGroup)
 			v.Group.decode(d)
 			if d.err != nil {
 				d.wrap("group")
 				return
 			}
-		case "other":
-			if seen&(1<<3) != 0 {
-				d.duplicate("other")
-				return
-			}
-			seen |= 1 << 3
+		case 3:
 			{
 				x := uint8(d.uint(255))
 				v.Other = &x
@@ -2131,9 +2259,6 @@ func (v *ObjectClassChoice) decode(d *decoder) {
 				d.wrap("other")
 				return
 			}
-		default:
-			d.unknown(k)
-			return
 		}
 	}
 	if d.err != nil {
@@ -2225,40 +2350,53 @@ func (v *ObjectClassChoice) validate() error {
 	return v.check()
 }
 
+var keysObjectClassification = [...]string{
+	"\"object_class\":", "\xacobject_class",
+	"\"confidence\":", "\xaaconfidence",
+}
+
 func (v *ObjectClassification) decode(d *decoder) {
 	var seen uint64
+	next := 0
 	it := d.objStart()
 	for d.objNext(&it) {
-		k := d.key()
-		if d.err != nil {
-			return
-		}
-		switch string(k) {
-		case "object_class":
-			if seen&(1<<0) != 0 {
-				d.duplicate("object_class")
+		i := -1
+		if next < 2 && d.takeKey(keysObjectClassification[2*next], keysObjectClassification[2*next+1]) {
+			i = next
+		} else {
+			k := d.key()
+			if d.err != nil {
 				return
 			}
-			seen |= 1 << 0
+			switch string(k) {
+			case "object_class":
+				i = 0
+			case "confidence":
+				i = 1
+			default:
+				d.unknown(k)
+				return
+			}
+		}
+		next = i + 1
+		if seen&(1<<i) != 0 {
+			d.duplicate(keysObjectClassification[2*i])
+			return
+		}
+		seen |= 1 << i
+		switch i {
+		case 0:
 			v.ObjectClass.decode(d)
 			if d.err != nil {
 				d.wrap("object_class")
 				return
 			}
-		case "confidence":
-			if seen&(1<<1) != 0 {
-				d.duplicate("confidence")
-				return
-			}
-			seen |= 1 << 1
+		case 1:
 			v.Confidence = uint8(d.uint(255))
 			if d.err != nil {
 				d.wrap("confidence")
 				return
 			}
-		default:
-			d.unknown(k)
-			return
 		}
 	}
 	if d.err != nil {
@@ -2303,40 +2441,53 @@ func (v *ObjectClassification) validate() error {
 	return nil
 }
 
+var keysObjectDimension = [...]string{
+	"\"value\":", "\xa5value",
+	"\"confidence\":", "\xaaconfidence",
+}
+
 func (v *ObjectDimension) decode(d *decoder) {
 	var seen uint64
+	next := 0
 	it := d.objStart()
 	for d.objNext(&it) {
-		k := d.key()
-		if d.err != nil {
-			return
-		}
-		switch string(k) {
-		case "value":
-			if seen&(1<<0) != 0 {
-				d.duplicate("value")
+		i := -1
+		if next < 2 && d.takeKey(keysObjectDimension[2*next], keysObjectDimension[2*next+1]) {
+			i = next
+		} else {
+			k := d.key()
+			if d.err != nil {
 				return
 			}
-			seen |= 1 << 0
+			switch string(k) {
+			case "value":
+				i = 0
+			case "confidence":
+				i = 1
+			default:
+				d.unknown(k)
+				return
+			}
+		}
+		next = i + 1
+		if seen&(1<<i) != 0 {
+			d.duplicate(keysObjectDimension[2*i])
+			return
+		}
+		seen |= 1 << i
+		switch i {
+		case 0:
 			v.Value = uint16(d.uint(65535))
 			if d.err != nil {
 				d.wrap("value")
 				return
 			}
-		case "confidence":
-			if seen&(1<<1) != 0 {
-				d.duplicate("confidence")
-				return
-			}
-			seen |= 1 << 1
+		case 1:
 			v.Confidence = uint8(d.uint(255))
 			if d.err != nil {
 				d.wrap("confidence")
 				return
 			}
-		default:
-			d.unknown(k)
-			return
 		}
 	}
 	if d.err != nil {
@@ -2381,52 +2532,63 @@ func (v *ObjectDimension) validate() error {
 	return nil
 }
 
+var keysPolarAcceleration = [...]string{
+	"\"acceleration_magnitude\":", "\xb6acceleration_magnitude",
+	"\"acceleration_direction\":", "\xb6acceleration_direction",
+	"\"z_acceleration\":", "\xaez_acceleration",
+}
+
 func (v *PolarAcceleration) decode(d *decoder) {
 	var seen uint64
+	next := 0
 	it := d.objStart()
 	for d.objNext(&it) {
-		k := d.key()
-		if d.err != nil {
-			return
-		}
-		switch string(k) {
-		case "acceleration_magnitude":
-			if seen&(1<<0) != 0 {
-				d.duplicate("acceleration_magnitude")
+		i := -1
+		if next < 3 && d.takeKey(keysPolarAcceleration[2*next], keysPolarAcceleration[2*next+1]) {
+			i = next
+		} else {
+			k := d.key()
+			if d.err != nil {
 				return
 			}
-			seen |= 1 << 0
+			switch string(k) {
+			case "acceleration_magnitude":
+				i = 0
+			case "acceleration_direction":
+				i = 1
+			case "z_acceleration":
+				i = 2
+			default:
+				d.unknown(k)
+				return
+			}
+		}
+		next = i + 1
+		if seen&(1<<i) != 0 {
+			d.duplicate(keysPolarAcceleration[2*i])
+			return
+		}
+		seen |= 1 << i
+		switch i {
+		case 0:
 			v.AccelerationMagnitude.decode(d)
 			if d.err != nil {
 				d.wrap("acceleration_magnitude")
 				return
 			}
-		case "acceleration_direction":
-			if seen&(1<<1) != 0 {
-				d.duplicate("acceleration_direction")
-				return
-			}
-			seen |= 1 << 1
+		case 1:
 			v.AccelerationDirection.decode(d)
 			if d.err != nil {
 				d.wrap("acceleration_direction")
 				return
 			}
-		case "z_acceleration":
-			if seen&(1<<2) != 0 {
-				d.duplicate("z_acceleration")
-				return
-			}
-			seen |= 1 << 2
+		case 2:
 			v.ZAcceleration = new(AccelerationComponent)
 			v.ZAcceleration.decode(d)
 			if d.err != nil {
 				d.wrap("z_acceleration")
 				return
 			}
-		default:
-			d.unknown(k)
-			return
 		}
 	}
 	if d.err != nil {
@@ -2487,52 +2649,63 @@ func (v *PolarAcceleration) validate() error {
 	return nil
 }
 
+var keysPolarVelocity = [...]string{
+	"\"velocity_magnitude\":", "\xb2velocity_magnitude",
+	"\"velocity_direction\":", "\xb2velocity_direction",
+	"\"z_velocity\":", "\xaaz_velocity",
+}
+
 func (v *PolarVelocity) decode(d *decoder) {
 	var seen uint64
+	next := 0
 	it := d.objStart()
 	for d.objNext(&it) {
-		k := d.key()
-		if d.err != nil {
-			return
-		}
-		switch string(k) {
-		case "velocity_magnitude":
-			if seen&(1<<0) != 0 {
-				d.duplicate("velocity_magnitude")
+		i := -1
+		if next < 3 && d.takeKey(keysPolarVelocity[2*next], keysPolarVelocity[2*next+1]) {
+			i = next
+		} else {
+			k := d.key()
+			if d.err != nil {
 				return
 			}
-			seen |= 1 << 0
+			switch string(k) {
+			case "velocity_magnitude":
+				i = 0
+			case "velocity_direction":
+				i = 1
+			case "z_velocity":
+				i = 2
+			default:
+				d.unknown(k)
+				return
+			}
+		}
+		next = i + 1
+		if seen&(1<<i) != 0 {
+			d.duplicate(keysPolarVelocity[2*i])
+			return
+		}
+		seen |= 1 << i
+		switch i {
+		case 0:
 			v.VelocityMagnitude.decode(d)
 			if d.err != nil {
 				d.wrap("velocity_magnitude")
 				return
 			}
-		case "velocity_direction":
-			if seen&(1<<1) != 0 {
-				d.duplicate("velocity_direction")
-				return
-			}
-			seen |= 1 << 1
+		case 1:
 			v.VelocityDirection.decode(d)
 			if d.err != nil {
 				d.wrap("velocity_direction")
 				return
 			}
-		case "z_velocity":
-			if seen&(1<<2) != 0 {
-				d.duplicate("z_velocity")
-				return
-			}
-			seen |= 1 << 2
+		case 2:
 			v.ZVelocity = new(VelocityComponent)
 			v.ZVelocity.decode(d)
 			if d.err != nil {
 				d.wrap("z_velocity")
 				return
 			}
-		default:
-			d.unknown(k)
-			return
 		}
 	}
 	if d.err != nil {
@@ -2593,21 +2766,48 @@ func (v *PolarVelocity) validate() error {
 	return nil
 }
 
+var keysVRUClass = [...]string{
+	"\"pedestrian\":", "\xaapedestrian",
+	"\"bicyclist_and_light_vru_vehicle\":", "\xbfbicyclist_and_light_vru_vehicle",
+	"\"motorcylist\":", "\xabmotorcylist",
+	"\"animal\":", "\xa6animal",
+}
+
 func (v *VRUClass) decode(d *decoder) {
 	var seen uint64
+	next := 0
 	it := d.objStart()
 	for d.objNext(&it) {
-		k := d.key()
-		if d.err != nil {
-			return
-		}
-		switch string(k) {
-		case "pedestrian":
-			if seen&(1<<0) != 0 {
-				d.duplicate("pedestrian")
+		i := -1
+		if next < 4 && d.takeKey(keysVRUClass[2*next], keysVRUClass[2*next+1]) {
+			i = next
+		} else {
+			k := d.key()
+			if d.err != nil {
 				return
 			}
-			seen |= 1 << 0
+			switch string(k) {
+			case "pedestrian":
+				i = 0
+			case "bicyclist_and_light_vru_vehicle":
+				i = 1
+			case "motorcylist":
+				i = 2
+			case "animal":
+				i = 3
+			default:
+				d.unknown(k)
+				return
+			}
+		}
+		next = i + 1
+		if seen&(1<<i) != 0 {
+			d.duplicate(keysVRUClass[2*i])
+			return
+		}
+		seen |= 1 << i
+		switch i {
+		case 0:
 			{
 				x := uint8(d.uint(255))
 				v.Pedestrian = &x
@@ -2616,12 +2816,7 @@ func (v *VRUClass) decode(d *decoder) {
 				d.wrap("pedestrian")
 				return
 			}
-		case "bicyclist_and_light_vru_vehicle":
-			if seen&(1<<1) != 0 {
-				d.duplicate("bicyclist_and_light_vru_vehicle")
-				return
-			}
-			seen |= 1 << 1
+		case 1:
 			{
 				x := uint8(d.uint(255))
 				v.BicyclistAndLightVRUVehicle = &x
@@ -2630,12 +2825,7 @@ func (v *VRUClass) decode(d *decoder) {
 				d.wrap("bicyclist_and_light_vru_vehicle")
 				return
 			}
-		case "motorcylist":
-			if seen&(1<<2) != 0 {
-				d.duplicate("motorcylist")
-				return
-			}
-			seen |= 1 << 2
+		case 2:
 			{
 				x := uint8(d.uint(255))
 				v.Motorcylist = &x
@@ -2644,12 +2834,7 @@ func (v *VRUClass) decode(d *decoder) {
 				d.wrap("motorcylist")
 				return
 			}
-		case "animal":
-			if seen&(1<<3) != 0 {
-				d.duplicate("animal")
-				return
-			}
-			seen |= 1 << 3
+		case 3:
 			{
 				x := uint8(d.uint(255))
 				v.Animal = &x
@@ -2658,9 +2843,6 @@ func (v *VRUClass) decode(d *decoder) {
 				d.wrap("animal")
 				return
 			}
-		default:
-			d.unknown(k)
-			return
 		}
 	}
 	if d.err != nil {
@@ -2758,43 +2940,60 @@ func (v *VRUClass) validate() error {
 	return v.check()
 }
 
+var keysVRUGroup = [...]string{
+	"\"cluster_bounding_box_shape\":", "\xbacluster_bounding_box_shape",
+	"\"cluster_cardinality_size\":", "\xb8cluster_cardinality_size",
+	"\"cluster_id\":", "\xaacluster_id",
+	"\"cluster_profiles\":", "\xb0cluster_profiles",
+}
+
 func (v *VRUGroup) decode(d *decoder) {
 	var seen uint64
+	next := 0
 	it := d.objStart()
 	for d.objNext(&it) {
-		k := d.key()
-		if d.err != nil {
-			return
-		}
-		switch string(k) {
-		case "cluster_bounding_box_shape":
-			if seen&(1<<0) != 0 {
-				d.duplicate("cluster_bounding_box_shape")
+		i := -1
+		if next < 4 && d.takeKey(keysVRUGroup[2*next], keysVRUGroup[2*next+1]) {
+			i = next
+		} else {
+			k := d.key()
+			if d.err != nil {
 				return
 			}
-			seen |= 1 << 0
+			switch string(k) {
+			case "cluster_bounding_box_shape":
+				i = 0
+			case "cluster_cardinality_size":
+				i = 1
+			case "cluster_id":
+				i = 2
+			case "cluster_profiles":
+				i = 3
+			default:
+				d.unknown(k)
+				return
+			}
+		}
+		next = i + 1
+		if seen&(1<<i) != 0 {
+			d.duplicate(keysVRUGroup[2*i])
+			return
+		}
+		seen |= 1 << i
+		switch i {
+		case 0:
 			v.ClusterBoundingBoxShape.decode(d)
 			if d.err != nil {
 				d.wrap("cluster_bounding_box_shape")
 				return
 			}
-		case "cluster_cardinality_size":
-			if seen&(1<<1) != 0 {
-				d.duplicate("cluster_cardinality_size")
-				return
-			}
-			seen |= 1 << 1
+		case 1:
 			v.ClusterCardinalitySize = uint8(d.uint(255))
 			if d.err != nil {
 				d.wrap("cluster_cardinality_size")
 				return
 			}
-		case "cluster_id":
-			if seen&(1<<2) != 0 {
-				d.duplicate("cluster_id")
-				return
-			}
-			seen |= 1 << 2
+		case 2:
 			{
 				x := uint8(d.uint(255))
 				v.ClusterID = &x
@@ -2803,21 +3002,13 @@ func (v *VRUGroup) decode(d *decoder) {
 				d.wrap("cluster_id")
 				return
 			}
-		case "cluster_profiles":
-			if seen&(1<<3) != 0 {
-				d.duplicate("cluster_profiles")
-				return
-			}
-			seen |= 1 << 3
+		case 3:
 			v.ClusterProfiles = new(ClusterProfiles)
 			v.ClusterProfiles.decode(d)
 			if d.err != nil {
 				d.wrap("cluster_profiles")
 				return
 			}
-		default:
-			d.unknown(k)
-			return
 		}
 	}
 	if d.err != nil {
@@ -2885,42 +3076,55 @@ func (v *VRUGroup) validate() error {
 	return nil
 }
 
+var keysVelocity3D = [...]string{
+	"\"polar_velocity\":", "\xaepolar_velocity",
+	"\"cartesian_velocity\":", "\xb2cartesian_velocity",
+}
+
 func (v *Velocity3D) decode(d *decoder) {
 	var seen uint64
+	next := 0
 	it := d.objStart()
 	for d.objNext(&it) {
-		k := d.key()
-		if d.err != nil {
-			return
-		}
-		switch string(k) {
-		case "polar_velocity":
-			if seen&(1<<0) != 0 {
-				d.duplicate("polar_velocity")
+		i := -1
+		if next < 2 && d.takeKey(keysVelocity3D[2*next], keysVelocity3D[2*next+1]) {
+			i = next
+		} else {
+			k := d.key()
+			if d.err != nil {
 				return
 			}
-			seen |= 1 << 0
+			switch string(k) {
+			case "polar_velocity":
+				i = 0
+			case "cartesian_velocity":
+				i = 1
+			default:
+				d.unknown(k)
+				return
+			}
+		}
+		next = i + 1
+		if seen&(1<<i) != 0 {
+			d.duplicate(keysVelocity3D[2*i])
+			return
+		}
+		seen |= 1 << i
+		switch i {
+		case 0:
 			v.PolarVelocity = new(PolarVelocity)
 			v.PolarVelocity.decode(d)
 			if d.err != nil {
 				d.wrap("polar_velocity")
 				return
 			}
-		case "cartesian_velocity":
-			if seen&(1<<1) != 0 {
-				d.duplicate("cartesian_velocity")
-				return
-			}
-			seen |= 1 << 1
+		case 1:
 			v.CartesianVelocity = new(CartesianVelocity)
 			v.CartesianVelocity.decode(d)
 			if d.err != nil {
 				d.wrap("cartesian_velocity")
 				return
 			}
-		default:
-			d.unknown(k)
-			return
 		}
 	}
 	if d.err != nil {
@@ -2980,40 +3184,53 @@ func (v *Velocity3D) validate() error {
 	return v.check()
 }
 
+var keysVelocityComponent = [...]string{
+	"\"value\":", "\xa5value",
+	"\"confidence\":", "\xaaconfidence",
+}
+
 func (v *VelocityComponent) decode(d *decoder) {
 	var seen uint64
+	next := 0
 	it := d.objStart()
 	for d.objNext(&it) {
-		k := d.key()
-		if d.err != nil {
-			return
-		}
-		switch string(k) {
-		case "value":
-			if seen&(1<<0) != 0 {
-				d.duplicate("value")
+		i := -1
+		if next < 2 && d.takeKey(keysVelocityComponent[2*next], keysVelocityComponent[2*next+1]) {
+			i = next
+		} else {
+			k := d.key()
+			if d.err != nil {
 				return
 			}
-			seen |= 1 << 0
+			switch string(k) {
+			case "value":
+				i = 0
+			case "confidence":
+				i = 1
+			default:
+				d.unknown(k)
+				return
+			}
+		}
+		next = i + 1
+		if seen&(1<<i) != 0 {
+			d.duplicate(keysVelocityComponent[2*i])
+			return
+		}
+		seen |= 1 << i
+		switch i {
+		case 0:
 			v.Value = int16(d.int(-32768, 32767))
 			if d.err != nil {
 				d.wrap("value")
 				return
 			}
-		case "confidence":
-			if seen&(1<<1) != 0 {
-				d.duplicate("confidence")
-				return
-			}
-			seen |= 1 << 1
+		case 1:
 			v.Confidence = uint8(d.uint(255))
 			if d.err != nil {
 				d.wrap("confidence")
 				return
 			}
-		default:
-			d.unknown(k)
-			return
 		}
 	}
 	if d.err != nil {

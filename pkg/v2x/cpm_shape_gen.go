@@ -6,43 +6,57 @@ import "strconv"
 
 var _ = strconv.AppendInt
 
+var keysCartesianPosition3D = [...]string{
+	"\"x_coordinate\":", "\xacx_coordinate",
+	"\"y_coordinate\":", "\xacy_coordinate",
+	"\"z_coordinate\":", "\xacz_coordinate",
+}
+
 func (v *CartesianPosition3D) decode(d *decoder) {
 	var seen uint64
+	next := 0
 	it := d.objStart()
 	for d.objNext(&it) {
-		k := d.key()
-		if d.err != nil {
-			return
-		}
-		switch string(k) {
-		case "x_coordinate":
-			if seen&(1<<0) != 0 {
-				d.duplicate("x_coordinate")
+		i := -1
+		if next < 3 && d.takeKey(keysCartesianPosition3D[2*next], keysCartesianPosition3D[2*next+1]) {
+			i = next
+		} else {
+			k := d.key()
+			if d.err != nil {
 				return
 			}
-			seen |= 1 << 0
+			switch string(k) {
+			case "x_coordinate":
+				i = 0
+			case "y_coordinate":
+				i = 1
+			case "z_coordinate":
+				i = 2
+			default:
+				d.unknown(k)
+				return
+			}
+		}
+		next = i + 1
+		if seen&(1<<i) != 0 {
+			d.duplicate(keysCartesianPosition3D[2*i])
+			return
+		}
+		seen |= 1 << i
+		switch i {
+		case 0:
 			v.XCoordinate = int16(d.int(-32768, 32767))
 			if d.err != nil {
 				d.wrap("x_coordinate")
 				return
 			}
-		case "y_coordinate":
-			if seen&(1<<1) != 0 {
-				d.duplicate("y_coordinate")
-				return
-			}
-			seen |= 1 << 1
+		case 1:
 			v.YCoordinate = int16(d.int(-32768, 32767))
 			if d.err != nil {
 				d.wrap("y_coordinate")
 				return
 			}
-		case "z_coordinate":
-			if seen&(1<<2) != 0 {
-				d.duplicate("z_coordinate")
-				return
-			}
-			seen |= 1 << 2
+		case 2:
 			{
 				x := int16(d.int(-32768, 32767))
 				v.ZCoordinate = &x
@@ -51,9 +65,6 @@ func (v *CartesianPosition3D) decode(d *decoder) {
 				d.wrap("z_coordinate")
 				return
 			}
-		default:
-			d.unknown(k)
-			return
 		}
 	}
 	if d.err != nil {
@@ -105,44 +116,58 @@ func (v *CartesianPosition3D) validate() error {
 	return nil
 }
 
+var keysCircularShape = [...]string{
+	"\"radius\":", "\xa6radius",
+	"\"shape_reference_point\":", "\xb5shape_reference_point",
+	"\"height\":", "\xa6height",
+}
+
 func (v *CircularShape) decode(d *decoder) {
 	var seen uint64
+	next := 0
 	it := d.objStart()
 	for d.objNext(&it) {
-		k := d.key()
-		if d.err != nil {
-			return
-		}
-		switch string(k) {
-		case "radius":
-			if seen&(1<<0) != 0 {
-				d.duplicate("radius")
+		i := -1
+		if next < 3 && d.takeKey(keysCircularShape[2*next], keysCircularShape[2*next+1]) {
+			i = next
+		} else {
+			k := d.key()
+			if d.err != nil {
 				return
 			}
-			seen |= 1 << 0
+			switch string(k) {
+			case "radius":
+				i = 0
+			case "shape_reference_point":
+				i = 1
+			case "height":
+				i = 2
+			default:
+				d.unknown(k)
+				return
+			}
+		}
+		next = i + 1
+		if seen&(1<<i) != 0 {
+			d.duplicate(keysCircularShape[2*i])
+			return
+		}
+		seen |= 1 << i
+		switch i {
+		case 0:
 			v.Radius = uint16(d.uint(65535))
 			if d.err != nil {
 				d.wrap("radius")
 				return
 			}
-		case "shape_reference_point":
-			if seen&(1<<1) != 0 {
-				d.duplicate("shape_reference_point")
-				return
-			}
-			seen |= 1 << 1
+		case 1:
 			v.ShapeReferencePoint = new(CartesianPosition3D)
 			v.ShapeReferencePoint.decode(d)
 			if d.err != nil {
 				d.wrap("shape_reference_point")
 				return
 			}
-		case "height":
-			if seen&(1<<2) != 0 {
-				d.duplicate("height")
-				return
-			}
-			seen |= 1 << 2
+		case 2:
 			{
 				x := uint16(d.uint(65535))
 				v.Height = &x
@@ -151,9 +176,6 @@ func (v *CircularShape) decode(d *decoder) {
 				d.wrap("height")
 				return
 			}
-		default:
-			d.unknown(k)
-			return
 		}
 	}
 	if d.err != nil {
@@ -216,55 +238,70 @@ func (v *CircularShape) validate() error {
 	return nil
 }
 
+var keysEllipticalShape = [...]string{
+	"\"semi_major_axis_length\":", "\xb6semi_major_axis_length",
+	"\"semi_minor_axis_length\":", "\xb6semi_minor_axis_length",
+	"\"shape_reference_point\":", "\xb5shape_reference_point",
+	"\"orientation\":", "\xaborientation",
+	"\"height\":", "\xa6height",
+}
+
 func (v *EllipticalShape) decode(d *decoder) {
 	var seen uint64
+	next := 0
 	it := d.objStart()
 	for d.objNext(&it) {
-		k := d.key()
-		if d.err != nil {
-			return
-		}
-		switch string(k) {
-		case "semi_major_axis_length":
-			if seen&(1<<0) != 0 {
-				d.duplicate("semi_major_axis_length")
+		i := -1
+		if next < 5 && d.takeKey(keysEllipticalShape[2*next], keysEllipticalShape[2*next+1]) {
+			i = next
+		} else {
+			k := d.key()
+			if d.err != nil {
 				return
 			}
-			seen |= 1 << 0
+			switch string(k) {
+			case "semi_major_axis_length":
+				i = 0
+			case "semi_minor_axis_length":
+				i = 1
+			case "shape_reference_point":
+				i = 2
+			case "orientation":
+				i = 3
+			case "height":
+				i = 4
+			default:
+				d.unknown(k)
+				return
+			}
+		}
+		next = i + 1
+		if seen&(1<<i) != 0 {
+			d.duplicate(keysEllipticalShape[2*i])
+			return
+		}
+		seen |= 1 << i
+		switch i {
+		case 0:
 			v.SemiMajorAxisLength = uint16(d.uint(65535))
 			if d.err != nil {
 				d.wrap("semi_major_axis_length")
 				return
 			}
-		case "semi_minor_axis_length":
-			if seen&(1<<1) != 0 {
-				d.duplicate("semi_minor_axis_length")
-				return
-			}
-			seen |= 1 << 1
+		case 1:
 			v.SemiMinorAxisLength = uint16(d.uint(65535))
 			if d.err != nil {
 				d.wrap("semi_minor_axis_length")
 				return
 			}
-		case "shape_reference_point":
-			if seen&(1<<2) != 0 {
-				d.duplicate("shape_reference_point")
-				return
-			}
-			seen |= 1 << 2
+		case 2:
 			v.ShapeReferencePoint = new(CartesianPosition3D)
 			v.ShapeReferencePoint.decode(d)
 			if d.err != nil {
 				d.wrap("shape_reference_point")
 				return
 			}
-		case "orientation":
-			if seen&(1<<3) != 0 {
-				d.duplicate("orientation")
-				return
-			}
-			seen |= 1 << 3
+		case 3:
 			{
 				x := uint16(d.uint(65535))
 				v.Orientation = &x
@@ -273,12 +310,7 @@ func (v *EllipticalShape) decode(d *decoder) {
 				d.wrap("orientation")
 				return
 			}
-		case "height":
-			if seen&(1<<4) != 0 {
-				d.duplicate("height")
-				return
-			}
-			seen |= 1 << 4
+		case 4:
 			{
 				x := uint16(d.uint(65535))
 				v.Height = &x
@@ -287,9 +319,6 @@ func (v *EllipticalShape) decode(d *decoder) {
 				d.wrap("height")
 				return
 			}
-		default:
-			d.unknown(k)
-			return
 		}
 	}
 	if d.err != nil {
@@ -379,21 +408,45 @@ func (v *EllipticalShape) validate() error {
 	return nil
 }
 
+var keysPolygonalShape = [...]string{
+	"\"polygon\":", "\xa7polygon",
+	"\"shape_reference_point\":", "\xb5shape_reference_point",
+	"\"height\":", "\xa6height",
+}
+
 func (v *PolygonalShape) decode(d *decoder) {
 	var seen uint64
+	next := 0
 	it := d.objStart()
 	for d.objNext(&it) {
-		k := d.key()
-		if d.err != nil {
-			return
-		}
-		switch string(k) {
-		case "polygon":
-			if seen&(1<<0) != 0 {
-				d.duplicate("polygon")
+		i := -1
+		if next < 3 && d.takeKey(keysPolygonalShape[2*next], keysPolygonalShape[2*next+1]) {
+			i = next
+		} else {
+			k := d.key()
+			if d.err != nil {
 				return
 			}
-			seen |= 1 << 0
+			switch string(k) {
+			case "polygon":
+				i = 0
+			case "shape_reference_point":
+				i = 1
+			case "height":
+				i = 2
+			default:
+				d.unknown(k)
+				return
+			}
+		}
+		next = i + 1
+		if seen&(1<<i) != 0 {
+			d.duplicate(keysPolygonalShape[2*i])
+			return
+		}
+		seen |= 1 << i
+		switch i {
+		case 0:
 			{
 				s0 := []CartesianPosition3D{}
 				it0 := d.arrStart()
@@ -411,24 +464,14 @@ func (v *PolygonalShape) decode(d *decoder) {
 				d.wrap("polygon")
 				return
 			}
-		case "shape_reference_point":
-			if seen&(1<<1) != 0 {
-				d.duplicate("shape_reference_point")
-				return
-			}
-			seen |= 1 << 1
+		case 1:
 			v.ShapeReferencePoint = new(CartesianPosition3D)
 			v.ShapeReferencePoint.decode(d)
 			if d.err != nil {
 				d.wrap("shape_reference_point")
 				return
 			}
-		case "height":
-			if seen&(1<<2) != 0 {
-				d.duplicate("height")
-				return
-			}
-			seen |= 1 << 2
+		case 2:
 			{
 				x := uint16(d.uint(65535))
 				v.Height = &x
@@ -437,9 +480,6 @@ func (v *PolygonalShape) decode(d *decoder) {
 				d.wrap("height")
 				return
 			}
-		default:
-			d.unknown(k)
-			return
 		}
 	}
 	if d.err != nil {
@@ -509,66 +549,79 @@ func (v *PolygonalShape) validate() error {
 	return nil
 }
 
+var keysRadialShape = [...]string{
+	"\"range\":", "\xa5range",
+	"\"stationary_horizontal_opening_angle_start\":", "\xd9)stationary_horizontal_opening_angle_start",
+	"\"stationary_horizontal_opening_angle_end\":", "\xd9'stationary_horizontal_opening_angle_end",
+	"\"shape_reference_point\":", "\xb5shape_reference_point",
+	"\"vertical_opening_angle_start\":", "\xbcvertical_opening_angle_start",
+	"\"vertical_opening_angle_end\":", "\xbavertical_opening_angle_end",
+}
+
 func (v *RadialShape) decode(d *decoder) {
 	var seen uint64
+	next := 0
 	it := d.objStart()
 	for d.objNext(&it) {
-		k := d.key()
-		if d.err != nil {
-			return
-		}
-		switch string(k) {
-		case "range":
-			if seen&(1<<0) != 0 {
-				d.duplicate("range")
+		i := -1
+		if next < 6 && d.takeKey(keysRadialShape[2*next], keysRadialShape[2*next+1]) {
+			i = next
+		} else {
+			k := d.key()
+			if d.err != nil {
 				return
 			}
-			seen |= 1 << 0
+			switch string(k) {
+			case "range":
+				i = 0
+			case "stationary_horizontal_opening_angle_start":
+				i = 1
+			case "stationary_horizontal_opening_angle_end":
+				i = 2
+			case "shape_reference_point":
+				i = 3
+			case "vertical_opening_angle_start":
+				i = 4
+			case "vertical_opening_angle_end":
+				i = 5
+			default:
+				d.unknown(k)
+				return
+			}
+		}
+		next = i + 1
+		if seen&(1<<i) != 0 {
+			d.duplicate(keysRadialShape[2*i])
+			return
+		}
+		seen |= 1 << i
+		switch i {
+		case 0:
 			v.Range = uint16(d.uint(65535))
 			if d.err != nil {
 				d.wrap("range")
 				return
 			}
-		case "stationary_horizontal_opening_angle_start":
-			if seen&(1<<1) != 0 {
-				d.duplicate("stationary_horizontal_opening_angle_start")
-				return
-			}
-			seen |= 1 << 1
+		case 1:
 			v.StationaryHorizontalOpeningAngleStart = uint16(d.uint(65535))
 			if d.err != nil {
 				d.wrap("stationary_horizontal_opening_angle_start")
 				return
 			}
-		case "stationary_horizontal_opening_angle_end":
-			if seen&(1<<2) != 0 {
-				d.duplicate("stationary_horizontal_opening_angle_end")
-				return
-			}
-			seen |= 1 << 2
+		case 2:
 			v.StationaryHorizontalOpeningAngleEnd = uint16(d.uint(65535))
 			if d.err != nil {
 				d.wrap("stationary_horizontal_opening_angle_end")
 				return
 			}
-		case "shape_reference_point":
-			if seen&(1<<3) != 0 {
-				d.duplicate("shape_reference_point")
-				return
-			}
-			seen |= 1 << 3
+		case 3:
 			v.ShapeReferencePoint = new(CartesianPosition3D)
 			v.ShapeReferencePoint.decode(d)
 			if d.err != nil {
 				d.wrap("shape_reference_point")
 				return
 			}
-		case "vertical_opening_angle_start":
-			if seen&(1<<4) != 0 {
-				d.duplicate("vertical_opening_angle_start")
-				return
-			}
-			seen |= 1 << 4
+		case 4:
 			{
 				x := uint16(d.uint(65535))
 				v.VerticalOpeningAngleStart = &x
@@ -577,12 +630,7 @@ func (v *RadialShape) decode(d *decoder) {
 				d.wrap("vertical_opening_angle_start")
 				return
 			}
-		case "vertical_opening_angle_end":
-			if seen&(1<<5) != 0 {
-				d.duplicate("vertical_opening_angle_end")
-				return
-			}
-			seen |= 1 << 5
+		case 5:
 			{
 				x := uint16(d.uint(65535))
 				v.VerticalOpeningAngleEnd = &x
@@ -591,9 +639,6 @@ func (v *RadialShape) decode(d *decoder) {
 				d.wrap("vertical_opening_angle_end")
 				return
 			}
-		default:
-			d.unknown(k)
-			return
 		}
 	}
 	if d.err != nil {
@@ -694,54 +739,69 @@ func (v *RadialShape) validate() error {
 	return nil
 }
 
+var keysRadialShapes = [...]string{
+	"\"ref_point_id\":", "\xacref_point_id",
+	"\"x_coordinate\":", "\xacx_coordinate",
+	"\"y_coordinate\":", "\xacy_coordinate",
+	"\"z_coordinate\":", "\xacz_coordinate",
+	"\"radial_shapes_list\":", "\xb2radial_shapes_list",
+}
+
 func (v *RadialShapes) decode(d *decoder) {
 	var seen uint64
+	next := 0
 	it := d.objStart()
 	for d.objNext(&it) {
-		k := d.key()
-		if d.err != nil {
-			return
-		}
-		switch string(k) {
-		case "ref_point_id":
-			if seen&(1<<0) != 0 {
-				d.duplicate("ref_point_id")
+		i := -1
+		if next < 5 && d.takeKey(keysRadialShapes[2*next], keysRadialShapes[2*next+1]) {
+			i = next
+		} else {
+			k := d.key()
+			if d.err != nil {
 				return
 			}
-			seen |= 1 << 0
+			switch string(k) {
+			case "ref_point_id":
+				i = 0
+			case "x_coordinate":
+				i = 1
+			case "y_coordinate":
+				i = 2
+			case "z_coordinate":
+				i = 3
+			case "radial_shapes_list":
+				i = 4
+			default:
+				d.unknown(k)
+				return
+			}
+		}
+		next = i + 1
+		if seen&(1<<i) != 0 {
+			d.duplicate(keysRadialShapes[2*i])
+			return
+		}
+		seen |= 1 << i
+		switch i {
+		case 0:
 			v.RefPointID = uint8(d.uint(255))
 			if d.err != nil {
 				d.wrap("ref_point_id")
 				return
 			}
-		case "x_coordinate":
-			if seen&(1<<1) != 0 {
-				d.duplicate("x_coordinate")
-				return
-			}
-			seen |= 1 << 1
+		case 1:
 			v.XCoordinate = int16(d.int(-32768, 32767))
 			if d.err != nil {
 				d.wrap("x_coordinate")
 				return
 			}
-		case "y_coordinate":
-			if seen&(1<<2) != 0 {
-				d.duplicate("y_coordinate")
-				return
-			}
-			seen |= 1 << 2
+		case 2:
 			v.YCoordinate = int16(d.int(-32768, 32767))
 			if d.err != nil {
 				d.wrap("y_coordinate")
 				return
 			}
-		case "z_coordinate":
-			if seen&(1<<3) != 0 {
-				d.duplicate("z_coordinate")
-				return
-			}
-			seen |= 1 << 3
+		case 3:
 			{
 				x := int16(d.int(-32768, 32767))
 				v.ZCoordinate = &x
@@ -750,12 +810,7 @@ func (v *RadialShapes) decode(d *decoder) {
 				d.wrap("z_coordinate")
 				return
 			}
-		case "radial_shapes_list":
-			if seen&(1<<4) != 0 {
-				d.duplicate("radial_shapes_list")
-				return
-			}
-			seen |= 1 << 4
+		case 4:
 			{
 				s0 := []RadialShape{}
 				it0 := d.arrStart()
@@ -773,9 +828,6 @@ func (v *RadialShapes) decode(d *decoder) {
 				d.wrap("radial_shapes_list")
 				return
 			}
-		default:
-			d.unknown(k)
-			return
 		}
 	}
 	if d.err != nil {
@@ -867,55 +919,70 @@ func (v *RadialShapes) validate() error {
 	return nil
 }
 
+var keysRectangularShape = [...]string{
+	"\"center_point\":", "\xaccenter_point",
+	"\"semi_length\":", "\xabsemi_length",
+	"\"semi_breadth\":", "\xacsemi_breadth",
+	"\"orientation\":", "\xaborientation",
+	"\"height\":", "\xa6height",
+}
+
 func (v *RectangularShape) decode(d *decoder) {
 	var seen uint64
+	next := 0
 	it := d.objStart()
 	for d.objNext(&it) {
-		k := d.key()
-		if d.err != nil {
-			return
-		}
-		switch string(k) {
-		case "center_point":
-			if seen&(1<<0) != 0 {
-				d.duplicate("center_point")
+		i := -1
+		if next < 5 && d.takeKey(keysRectangularShape[2*next], keysRectangularShape[2*next+1]) {
+			i = next
+		} else {
+			k := d.key()
+			if d.err != nil {
 				return
 			}
-			seen |= 1 << 0
+			switch string(k) {
+			case "center_point":
+				i = 0
+			case "semi_length":
+				i = 1
+			case "semi_breadth":
+				i = 2
+			case "orientation":
+				i = 3
+			case "height":
+				i = 4
+			default:
+				d.unknown(k)
+				return
+			}
+		}
+		next = i + 1
+		if seen&(1<<i) != 0 {
+			d.duplicate(keysRectangularShape[2*i])
+			return
+		}
+		seen |= 1 << i
+		switch i {
+		case 0:
 			v.CenterPoint = new(CartesianPosition3D)
 			v.CenterPoint.decode(d)
 			if d.err != nil {
 				d.wrap("center_point")
 				return
 			}
-		case "semi_length":
-			if seen&(1<<1) != 0 {
-				d.duplicate("semi_length")
-				return
-			}
-			seen |= 1 << 1
+		case 1:
 			v.SemiLength = uint8(d.uint(255))
 			if d.err != nil {
 				d.wrap("semi_length")
 				return
 			}
-		case "semi_breadth":
-			if seen&(1<<2) != 0 {
-				d.duplicate("semi_breadth")
-				return
-			}
-			seen |= 1 << 2
+		case 2:
 			v.SemiBreadth = uint8(d.uint(255))
 			if d.err != nil {
 				d.wrap("semi_breadth")
 				return
 			}
-		case "orientation":
-			if seen&(1<<3) != 0 {
-				d.duplicate("orientation")
-				return
-			}
-			seen |= 1 << 3
+		case 3:
 			{
 				x := uint16(d.uint(65535))
 				v.Orientation = &x
@@ -924,12 +991,7 @@ func (v *RectangularShape) decode(d *decoder) {
 				d.wrap("orientation")
 				return
 			}
-		case "height":
-			if seen&(1<<4) != 0 {
-				d.duplicate("height")
-				return
-			}
-			seen |= 1 << 4
+		case 4:
 			{
 				x := uint16(d.uint(65535))
 				v.Height = &x
@@ -938,9 +1000,6 @@ func (v *RectangularShape) decode(d *decoder) {
 				d.wrap("height")
 				return
 			}
-		default:
-			d.unknown(k)
-			return
 		}
 	}
 	if d.err != nil {
@@ -1035,90 +1094,95 @@ func (v *RectangularShape) validate() error {
 	return nil
 }
 
+var keysShape = [...]string{
+	"\"rectangular\":", "\xabrectangular",
+	"\"circular\":", "\xa8circular",
+	"\"polygonal\":", "\xa9polygonal",
+	"\"elliptical\":", "\xaaelliptical",
+	"\"radial\":", "\xa6radial",
+	"\"radial_shapes\":", "\xadradial_shapes",
+}
+
 func (v *Shape) decode(d *decoder) {
 	var seen uint64
+	next := 0
 	it := d.objStart()
 	for d.objNext(&it) {
-		k := d.key()
-		if d.err != nil {
-			return
-		}
-		switch string(k) {
-		case "rectangular":
-			if seen&(1<<0) != 0 {
-				d.duplicate("rectangular")
+		i := -1
+		if next < 6 && d.takeKey(keysShape[2*next], keysShape[2*next+1]) {
+			i = next
+		} else {
+			k := d.key()
+			if d.err != nil {
 				return
 			}
-			seen |= 1 << 0
+			switch string(k) {
+			case "rectangular":
+				i = 0
+			case "circular":
+				i = 1
+			case "polygonal":
+				i = 2
+			case "elliptical":
+				i = 3
+			case "radial":
+				i = 4
+			case "radial_shapes":
+				i = 5
+			default:
+				d.unknown(k)
+				return
+			}
+		}
+		next = i + 1
+		if seen&(1<<i) != 0 {
+			d.duplicate(keysShape[2*i])
+			return
+		}
+		seen |= 1 << i
+		switch i {
+		case 0:
 			v.Rectangular = new(RectangularShape)
 			v.Rectangular.decode(d)
 			if d.err != nil {
 				d.wrap("rectangular")
 				return
 			}
-		case "circular":
-			if seen&(1<<1) != 0 {
-				d.duplicate("circular")
-				return
-			}
-			seen |= 1 << 1
+		case 1:
 			v.Circular = new(CircularShape)
 			v.Circular.decode(d)
 			if d.err != nil {
 				d.wrap("circular")
 				return
 			}
-		case "polygonal":
-			if seen&(1<<2) != 0 {
-				d.duplicate("polygonal")
-				return
-			}
-			seen |= 1 << 2
+		case 2:
 			v.Polygonal = new(PolygonalShape)
 			v.Polygonal.decode(d)
 			if d.err != nil {
 				d.wrap("polygonal")
 				return
 			}
-		case "elliptical":
-			if seen&(1<<3) != 0 {
-				d.duplicate("elliptical")
-				return
-			}
-			seen |= 1 << 3
+		case 3:
 			v.Elliptical = new(EllipticalShape)
 			v.Elliptical.decode(d)
 			if d.err != nil {
 				d.wrap("elliptical")
 				return
 			}
-		case "radial":
-			if seen&(1<<4) != 0 {
-				d.duplicate("radial")
-				return
-			}
-			seen |= 1 << 4
+		case 4:
 			v.Radial = new(RadialShape)
 			v.Radial.decode(d)
 			if d.err != nil {
 				d.wrap("radial")
 				return
 			}
-		case "radial_shapes":
-			if seen&(1<<5) != 0 {
-				d.duplicate("radial_shapes")
-				return
-			}
-			seen |= 1 << 5
+		case 5:
 			v.RadialShapes = new(RadialShapes)
 			v.RadialShapes.decode(d)
 			if d.err != nil {
 				d.wrap("radial_shapes")
 				return
 			}
-		default:
-			d.unknown(k)
-			return
 		}
 	}
 	if d.err != nil {

@@ -1,11 +1,8 @@
 package v2x
 
 import (
-	"encoding/binary"
 	"math"
-	"math/bits"
 	"strconv"
-	"unicode/utf16"
 	"unicode/utf8"
 )
 
@@ -33,9 +30,9 @@ func (d *decoder) failSchema(reason string) {
 	}
 }
 
-func (d *decoder) wrap(name string)      { d.path = append(d.path, name) }
-func (d *decoder) wrapIndex(i int)       { d.path = append(d.path, "["+strconv.Itoa(i)+"]") }
-func (d *decoder) duplicate(name string) { d.failSchema("duplicate member " + strconv.Quote(name)) }
+func (d *decoder) wrap(name string)     { d.path = append(d.path, name) }
+func (d *decoder) wrapIndex(i int)      { d.path = append(d.path, "["+strconv.Itoa(i)+"]") }
+func (d *decoder) duplicate(key string) { d.failSchema("duplicate member " + key[:len(key)-1]) }
 func (d *decoder) missing(name string) {
 	d.failSchema("missing required member " + strconv.Quote(name))
 }
@@ -188,6 +185,22 @@ func (d *decoder) arrNext(it *int) bool {
 	return true
 }
 
+// takeKey consumes the member name json (quoted, with its ':') or, in
+// msgpack, mp (with its header) when the input continues with exactly it.
+func (d *decoder) takeKey(json, mp string) bool {
+	lit := json
+	if d.mp {
+		lit = mp
+	} else {
+		d.ws()
+	}
+	if len(d.buf)-d.pos >= len(lit) && string(d.buf[d.pos:d.pos+len(lit)]) == lit {
+		d.pos += len(lit)
+		return true
+	}
+	return false
+}
+
 // key reads a member name and, in JSON, the ':' after it. The result is
 // valid until the next read.
 func (d *decoder) key() []byte {
@@ -215,163 +228,6 @@ func (d *decoder) key() []byte {
 		d.pos++
 	}
 	return k
-}
-
-// plainByte marks the bytes a JSON string holds as they are: printable
-// ASCII other than '"' and '\\'.
-var plainByte = func() (t [256]bool) {
-	for c := 0x20; c < 0x80; c++ {
-		t[c] = c != '"' && c != '\\'
-	}
-	return t
-}()
-
-const (
-	lsb = 0x0101010101010101
-	msb = 0x8080808080808080
-)
-
-// hasZeroByte flags (with 0x80) the bytes of x that are zero, exactly up to
-// and including the lowest one.
-func hasZeroByte(x uint64) uint64 { return (x - lsb) &^ x & msb }
-
-// jsonStr reads a JSON string at d.pos (on the opening quote). Without
-// escapes it returns a slice of the input; otherwise d.scratch.
-func (d *decoder) jsonStr(checkUTF8 bool) []byte {
-	d.pos++ // '"'
-	start := d.pos
-	buf := d.buf
-	i := start
-	for {
-		// Eight bytes at a time while they are plain: the lowest flagged
-		// byte of each test is exact, so is the lowest of their union.
-		for i+8 <= len(buf) {
-			w := binary.LittleEndian.Uint64(buf[i:])
-			special := hasZeroByte(w^(lsb*'"')) | hasZeroByte(w^(lsb*'\\')) | ((w - lsb*0x20) &^ w & msb) | (w & msb)
-			if special != 0 {
-				i += bits.TrailingZeros64(special) / 8
-				break
-			}
-			i += 8
-		}
-		for i < len(buf) && plainByte[buf[i]] {
-			i++
-		}
-		if i >= len(buf) {
-			d.pos = len(buf)
-			d.fail("unterminated string")
-			return nil
-		}
-		switch c := buf[i]; {
-		case c == '"':
-			s := buf[start:i]
-			if checkUTF8 && !utf8.Valid(s) {
-				d.fail("invalid UTF-8 in string")
-				return nil
-			}
-			d.pos = i + 1
-			return s
-		case c == '\\':
-			d.pos = i
-			return d.jsonStrSlow(start, checkUTF8)
-		case c < 0x20:
-			d.pos = i
-			d.fail("control character in string")
-			return nil
-		}
-		i++ // UTF-8, checked at the end
-	}
-}
-
-func (d *decoder) jsonStrSlow(start int, checkUTF8 bool) []byte {
-	out := append(d.scratch[:0], d.buf[start:d.pos]...)
-	for d.pos < len(d.buf) {
-		c := d.buf[d.pos]
-		switch {
-		case c == '"':
-			d.pos++
-			d.scratch = out
-			if checkUTF8 && !utf8.Valid(out) {
-				d.fail("invalid UTF-8 in string")
-				return nil
-			}
-			return out
-		case c < 0x20:
-			d.fail("control character in string")
-			return nil
-		case c != '\\':
-			out = append(out, c)
-			d.pos++
-			continue
-		}
-		if d.pos+1 >= len(d.buf) {
-			break
-		}
-		e := d.buf[d.pos+1]
-		d.pos += 2
-		switch e {
-		case '"', '\\', '/':
-			out = append(out, e)
-		case 'b':
-			out = append(out, '\b')
-		case 'f':
-			out = append(out, '\f')
-		case 'n':
-			out = append(out, '\n')
-		case 'r':
-			out = append(out, '\r')
-		case 't':
-			out = append(out, '\t')
-		case 'u':
-			r, ok := d.hex4()
-			if !ok {
-				return nil
-			}
-			if utf16.IsSurrogate(r) {
-				r2 := rune(-1)
-				if d.pos+1 < len(d.buf) && d.buf[d.pos] == '\\' && d.buf[d.pos+1] == 'u' {
-					d.pos += 2
-					if r2, ok = d.hex4(); !ok {
-						return nil
-					}
-				}
-				if r = utf16.DecodeRune(r, r2); r == utf8.RuneError {
-					d.fail("invalid surrogate pair in string")
-					return nil
-				}
-			}
-			out = utf8.AppendRune(out, r)
-		default:
-			d.pos -= 2
-			d.fail("invalid escape in string")
-			return nil
-		}
-	}
-	d.fail("unterminated string")
-	return nil
-}
-
-func (d *decoder) hex4() (rune, bool) {
-	if d.pos+4 > len(d.buf) {
-		d.fail("short \\u escape")
-		return 0, false
-	}
-	var r rune
-	for _, c := range d.buf[d.pos : d.pos+4] {
-		switch {
-		case c >= '0' && c <= '9':
-			r = r<<4 | rune(c-'0')
-		case c >= 'a' && c <= 'f':
-			r = r<<4 | rune(c-'a'+10)
-		case c >= 'A' && c <= 'F':
-			r = r<<4 | rune(c-'A'+10)
-		default:
-			d.fail("invalid \\u escape")
-			return 0, false
-		}
-	}
-	d.pos += 4
-	return r, true
 }
 
 func (d *decoder) str() string { return string(d.rawStr()) }
@@ -515,125 +371,4 @@ func (d *decoder) uint(hi uint64) uint64 {
 		return 0
 	}
 	return mag
-}
-
-// ---- msgpack ----
-
-func (d *decoder) need(n int) bool {
-	if len(d.buf)-d.pos < n {
-		d.fail("unexpected end of input")
-		return false
-	}
-	return true
-}
-
-// mpHeader reads a map (fix 0x80, 16-bit at long) or array header (0x90, 0xdc).
-func (d *decoder) mpHeader(fix, long byte, what string) int {
-	if !d.need(1) {
-		return 0
-	}
-	c := d.buf[d.pos]
-	var n int
-	switch {
-	case c&0xf0 == fix:
-		n = int(c & 0x0f)
-		d.pos++
-	case c == long:
-		if !d.need(3) {
-			return 0
-		}
-		n = int(binary.BigEndian.Uint16(d.buf[d.pos+1:]))
-		d.pos += 3
-	case c == long+1:
-		if !d.need(5) {
-			return 0
-		}
-		n = int(binary.BigEndian.Uint32(d.buf[d.pos+1:]))
-		d.pos += 5
-	default:
-		d.fail("expected " + what)
-		return 0
-	}
-	if n > len(d.buf)-d.pos { // every entry takes at least one byte
-		d.fail("length beyond the end of input")
-		return 0
-	}
-	return n
-}
-
-func (d *decoder) mpStr() []byte {
-	if !d.need(1) {
-		return nil
-	}
-	c := d.buf[d.pos]
-	var n, h int
-	switch {
-	case c&0xe0 == 0xa0:
-		n, h = int(c&0x1f), 1
-	case c == 0xd9 && d.need(2):
-		n, h = int(d.buf[d.pos+1]), 2
-	case c == 0xda && d.need(3):
-		n, h = int(binary.BigEndian.Uint16(d.buf[d.pos+1:])), 3
-	case c == 0xdb && d.need(5):
-		n, h = int(binary.BigEndian.Uint32(d.buf[d.pos+1:])), 5
-	default:
-		d.fail("expected a string")
-		return nil
-	}
-	if !d.need(h + n) {
-		return nil
-	}
-	s := d.buf[d.pos+h : d.pos+h+n]
-	d.pos += h + n
-	return s
-}
-
-func (d *decoder) mpNumber() (uint64, bool) {
-	if !d.need(1) {
-		return 0, false
-	}
-	c := d.buf[d.pos]
-	switch {
-	case c <= 0x7f:
-		d.pos++
-		return uint64(c), false
-	case c >= 0xe0:
-		d.pos++
-		return uint64(-int64(int8(c))), true
-	}
-	var n int
-	switch c {
-	case 0xcc, 0xd0:
-		n = 1
-	case 0xcd, 0xd1:
-		n = 2
-	case 0xce, 0xd2:
-		n = 4
-	case 0xcf, 0xd3:
-		n = 8
-	case 0xca, 0xcb:
-		d.failSchema("expected an integer, not a float")
-		return 0, false
-	default:
-		d.fail("expected an integer")
-		return 0, false
-	}
-	if !d.need(1 + n) {
-		return 0, false
-	}
-	b := d.buf[d.pos+1 : d.pos+1+n]
-	d.pos += 1 + n
-	var u uint64
-	for _, x := range b {
-		u = u<<8 | uint64(x)
-	}
-	if c >= 0xd0 { // signed
-		shift := 64 - 8*n
-		v := int64(u<<shift) >> shift
-		if v < 0 {
-			return uint64(-(v + 1)) + 1, true
-		}
-		return uint64(v), false
-	}
-	return u, false
 }

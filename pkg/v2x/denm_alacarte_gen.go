@@ -6,21 +6,48 @@ import "strconv"
 
 var _ = strconv.AppendInt
 
+var keysAlacarteContainer = [...]string{
+	"\"lane_position\":", "\xadlane_position",
+	"\"road_works\":", "\xaaroad_works",
+	"\"positioning_solution\":", "\xb4positioning_solution",
+	"\"stationary_vehicle\":", "\xb2stationary_vehicle",
+}
+
 func (v *AlacarteContainer) decode(d *decoder) {
 	var seen uint64
+	next := 0
 	it := d.objStart()
 	for d.objNext(&it) {
-		k := d.key()
-		if d.err != nil {
-			return
-		}
-		switch string(k) {
-		case "lane_position":
-			if seen&(1<<0) != 0 {
-				d.duplicate("lane_position")
+		i := -1
+		if next < 4 && d.takeKey(keysAlacarteContainer[2*next], keysAlacarteContainer[2*next+1]) {
+			i = next
+		} else {
+			k := d.key()
+			if d.err != nil {
 				return
 			}
-			seen |= 1 << 0
+			switch string(k) {
+			case "lane_position":
+				i = 0
+			case "road_works":
+				i = 1
+			case "positioning_solution":
+				i = 2
+			case "stationary_vehicle":
+				i = 3
+			default:
+				d.unknown(k)
+				return
+			}
+		}
+		next = i + 1
+		if seen&(1<<i) != 0 {
+			d.duplicate(keysAlacarteContainer[2*i])
+			return
+		}
+		seen |= 1 << i
+		switch i {
+		case 0:
 			{
 				x := int8(d.int(-128, 127))
 				v.LanePosition = &x
@@ -29,24 +56,14 @@ func (v *AlacarteContainer) decode(d *decoder) {
 				d.wrap("lane_position")
 				return
 			}
-		case "road_works":
-			if seen&(1<<1) != 0 {
-				d.duplicate("road_works")
-				return
-			}
-			seen |= 1 << 1
+		case 1:
 			v.RoadWorks = new(RoadWorksExtended)
 			v.RoadWorks.decode(d)
 			if d.err != nil {
 				d.wrap("road_works")
 				return
 			}
-		case "positioning_solution":
-			if seen&(1<<2) != 0 {
-				d.duplicate("positioning_solution")
-				return
-			}
-			seen |= 1 << 2
+		case 2:
 			{
 				x := uint8(d.uint(255))
 				v.PositioningSolution = &x
@@ -55,21 +72,13 @@ func (v *AlacarteContainer) decode(d *decoder) {
 				d.wrap("positioning_solution")
 				return
 			}
-		case "stationary_vehicle":
-			if seen&(1<<3) != 0 {
-				d.duplicate("stationary_vehicle")
-				return
-			}
-			seen |= 1 << 3
+		case 3:
 			v.StationaryVehicle = new(StationaryVehicle)
 			v.StationaryVehicle.decode(d)
 			if d.err != nil {
 				d.wrap("stationary_vehicle")
 				return
 			}
-		default:
-			d.unknown(k)
-			return
 		}
 	}
 	if d.err != nil {
@@ -167,21 +176,42 @@ func (v *AlacarteContainer) validate() error {
 	return nil
 }
 
+var keysDENMClosedLanes = [...]string{
+	"\"hard_shoulder_status\":", "\xb4hard_shoulder_status",
+	"\"driving_lane_status\":", "\xb3driving_lane_status",
+}
+
 func (v *DENMClosedLanes) decode(d *decoder) {
 	var seen uint64
+	next := 0
 	it := d.objStart()
 	for d.objNext(&it) {
-		k := d.key()
-		if d.err != nil {
-			return
-		}
-		switch string(k) {
-		case "hard_shoulder_status":
-			if seen&(1<<0) != 0 {
-				d.duplicate("hard_shoulder_status")
+		i := -1
+		if next < 2 && d.takeKey(keysDENMClosedLanes[2*next], keysDENMClosedLanes[2*next+1]) {
+			i = next
+		} else {
+			k := d.key()
+			if d.err != nil {
 				return
 			}
-			seen |= 1 << 0
+			switch string(k) {
+			case "hard_shoulder_status":
+				i = 0
+			case "driving_lane_status":
+				i = 1
+			default:
+				d.unknown(k)
+				return
+			}
+		}
+		next = i + 1
+		if seen&(1<<i) != 0 {
+			d.duplicate(keysDENMClosedLanes[2*i])
+			return
+		}
+		seen |= 1 << i
+		switch i {
+		case 0:
 			{
 				x := uint8(d.uint(255))
 				v.HardShoulderStatus = &x
@@ -190,12 +220,7 @@ func (v *DENMClosedLanes) decode(d *decoder) {
 				d.wrap("hard_shoulder_status")
 				return
 			}
-		case "driving_lane_status":
-			if seen&(1<<1) != 0 {
-				d.duplicate("driving_lane_status")
-				return
-			}
-			seen |= 1 << 1
+		case 1:
 			{
 				x := uint16(d.uint(65535))
 				v.DrivingLaneStatus = &x
@@ -204,9 +229,6 @@ func (v *DENMClosedLanes) decode(d *decoder) {
 				d.wrap("driving_lane_status")
 				return
 			}
-		default:
-			d.unknown(k)
-			return
 		}
 	}
 	if d.err != nil {
@@ -266,21 +288,60 @@ func (v *DENMClosedLanes) validate() error {
 	return nil
 }
 
+var keysDangerousGoodsExtended = [...]string{
+	"\"dangerous_goods_type\":", "\xb4dangerous_goods_type",
+	"\"un_number\":", "\xa9un_number",
+	"\"elevated_temperature\":", "\xb4elevated_temperature",
+	"\"tunnels_restricted\":", "\xb2tunnels_restricted",
+	"\"limited_quantity\":", "\xb0limited_quantity",
+	"\"emergency_action_code\":", "\xb5emergency_action_code",
+	"\"phone_number\":", "\xacphone_number",
+	"\"company_name\":", "\xaccompany_name",
+}
+
 func (v *DangerousGoodsExtended) decode(d *decoder) {
 	var seen uint64
+	next := 0
 	it := d.objStart()
 	for d.objNext(&it) {
-		k := d.key()
-		if d.err != nil {
-			return
-		}
-		switch string(k) {
-		case "dangerous_goods_type":
-			if seen&(1<<0) != 0 {
-				d.duplicate("dangerous_goods_type")
+		i := -1
+		if next < 8 && d.takeKey(keysDangerousGoodsExtended[2*next], keysDangerousGoodsExtended[2*next+1]) {
+			i = next
+		} else {
+			k := d.key()
+			if d.err != nil {
 				return
 			}
-			seen |= 1 << 0
+			switch string(k) {
+			case "dangerous_goods_type":
+				i = 0
+			case "un_number":
+				i = 1
+			case "elevated_temperature":
+				i = 2
+			case "tunnels_restricted":
+				i = 3
+			case "limited_quantity":
+				i = 4
+			case "emergency_action_code":
+				i = 5
+			case "phone_number":
+				i = 6
+			case "company_name":
+				i = 7
+			default:
+				d.unknown(k)
+				return
+			}
+		}
+		next = i + 1
+		if seen&(1<<i) != 0 {
+			d.duplicate(keysDangerousGoodsExtended[2*i])
+			return
+		}
+		seen |= 1 << i
+		switch i {
+		case 0:
 			{
 				x := uint8(d.uint(255))
 				v.DangerousGoodsType = &x
@@ -289,12 +350,7 @@ func (v *DangerousGoodsExtended) decode(d *decoder) {
 				d.wrap("dangerous_goods_type")
 				return
 			}
-		case "un_number":
-			if seen&(1<<1) != 0 {
-				d.duplicate("un_number")
-				return
-			}
-			seen |= 1 << 1
+		case 1:
 			{
 				x := uint16(d.uint(65535))
 				v.UnNumber = &x
@@ -303,12 +359,7 @@ func (v *DangerousGoodsExtended) decode(d *decoder) {
 				d.wrap("un_number")
 				return
 			}
-		case "elevated_temperature":
-			if seen&(1<<2) != 0 {
-				d.duplicate("elevated_temperature")
-				return
-			}
-			seen |= 1 << 2
+		case 2:
 			{
 				x := d.bool()
 				v.ElevatedTemperature = &x
@@ -317,12 +368,7 @@ func (v *DangerousGoodsExtended) decode(d *decoder) {
 				d.wrap("elevated_temperature")
 				return
 			}
-		case "tunnels_restricted":
-			if seen&(1<<3) != 0 {
-				d.duplicate("tunnels_restricted")
-				return
-			}
-			seen |= 1 << 3
+		case 3:
 			{
 				x := d.bool()
 				v.TunnelsRestricted = &x
@@ -331,12 +377,7 @@ func (v *DangerousGoodsExtended) decode(d *decoder) {
 				d.wrap("tunnels_restricted")
 				return
 			}
-		case "limited_quantity":
-			if seen&(1<<4) != 0 {
-				d.duplicate("limited_quantity")
-				return
-			}
-			seen |= 1 << 4
+		case 4:
 			{
 				x := d.bool()
 				v.LimitedQuantity = &x
@@ -345,12 +386,7 @@ func (v *DangerousGoodsExtended) decode(d *decoder) {
 				d.wrap("limited_quantity")
 				return
 			}
-		case "emergency_action_code":
-			if seen&(1<<5) != 0 {
-				d.duplicate("emergency_action_code")
-				return
-			}
-			seen |= 1 << 5
+		case 5:
 			{
 				x := d.str()
 				v.EmergencyActionCode = &x
@@ -359,12 +395,7 @@ func (v *DangerousGoodsExtended) decode(d *decoder) {
 				d.wrap("emergency_action_code")
 				return
 			}
-		case "phone_number":
-			if seen&(1<<6) != 0 {
-				d.duplicate("phone_number")
-				return
-			}
-			seen |= 1 << 6
+		case 6:
 			{
 				x := d.str()
 				v.PhoneNumber = &x
@@ -373,12 +404,7 @@ func (v *DangerousGoodsExtended) decode(d *decoder) {
 				d.wrap("phone_number")
 				return
 			}
-		case "company_name":
-			if seen&(1<<7) != 0 {
-				d.duplicate("company_name")
-				return
-			}
-			seen |= 1 << 7
+		case 7:
 			{
 				x := d.str()
 				v.CompanyName = &x
@@ -387,9 +413,6 @@ func (v *DangerousGoodsExtended) decode(d *decoder) {
 				d.wrap("company_name")
 				return
 			}
-		default:
-			d.unknown(k)
-			return
 		}
 	}
 	if d.err != nil {
@@ -551,21 +574,63 @@ func (v *DangerousGoodsExtended) validate() error {
 	return nil
 }
 
+var keysRoadWorksExtended = [...]string{
+	"\"light_bar_siren_in_use\":", "\xb6light_bar_siren_in_use",
+	"\"closed_lanes\":", "\xacclosed_lanes",
+	"\"restriction\":", "\xabrestriction",
+	"\"speed_limit\":", "\xabspeed_limit",
+	"\"incident_indication\":", "\xb3incident_indication",
+	"\"recommended_path\":", "\xb0recommended_path",
+	"\"starting_point_speed_limit\":", "\xbastarting_point_speed_limit",
+	"\"traffic_flow_rule\":", "\xb1traffic_flow_rule",
+	"\"reference_denms\":", "\xafreference_denms",
+}
+
 func (v *RoadWorksExtended) decode(d *decoder) {
 	var seen uint64
+	next := 0
 	it := d.objStart()
 	for d.objNext(&it) {
-		k := d.key()
-		if d.err != nil {
-			return
-		}
-		switch string(k) {
-		case "light_bar_siren_in_use":
-			if seen&(1<<0) != 0 {
-				d.duplicate("light_bar_siren_in_use")
+		i := -1
+		if next < 9 && d.takeKey(keysRoadWorksExtended[2*next], keysRoadWorksExtended[2*next+1]) {
+			i = next
+		} else {
+			k := d.key()
+			if d.err != nil {
 				return
 			}
-			seen |= 1 << 0
+			switch string(k) {
+			case "light_bar_siren_in_use":
+				i = 0
+			case "closed_lanes":
+				i = 1
+			case "restriction":
+				i = 2
+			case "speed_limit":
+				i = 3
+			case "incident_indication":
+				i = 4
+			case "recommended_path":
+				i = 5
+			case "starting_point_speed_limit":
+				i = 6
+			case "traffic_flow_rule":
+				i = 7
+			case "reference_denms":
+				i = 8
+			default:
+				d.unknown(k)
+				return
+			}
+		}
+		next = i + 1
+		if seen&(1<<i) != 0 {
+			d.duplicate(keysRoadWorksExtended[2*i])
+			return
+		}
+		seen |= 1 << i
+		switch i {
+		case 0:
 			{
 				x := uint8(d.uint(255))
 				v.LightBarSirenInUse = &x
@@ -574,24 +639,14 @@ func (v *RoadWorksExtended) decode(d *decoder) {
 				d.wrap("light_bar_siren_in_use")
 				return
 			}
-		case "closed_lanes":
-			if seen&(1<<1) != 0 {
-				d.duplicate("closed_lanes")
-				return
-			}
-			seen |= 1 << 1
+		case 1:
 			v.ClosedLanes = new(DENMClosedLanes)
 			v.ClosedLanes.decode(d)
 			if d.err != nil {
 				d.wrap("closed_lanes")
 				return
 			}
-		case "restriction":
-			if seen&(1<<2) != 0 {
-				d.duplicate("restriction")
-				return
-			}
-			seen |= 1 << 2
+		case 2:
 			{
 				s0 := []StationType{}
 				it0 := d.arrStart()
@@ -608,12 +663,7 @@ func (v *RoadWorksExtended) decode(d *decoder) {
 				d.wrap("restriction")
 				return
 			}
-		case "speed_limit":
-			if seen&(1<<3) != 0 {
-				d.duplicate("speed_limit")
-				return
-			}
-			seen |= 1 << 3
+		case 3:
 			{
 				x := uint8(d.uint(255))
 				v.SpeedLimit = &x
@@ -622,24 +672,14 @@ func (v *RoadWorksExtended) decode(d *decoder) {
 				d.wrap("speed_limit")
 				return
 			}
-		case "incident_indication":
-			if seen&(1<<4) != 0 {
-				d.duplicate("incident_indication")
-				return
-			}
-			seen |= 1 << 4
+		case 4:
 			v.IncidentIndication = new(CauseCode)
 			v.IncidentIndication.decode(d)
 			if d.err != nil {
 				d.wrap("incident_indication")
 				return
 			}
-		case "recommended_path":
-			if seen&(1<<5) != 0 {
-				d.duplicate("recommended_path")
-				return
-			}
-			seen |= 1 << 5
+		case 5:
 			{
 				s0 := []DeltaReferencePosition{}
 				it0 := d.arrStart()
@@ -657,24 +697,14 @@ func (v *RoadWorksExtended) decode(d *decoder) {
 				d.wrap("recommended_path")
 				return
 			}
-		case "starting_point_speed_limit":
-			if seen&(1<<6) != 0 {
-				d.duplicate("starting_point_speed_limit")
-				return
-			}
-			seen |= 1 << 6
+		case 6:
 			v.StartingPointSpeedLimit = new(DeltaReferencePosition)
 			v.StartingPointSpeedLimit.decode(d)
 			if d.err != nil {
 				d.wrap("starting_point_speed_limit")
 				return
 			}
-		case "traffic_flow_rule":
-			if seen&(1<<7) != 0 {
-				d.duplicate("traffic_flow_rule")
-				return
-			}
-			seen |= 1 << 7
+		case 7:
 			{
 				x := uint8(d.uint(255))
 				v.TrafficFlowRule = &x
@@ -683,12 +713,7 @@ func (v *RoadWorksExtended) decode(d *decoder) {
 				d.wrap("traffic_flow_rule")
 				return
 			}
-		case "reference_denms":
-			if seen&(1<<8) != 0 {
-				d.duplicate("reference_denms")
-				return
-			}
-			seen |= 1 << 8
+		case 8:
 			{
 				s0 := []ActionID{}
 				it0 := d.arrStart()
@@ -706,9 +731,6 @@ func (v *RoadWorksExtended) decode(d *decoder) {
 				d.wrap("reference_denms")
 				return
 			}
-		default:
-			d.unknown(k)
-			return
 		}
 	}
 	if d.err != nil {
@@ -918,21 +940,54 @@ func (v *RoadWorksExtended) validate() error {
 	return nil
 }
 
+var keysStationaryVehicle = [...]string{
+	"\"stationary_since\":", "\xb0stationary_since",
+	"\"stationary_cause\":", "\xb0stationary_cause",
+	"\"carrying_dangerous_goods\":", "\xb8carrying_dangerous_goods",
+	"\"number_of_occupants\":", "\xb3number_of_occupants",
+	"\"vehicle_identification\":", "\xb6vehicle_identification",
+	"\"energy_storage_type\":", "\xb3energy_storage_type",
+}
+
 func (v *StationaryVehicle) decode(d *decoder) {
 	var seen uint64
+	next := 0
 	it := d.objStart()
 	for d.objNext(&it) {
-		k := d.key()
-		if d.err != nil {
-			return
-		}
-		switch string(k) {
-		case "stationary_since":
-			if seen&(1<<0) != 0 {
-				d.duplicate("stationary_since")
+		i := -1
+		if next < 6 && d.takeKey(keysStationaryVehicle[2*next], keysStationaryVehicle[2*next+1]) {
+			i = next
+		} else {
+			k := d.key()
+			if d.err != nil {
 				return
 			}
-			seen |= 1 << 0
+			switch string(k) {
+			case "stationary_since":
+				i = 0
+			case "stationary_cause":
+				i = 1
+			case "carrying_dangerous_goods":
+				i = 2
+			case "number_of_occupants":
+				i = 3
+			case "vehicle_identification":
+				i = 4
+			case "energy_storage_type":
+				i = 5
+			default:
+				d.unknown(k)
+				return
+			}
+		}
+		next = i + 1
+		if seen&(1<<i) != 0 {
+			d.duplicate(keysStationaryVehicle[2*i])
+			return
+		}
+		seen |= 1 << i
+		switch i {
+		case 0:
 			{
 				x := uint8(d.uint(255))
 				v.StationarySince = &x
@@ -941,36 +996,21 @@ func (v *StationaryVehicle) decode(d *decoder) {
 				d.wrap("stationary_since")
 				return
 			}
-		case "stationary_cause":
-			if seen&(1<<1) != 0 {
-				d.duplicate("stationary_cause")
-				return
-			}
-			seen |= 1 << 1
+		case 1:
 			v.StationaryCause = new(CauseCode)
 			v.StationaryCause.decode(d)
 			if d.err != nil {
 				d.wrap("stationary_cause")
 				return
 			}
-		case "carrying_dangerous_goods":
-			if seen&(1<<2) != 0 {
-				d.duplicate("carrying_dangerous_goods")
-				return
-			}
-			seen |= 1 << 2
+		case 2:
 			v.CarryingDangerousGoods = new(DangerousGoodsExtended)
 			v.CarryingDangerousGoods.decode(d)
 			if d.err != nil {
 				d.wrap("carrying_dangerous_goods")
 				return
 			}
-		case "number_of_occupants":
-			if seen&(1<<3) != 0 {
-				d.duplicate("number_of_occupants")
-				return
-			}
-			seen |= 1 << 3
+		case 3:
 			{
 				x := uint8(d.uint(255))
 				v.NumberOfOccupants = &x
@@ -979,24 +1019,14 @@ func (v *StationaryVehicle) decode(d *decoder) {
 				d.wrap("number_of_occupants")
 				return
 			}
-		case "vehicle_identification":
-			if seen&(1<<4) != 0 {
-				d.duplicate("vehicle_identification")
-				return
-			}
-			seen |= 1 << 4
+		case 4:
 			v.VehicleIdentification = new(VehicleIdentification)
 			v.VehicleIdentification.decode(d)
 			if d.err != nil {
 				d.wrap("vehicle_identification")
 				return
 			}
-		case "energy_storage_type":
-			if seen&(1<<5) != 0 {
-				d.duplicate("energy_storage_type")
-				return
-			}
-			seen |= 1 << 5
+		case 5:
 			{
 				x := uint8(d.uint(255))
 				v.EnergyStorageType = &x
@@ -1005,9 +1035,6 @@ func (v *StationaryVehicle) decode(d *decoder) {
 				d.wrap("energy_storage_type")
 				return
 			}
-		default:
-			d.unknown(k)
-			return
 		}
 	}
 	if d.err != nil {
@@ -1140,21 +1167,42 @@ func (v *StationaryVehicle) validate() error {
 	return nil
 }
 
+var keysVehicleIdentification = [...]string{
+	"\"w_m_inumber\":", "\xabw_m_inumber",
+	"\"v_d_s\":", "\xa5v_d_s",
+}
+
 func (v *VehicleIdentification) decode(d *decoder) {
 	var seen uint64
+	next := 0
 	it := d.objStart()
 	for d.objNext(&it) {
-		k := d.key()
-		if d.err != nil {
-			return
-		}
-		switch string(k) {
-		case "w_m_inumber":
-			if seen&(1<<0) != 0 {
-				d.duplicate("w_m_inumber")
+		i := -1
+		if next < 2 && d.takeKey(keysVehicleIdentification[2*next], keysVehicleIdentification[2*next+1]) {
+			i = next
+		} else {
+			k := d.key()
+			if d.err != nil {
 				return
 			}
-			seen |= 1 << 0
+			switch string(k) {
+			case "w_m_inumber":
+				i = 0
+			case "v_d_s":
+				i = 1
+			default:
+				d.unknown(k)
+				return
+			}
+		}
+		next = i + 1
+		if seen&(1<<i) != 0 {
+			d.duplicate(keysVehicleIdentification[2*i])
+			return
+		}
+		seen |= 1 << i
+		switch i {
+		case 0:
 			{
 				x := d.str()
 				v.WMINumber = &x
@@ -1163,12 +1211,7 @@ func (v *VehicleIdentification) decode(d *decoder) {
 				d.wrap("w_m_inumber")
 				return
 			}
-		case "v_d_s":
-			if seen&(1<<1) != 0 {
-				d.duplicate("v_d_s")
-				return
-			}
-			seen |= 1 << 1
+		case 1:
 			{
 				x := d.str()
 				v.VDS = &x
@@ -1177,9 +1220,6 @@ func (v *VehicleIdentification) decode(d *decoder) {
 				d.wrap("v_d_s")
 				return
 			}
-		default:
-			d.unknown(k)
-			return
 		}
 	}
 	if d.err != nil {

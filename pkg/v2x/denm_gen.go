@@ -6,40 +6,53 @@ import "strconv"
 
 var _ = strconv.AppendInt
 
+var keysActionID = [...]string{
+	"\"originating_station_id\":", "\xb6originating_station_id",
+	"\"sequence_number\":", "\xafsequence_number",
+}
+
 func (v *ActionID) decode(d *decoder) {
 	var seen uint64
+	next := 0
 	it := d.objStart()
 	for d.objNext(&it) {
-		k := d.key()
-		if d.err != nil {
-			return
-		}
-		switch string(k) {
-		case "originating_station_id":
-			if seen&(1<<0) != 0 {
-				d.duplicate("originating_station_id")
+		i := -1
+		if next < 2 && d.takeKey(keysActionID[2*next], keysActionID[2*next+1]) {
+			i = next
+		} else {
+			k := d.key()
+			if d.err != nil {
 				return
 			}
-			seen |= 1 << 0
+			switch string(k) {
+			case "originating_station_id":
+				i = 0
+			case "sequence_number":
+				i = 1
+			default:
+				d.unknown(k)
+				return
+			}
+		}
+		next = i + 1
+		if seen&(1<<i) != 0 {
+			d.duplicate(keysActionID[2*i])
+			return
+		}
+		seen |= 1 << i
+		switch i {
+		case 0:
 			v.OriginatingStationID = uint32(d.uint(4294967295))
 			if d.err != nil {
 				d.wrap("originating_station_id")
 				return
 			}
-		case "sequence_number":
-			if seen&(1<<1) != 0 {
-				d.duplicate("sequence_number")
-				return
-			}
-			seen |= 1 << 1
+		case 1:
 			v.SequenceNumber = uint16(d.uint(65535))
 			if d.err != nil {
 				d.wrap("sequence_number")
 				return
 			}
-		default:
-			d.unknown(k)
-			return
 		}
 	}
 	if d.err != nil {
@@ -78,65 +91,78 @@ func (v *ActionID) validate() error {
 	return nil
 }
 
+var keysDENM = [...]string{
+	"\"message_type\":", "\xacmessage_type",
+	"\"source_uuid\":", "\xabsource_uuid",
+	"\"timestamp\":", "\xa9timestamp",
+	"\"version\":", "\xa7version",
+	"\"path\":", "\xa4path",
+	"\"message\":", "\xa7message",
+}
+
 func (v *DENM) decode(d *decoder) {
 	var seen uint64
+	next := 0
 	it := d.objStart()
 	for d.objNext(&it) {
-		k := d.key()
-		if d.err != nil {
-			return
-		}
-		switch string(k) {
-		case "message_type":
-			if seen&(1<<0) != 0 {
-				d.duplicate("message_type")
+		i := -1
+		if next < 6 && d.takeKey(keysDENM[2*next], keysDENM[2*next+1]) {
+			i = next
+		} else {
+			k := d.key()
+			if d.err != nil {
 				return
 			}
-			seen |= 1 << 0
+			switch string(k) {
+			case "message_type":
+				i = 0
+			case "source_uuid":
+				i = 1
+			case "timestamp":
+				i = 2
+			case "version":
+				i = 3
+			case "path":
+				i = 4
+			case "message":
+				i = 5
+			default:
+				d.unknown(k)
+				return
+			}
+		}
+		next = i + 1
+		if seen&(1<<i) != 0 {
+			d.duplicate(keysDENM[2*i])
+			return
+		}
+		seen |= 1 << i
+		switch i {
+		case 0:
 			v.MessageType = string(d.strConst("denm"))
 			if d.err != nil {
 				d.wrap("message_type")
 				return
 			}
-		case "source_uuid":
-			if seen&(1<<1) != 0 {
-				d.duplicate("source_uuid")
-				return
-			}
-			seen |= 1 << 1
+		case 1:
 			v.SourceUUID = d.str()
 			if d.err != nil {
 				d.wrap("source_uuid")
 				return
 			}
-		case "timestamp":
-			if seen&(1<<2) != 0 {
-				d.duplicate("timestamp")
-				return
-			}
-			seen |= 1 << 2
+		case 2:
 			v.Timestamp = int64(d.int(-9223372036854775808, 9223372036854775807))
 			if d.err != nil {
 				d.wrap("timestamp")
 				return
 			}
-		case "version":
-			if seen&(1<<3) != 0 {
-				d.duplicate("version")
-				return
-			}
-			seen |= 1 << 3
+		case 3:
 			v.Version = string(d.strConst("2.3.0"))
 			if d.err != nil {
 				d.wrap("version")
 				return
 			}
-		case "path":
-			if seen&(1<<4) != 0 {
-				d.duplicate("path")
-				return
-			}
-			seen |= 1 << 4
+		case 4:
 			{
 				s0 := []PathElement{}
 				it0 := d.arrStart()
@@ -154,20 +180,12 @@ func (v *DENM) decode(d *decoder) {
 				d.wrap("path")
 				return
 			}
-		case "message":
-			if seen&(1<<5) != 0 {
-				d.duplicate("message")
-				return
-			}
-			seen |= 1 << 5
+		case 5:
 			v.Message.decode(d)
 			if d.err != nil {
 				d.wrap("message")
 				return
 			}
-		default:
-			d.unknown(k)
-			return
 		}
 	}
 	if d.err != nil {
@@ -271,87 +289,92 @@ func (v *DENM) validate() error {
 	return nil
 }
 
+var keysDENMMessage = [...]string{
+	"\"protocol_version\":", "\xb0protocol_version",
+	"\"station_id\":", "\xaastation_id",
+	"\"management\":", "\xaamanagement",
+	"\"situation\":", "\xa9situation",
+	"\"location\":", "\xa8location",
+	"\"alacarte\":", "\xa8alacarte",
+}
+
 func (v *DENMMessage) decode(d *decoder) {
 	var seen uint64
+	next := 0
 	it := d.objStart()
 	for d.objNext(&it) {
-		k := d.key()
-		if d.err != nil {
-			return
-		}
-		switch string(k) {
-		case "protocol_version":
-			if seen&(1<<0) != 0 {
-				d.duplicate("protocol_version")
+		i := -1
+		if next < 6 && d.takeKey(keysDENMMessage[2*next], keysDENMMessage[2*next+1]) {
+			i = next
+		} else {
+			k := d.key()
+			if d.err != nil {
 				return
 			}
-			seen |= 1 << 0
+			switch string(k) {
+			case "protocol_version":
+				i = 0
+			case "station_id":
+				i = 1
+			case "management":
+				i = 2
+			case "situation":
+				i = 3
+			case "location":
+				i = 4
+			case "alacarte":
+				i = 5
+			default:
+				d.unknown(k)
+				return
+			}
+		}
+		next = i + 1
+		if seen&(1<<i) != 0 {
+			d.duplicate(keysDENMMessage[2*i])
+			return
+		}
+		seen |= 1 << i
+		switch i {
+		case 0:
 			v.ProtocolVersion = uint8(d.uint(255))
 			if d.err != nil {
 				d.wrap("protocol_version")
 				return
 			}
-		case "station_id":
-			if seen&(1<<1) != 0 {
-				d.duplicate("station_id")
-				return
-			}
-			seen |= 1 << 1
+		case 1:
 			v.StationID = uint32(d.uint(4294967295))
 			if d.err != nil {
 				d.wrap("station_id")
 				return
 			}
-		case "management":
-			if seen&(1<<2) != 0 {
-				d.duplicate("management")
-				return
-			}
-			seen |= 1 << 2
+		case 2:
 			v.Management.decode(d)
 			if d.err != nil {
 				d.wrap("management")
 				return
 			}
-		case "situation":
-			if seen&(1<<3) != 0 {
-				d.duplicate("situation")
-				return
-			}
-			seen |= 1 << 3
+		case 3:
 			v.Situation = new(SituationContainer)
 			v.Situation.decode(d)
 			if d.err != nil {
 				d.wrap("situation")
 				return
 			}
-		case "location":
-			if seen&(1<<4) != 0 {
-				d.duplicate("location")
-				return
-			}
-			seen |= 1 << 4
+		case 4:
 			v.Location = new(LocationContainer)
 			v.Location.decode(d)
 			if d.err != nil {
 				d.wrap("location")
 				return
 			}
-		case "alacarte":
-			if seen&(1<<5) != 0 {
-				d.duplicate("alacarte")
-				return
-			}
-			seen |= 1 << 5
+		case 5:
 			v.Alacarte = new(AlacarteContainer)
 			v.Alacarte.decode(d)
 			if d.err != nil {
 				d.wrap("alacarte")
 				return
 			}
-		default:
-			d.unknown(k)
-			return
 		}
 	}
 	if d.err != nil {
@@ -449,21 +472,39 @@ func (v *DENMMessage) validate() error {
 	return nil
 }
 
+var keysDetectionZone = [...]string{
+	"\"path\":", "\xa4path",
+}
+
 func (v *DetectionZone) decode(d *decoder) {
 	var seen uint64
+	next := 0
 	it := d.objStart()
 	for d.objNext(&it) {
-		k := d.key()
-		if d.err != nil {
-			return
-		}
-		switch string(k) {
-		case "path":
-			if seen&(1<<0) != 0 {
-				d.duplicate("path")
+		i := -1
+		if next < 1 && d.takeKey(keysDetectionZone[2*next], keysDetectionZone[2*next+1]) {
+			i = next
+		} else {
+			k := d.key()
+			if d.err != nil {
 				return
 			}
-			seen |= 1 << 0
+			switch string(k) {
+			case "path":
+				i = 0
+			default:
+				d.unknown(k)
+				return
+			}
+		}
+		next = i + 1
+		if seen&(1<<i) != 0 {
+			d.duplicate(keysDetectionZone[2*i])
+			return
+		}
+		seen |= 1 << i
+		switch i {
+		case 0:
 			{
 				s0 := []PathPoint{}
 				it0 := d.arrStart()
@@ -481,9 +522,6 @@ func (v *DetectionZone) decode(d *decoder) {
 				d.wrap("path")
 				return
 			}
-		default:
-			d.unknown(k)
-			return
 		}
 	}
 	if d.err != nil {
@@ -532,32 +570,51 @@ func (v *DetectionZone) validate() error {
 	return nil
 }
 
+var keysEventPoint = [...]string{
+	"\"event_position\":", "\xaeevent_position",
+	"\"event_delta_time\":", "\xb0event_delta_time",
+	"\"information_quality\":", "\xb3information_quality",
+}
+
 func (v *EventPoint) decode(d *decoder) {
 	var seen uint64
+	next := 0
 	it := d.objStart()
 	for d.objNext(&it) {
-		k := d.key()
-		if d.err != nil {
-			return
-		}
-		switch string(k) {
-		case "event_position":
-			if seen&(1<<0) != 0 {
-				d.duplicate("event_position")
+		i := -1
+		if next < 3 && d.takeKey(keysEventPoint[2*next], keysEventPoint[2*next+1]) {
+			i = next
+		} else {
+			k := d.key()
+			if d.err != nil {
 				return
 			}
-			seen |= 1 << 0
+			switch string(k) {
+			case "event_position":
+				i = 0
+			case "event_delta_time":
+				i = 1
+			case "information_quality":
+				i = 2
+			default:
+				d.unknown(k)
+				return
+			}
+		}
+		next = i + 1
+		if seen&(1<<i) != 0 {
+			d.duplicate(keysEventPoint[2*i])
+			return
+		}
+		seen |= 1 << i
+		switch i {
+		case 0:
 			v.EventPosition.decode(d)
 			if d.err != nil {
 				d.wrap("event_position")
 				return
 			}
-		case "event_delta_time":
-			if seen&(1<<1) != 0 {
-				d.duplicate("event_delta_time")
-				return
-			}
-			seen |= 1 << 1
+		case 1:
 			{
 				x := uint16(d.uint(65535))
 				v.EventDeltaTime = &x
@@ -566,20 +623,12 @@ func (v *EventPoint) decode(d *decoder) {
 				d.wrap("event_delta_time")
 				return
 			}
-		case "information_quality":
-			if seen&(1<<2) != 0 {
-				d.duplicate("information_quality")
-				return
-			}
-			seen |= 1 << 2
+		case 2:
 			v.InformationQuality = uint8(d.uint(255))
 			if d.err != nil {
 				d.wrap("information_quality")
 				return
 			}
-		default:
-			d.unknown(k)
-			return
 		}
 	}
 	if d.err != nil {
@@ -637,45 +686,62 @@ func (v *EventPoint) validate() error {
 	return nil
 }
 
+var keysLocationContainer = [...]string{
+	"\"event_speed\":", "\xabevent_speed",
+	"\"event_position_heading\":", "\xb6event_position_heading",
+	"\"detection_zones_to_event_position\":", "\xd9!detection_zones_to_event_position",
+	"\"road_type\":", "\xa9road_type",
+}
+
 func (v *LocationContainer) decode(d *decoder) {
 	var seen uint64
+	next := 0
 	it := d.objStart()
 	for d.objNext(&it) {
-		k := d.key()
-		if d.err != nil {
-			return
-		}
-		switch string(k) {
-		case "event_speed":
-			if seen&(1<<0) != 0 {
-				d.duplicate("event_speed")
+		i := -1
+		if next < 4 && d.takeKey(keysLocationContainer[2*next], keysLocationContainer[2*next+1]) {
+			i = next
+		} else {
+			k := d.key()
+			if d.err != nil {
 				return
 			}
-			seen |= 1 << 0
+			switch string(k) {
+			case "event_speed":
+				i = 0
+			case "event_position_heading":
+				i = 1
+			case "detection_zones_to_event_position":
+				i = 2
+			case "road_type":
+				i = 3
+			default:
+				d.unknown(k)
+				return
+			}
+		}
+		next = i + 1
+		if seen&(1<<i) != 0 {
+			d.duplicate(keysLocationContainer[2*i])
+			return
+		}
+		seen |= 1 << i
+		switch i {
+		case 0:
 			v.EventSpeed = new(Speed)
 			v.EventSpeed.decode(d)
 			if d.err != nil {
 				d.wrap("event_speed")
 				return
 			}
-		case "event_position_heading":
-			if seen&(1<<1) != 0 {
-				d.duplicate("event_position_heading")
-				return
-			}
-			seen |= 1 << 1
+		case 1:
 			v.EventPositionHeading = new(Heading)
 			v.EventPositionHeading.decode(d)
 			if d.err != nil {
 				d.wrap("event_position_heading")
 				return
 			}
-		case "detection_zones_to_event_position":
-			if seen&(1<<2) != 0 {
-				d.duplicate("detection_zones_to_event_position")
-				return
-			}
-			seen |= 1 << 2
+		case 2:
 			{
 				s0 := []DetectionZone{}
 				it0 := d.arrStart()
@@ -693,12 +759,7 @@ func (v *LocationContainer) decode(d *decoder) {
 				d.wrap("detection_zones_to_event_position")
 				return
 			}
-		case "road_type":
-			if seen&(1<<3) != 0 {
-				d.duplicate("road_type")
-				return
-			}
-			seen |= 1 << 3
+		case 3:
 			{
 				x := uint8(d.uint(255))
 				v.RoadType = &x
@@ -707,9 +768,6 @@ func (v *LocationContainer) decode(d *decoder) {
 				d.wrap("road_type")
 				return
 			}
-		default:
-			d.unknown(k)
-			return
 		}
 	}
 	if d.err != nil {
@@ -820,54 +878,84 @@ func (v *LocationContainer) validate() error {
 	return nil
 }
 
+var keysManagementContainer = [...]string{
+	"\"action_id\":", "\xa9action_id",
+	"\"detection_time\":", "\xaedetection_time",
+	"\"reference_time\":", "\xaereference_time",
+	"\"termination\":", "\xabtermination",
+	"\"event_position\":", "\xaeevent_position",
+	"\"awareness_distance\":", "\xb2awareness_distance",
+	"\"traffic_direction\":", "\xb1traffic_direction",
+	"\"validity_duration\":", "\xb1validity_duration",
+	"\"transmission_interval\":", "\xb5transmission_interval",
+	"\"station_type\":", "\xacstation_type",
+}
+
 func (v *ManagementContainer) decode(d *decoder) {
 	var seen uint64
+	next := 0
 	it := d.objStart()
 	for d.objNext(&it) {
-		k := d.key()
-		if d.err != nil {
-			return
-		}
-		switch string(k) {
-		case "action_id":
-			if seen&(1<<0) != 0 {
-				d.duplicate("action_id")
+		i := -1
+		if next < 10 && d.takeKey(keysManagementContainer[2*next], keysManagementContainer[2*next+1]) {
+			i = next
+		} else {
+			k := d.key()
+			if d.err != nil {
 				return
 			}
-			seen |= 1 << 0
+			switch string(k) {
+			case "action_id":
+				i = 0
+			case "detection_time":
+				i = 1
+			case "reference_time":
+				i = 2
+			case "termination":
+				i = 3
+			case "event_position":
+				i = 4
+			case "awareness_distance":
+				i = 5
+			case "traffic_direction":
+				i = 6
+			case "validity_duration":
+				i = 7
+			case "transmission_interval":
+				i = 8
+			case "station_type":
+				i = 9
+			default:
+				d.unknown(k)
+				return
+			}
+		}
+		next = i + 1
+		if seen&(1<<i) != 0 {
+			d.duplicate(keysManagementContainer[2*i])
+			return
+		}
+		seen |= 1 << i
+		switch i {
+		case 0:
 			v.ActionID.decode(d)
 			if d.err != nil {
 				d.wrap("action_id")
 				return
 			}
-		case "detection_time":
-			if seen&(1<<1) != 0 {
-				d.duplicate("detection_time")
-				return
-			}
-			seen |= 1 << 1
+		case 1:
 			v.DetectionTime = uint64(d.uint(18446744073709551615))
 			if d.err != nil {
 				d.wrap("detection_time")
 				return
 			}
-		case "reference_time":
-			if seen&(1<<2) != 0 {
-				d.duplicate("reference_time")
-				return
-			}
-			seen |= 1 << 2
+		case 2:
 			v.ReferenceTime = uint64(d.uint(18446744073709551615))
 			if d.err != nil {
 				d.wrap("reference_time")
 				return
 			}
-		case "termination":
-			if seen&(1<<3) != 0 {
-				d.duplicate("termination")
-				return
-			}
-			seen |= 1 << 3
+		case 3:
 			{
 				x := Termination(d.uint(255))
 				v.Termination = &x
@@ -876,23 +964,13 @@ func (v *ManagementContainer) decode(d *decoder) {
 				d.wrap("termination")
 				return
 			}
-		case "event_position":
-			if seen&(1<<4) != 0 {
-				d.duplicate("event_position")
-				return
-			}
-			seen |= 1 << 4
+		case 4:
 			v.EventPosition.decode(d)
 			if d.err != nil {
 				d.wrap("event_position")
 				return
 			}
-		case "awareness_distance":
-			if seen&(1<<5) != 0 {
-				d.duplicate("awareness_distance")
-				return
-			}
-			seen |= 1 << 5
+		case 5:
 			{
 				x := uint8(d.uint(255))
 				v.AwarenessDistance = &x
@@ -901,12 +979,7 @@ func (v *ManagementContainer) decode(d *decoder) {
 				d.wrap("awareness_distance")
 				return
 			}
-		case "traffic_direction":
-			if seen&(1<<6) != 0 {
-				d.duplicate("traffic_direction")
-				return
-			}
-			seen |= 1 << 6
+		case 6:
 			{
 				x := TrafficDirection(d.uint(255))
 				v.TrafficDirection = &x
@@ -915,12 +988,7 @@ func (v *ManagementContainer) decode(d *decoder) {
 				d.wrap("traffic_direction")
 				return
 			}
-		case "validity_duration":
-			if seen&(1<<7) != 0 {
-				d.duplicate("validity_duration")
-				return
-			}
-			seen |= 1 << 7
+		case 7:
 			{
 				x := uint32(d.uint(4294967295))
 				v.ValidityDuration = &x
@@ -929,12 +997,7 @@ func (v *ManagementContainer) decode(d *decoder) {
 				d.wrap("validity_duration")
 				return
 			}
-		case "transmission_interval":
-			if seen&(1<<8) != 0 {
-				d.duplicate("transmission_interval")
-				return
-			}
-			seen |= 1 << 8
+		case 8:
 			{
 				x := uint16(d.uint(65535))
 				v.TransmissionInterval = &x
@@ -943,20 +1006,12 @@ func (v *ManagementContainer) decode(d *decoder) {
 				d.wrap("transmission_interval")
 				return
 			}
-		case "station_type":
-			if seen&(1<<9) != 0 {
-				d.duplicate("station_type")
-				return
-			}
-			seen |= 1 << 9
+		case 9:
 			v.StationType = StationType(d.uint(255))
 			if d.err != nil {
 				d.wrap("station_type")
 				return
 			}
-		default:
-			d.unknown(k)
-			return
 		}
 	}
 	if d.err != nil {
@@ -1108,40 +1163,53 @@ func (v *ManagementContainer) validate() error {
 	return nil
 }
 
+var keysPathElement = [...]string{
+	"\"position\":", "\xa8position",
+	"\"message_type\":", "\xacmessage_type",
+}
+
 func (v *PathElement) decode(d *decoder) {
 	var seen uint64
+	next := 0
 	it := d.objStart()
 	for d.objNext(&it) {
-		k := d.key()
-		if d.err != nil {
-			return
-		}
-		switch string(k) {
-		case "position":
-			if seen&(1<<0) != 0 {
-				d.duplicate("position")
+		i := -1
+		if next < 2 && d.takeKey(keysPathElement[2*next], keysPathElement[2*next+1]) {
+			i = next
+		} else {
+			k := d.key()
+			if d.err != nil {
 				return
 			}
-			seen |= 1 << 0
+			switch string(k) {
+			case "position":
+				i = 0
+			case "message_type":
+				i = 1
+			default:
+				d.unknown(k)
+				return
+			}
+		}
+		next = i + 1
+		if seen&(1<<i) != 0 {
+			d.duplicate(keysPathElement[2*i])
+			return
+		}
+		seen |= 1 << i
+		switch i {
+		case 0:
 			v.Position.decode(d)
 			if d.err != nil {
 				d.wrap("position")
 				return
 			}
-		case "message_type":
-			if seen&(1<<1) != 0 {
-				d.duplicate("message_type")
-				return
-			}
-			seen |= 1 << 1
+		case 1:
 			v.MessageType = d.str()
 			if d.err != nil {
 				d.wrap("message_type")
 				return
 			}
-		default:
-			d.unknown(k)
-			return
 		}
 	}
 	if d.err != nil {
@@ -1188,51 +1256,62 @@ func (v *PathElement) validate() error {
 	return nil
 }
 
+var keysPathPosition = [...]string{
+	"\"latitude\":", "\xa8latitude",
+	"\"longitude\":", "\xa9longitude",
+	"\"altitude\":", "\xa8altitude",
+}
+
 func (v *PathPosition) decode(d *decoder) {
 	var seen uint64
+	next := 0
 	it := d.objStart()
 	for d.objNext(&it) {
-		k := d.key()
-		if d.err != nil {
-			return
-		}
-		switch string(k) {
-		case "latitude":
-			if seen&(1<<0) != 0 {
-				d.duplicate("latitude")
+		i := -1
+		if next < 3 && d.takeKey(keysPathPosition[2*next], keysPathPosition[2*next+1]) {
+			i = next
+		} else {
+			k := d.key()
+			if d.err != nil {
 				return
 			}
-			seen |= 1 << 0
+			switch string(k) {
+			case "latitude":
+				i = 0
+			case "longitude":
+				i = 1
+			case "altitude":
+				i = 2
+			default:
+				d.unknown(k)
+				return
+			}
+		}
+		next = i + 1
+		if seen&(1<<i) != 0 {
+			d.duplicate(keysPathPosition[2*i])
+			return
+		}
+		seen |= 1 << i
+		switch i {
+		case 0:
 			v.Latitude = int32(d.int(-2147483648, 2147483647))
 			if d.err != nil {
 				d.wrap("latitude")
 				return
 			}
-		case "longitude":
-			if seen&(1<<1) != 0 {
-				d.duplicate("longitude")
-				return
-			}
-			seen |= 1 << 1
+		case 1:
 			v.Longitude = int32(d.int(-2147483648, 2147483647))
 			if d.err != nil {
 				d.wrap("longitude")
 				return
 			}
-		case "altitude":
-			if seen&(1<<2) != 0 {
-				d.duplicate("altitude")
-				return
-			}
-			seen |= 1 << 2
+		case 2:
 			v.Altitude = int32(d.int(-2147483648, 2147483647))
 			if d.err != nil {
 				d.wrap("altitude")
 				return
 			}
-		default:
-			d.unknown(k)
-			return
 		}
 	}
 	if d.err != nil {
@@ -1288,55 +1367,73 @@ func (v *PathPosition) validate() error {
 	return nil
 }
 
+var keysSituationContainer = [...]string{
+	"\"information_quality\":", "\xb3information_quality",
+	"\"event_type\":", "\xaaevent_type",
+	"\"linked_cause\":", "\xaclinked_cause",
+	"\"event_zone\":", "\xaaevent_zone",
+	"\"linked_denms\":", "\xaclinked_denms",
+	"\"event_end\":", "\xa9event_end",
+}
+
 func (v *SituationContainer) decode(d *decoder) {
 	var seen uint64
+	next := 0
 	it := d.objStart()
 	for d.objNext(&it) {
-		k := d.key()
-		if d.err != nil {
-			return
-		}
-		switch string(k) {
-		case "information_quality":
-			if seen&(1<<0) != 0 {
-				d.duplicate("information_quality")
+		i := -1
+		if next < 6 && d.takeKey(keysSituationContainer[2*next], keysSituationContainer[2*next+1]) {
+			i = next
+		} else {
+			k := d.key()
+			if d.err != nil {
 				return
 			}
-			seen |= 1 << 0
+			switch string(k) {
+			case "information_quality":
+				i = 0
+			case "event_type":
+				i = 1
+			case "linked_cause":
+				i = 2
+			case "event_zone":
+				i = 3
+			case "linked_denms":
+				i = 4
+			case "event_end":
+				i = 5
+			default:
+				d.unknown(k)
+				return
+			}
+		}
+		next = i + 1
+		if seen&(1<<i) != 0 {
+			d.duplicate(keysSituationContainer[2*i])
+			return
+		}
+		seen |= 1 << i
+		switch i {
+		case 0:
 			v.InformationQuality = uint8(d.uint(255))
 			if d.err != nil {
 				d.wrap("information_quality")
 				return
 			}
-		case "event_type":
-			if seen&(1<<1) != 0 {
-				d.duplicate("event_type")
-				return
-			}
-			seen |= 1 << 1
+		case 1:
 			v.EventType.decode(d)
 			if d.err != nil {
 				d.wrap("event_type")
 				return
 			}
-		case "linked_cause":
-			if seen&(1<<2) != 0 {
-				d.duplicate("linked_cause")
-				return
-			}
-			seen |= 1 << 2
+		case 2:
 			v.LinkedCause = new(CauseCode)
 			v.LinkedCause.decode(d)
 			if d.err != nil {
 				d.wrap("linked_cause")
 				return
 			}
-		case "event_zone":
-			if seen&(1<<3) != 0 {
-				d.duplicate("event_zone")
-				return
-			}
-			seen |= 1 << 3
+		case 3:
 			{
 				s0 := []EventPoint{}
 				it0 := d.arrStart()
@@ -1354,12 +1451,7 @@ func (v *SituationContainer) decode(d *decoder) {
 				d.wrap("event_zone")
 				return
 			}
-		case "linked_denms":
-			if seen&(1<<4) != 0 {
-				d.duplicate("linked_denms")
-				return
-			}
-			seen |= 1 << 4
+		case 4:
 			{
 				s0 := []ActionID{}
 				it0 := d.arrStart()
@@ -1377,12 +1469,7 @@ func (v *SituationContainer) decode(d *decoder) {
 				d.wrap("linked_denms")
 				return
 			}
-		case "event_end":
-			if seen&(1<<5) != 0 {
-				d.duplicate("event_end")
-				return
-			}
-			seen |= 1 << 5
+		case 5:
 			{
 				x := int16(d.int(-32768, 32767))
 				v.EventEnd = &x
@@ -1391,9 +1478,6 @@ func (v *SituationContainer) decode(d *decoder) {
 				d.wrap("event_end")
 				return
 			}
-		default:
-			d.unknown(k)
-			return
 		}
 	}
 	if d.err != nil {

@@ -121,3 +121,29 @@ func enumError(name, got, allowed string) error {
 func oneOfError(names ...string) error {
 	return &ValidationError{Reason: "exactly one of " + strings.Join(names, ", ") + " must be present"}
 }
+
+// MQTT v5 reason codes (OASIS MQTT v5.0 §2.4) for refusing a publication.
+const (
+	ReasonSuccess              byte = 0x00
+	ReasonUnspecified          byte = 0x80
+	ReasonTopicNameInvalid     byte = 0x90
+	ReasonPacketTooLarge       byte = 0x95
+	ReasonPayloadFormatInvalid byte = 0x99
+)
+
+// ReasonCode maps an error of this package to the MQTT v5 reason code a
+// broker answers a PUBLISH with: a bad topic 0x90, an oversized message
+// 0x95, a malformed, invalid or unknown message 0x99, anything else 0x80.
+func ReasonCode(err error) byte {
+	switch {
+	case err == nil:
+		return ReasonSuccess
+	case errors.Is(err, ErrBadTopic):
+		return ReasonTopicNameInvalid
+	case errors.Is(err, ErrTooLarge):
+		return ReasonPacketTooLarge
+	case errors.Is(err, ErrMalformed), errors.Is(err, ErrInvalid), errors.Is(err, ErrUnknownType):
+		return ReasonPayloadFormatInvalid
+	}
+	return ReasonUnspecified
+}

@@ -31,3 +31,17 @@ func TestErrorKinds(t *testing.T) {
 	require.Contains(t, lengthError("a", 5, 6, 6).Error(), "length 5")
 	require.Contains(t, enumError("a", "b", "c|d").Error(), "one of c|d")
 }
+
+func TestReasonCode(t *testing.T) {
+	require.Equal(t, ReasonSuccess, ReasonCode(nil))
+	_, err := ParseTopic("x")
+	require.Equal(t, ReasonTopicNameInvalid, ReasonCode(err))
+	_, err = Decode(make([]byte, MaxMessageSize+1))
+	require.Equal(t, ReasonPacketTooLarge, ReasonCode(err))
+	_, err = Decode([]byte("{"))
+	require.Equal(t, ReasonPayloadFormatInvalid, ReasonCode(err))
+	_, err = Decode([]byte(`{"message_type":"ivim"}`))
+	require.Equal(t, ReasonPayloadFormatInvalid, ReasonCode(err))
+	require.Equal(t, ReasonPayloadFormatInvalid, ReasonCode(rangeError("x", 1, 2, 3)))
+	require.Equal(t, ReasonUnspecified, ReasonCode(errors.New("disk full")))
+}

@@ -1,6 +1,8 @@
 package v2x
 
 import (
+	"fmt"
+
 	"github.com/michi-v2x/michi/pkg/geo"
 )
 
@@ -60,7 +62,7 @@ func (m *CPM) Location() geo.Point { return m.ReferencePosition() }
 
 func checkSize(data []byte) error {
 	if len(data) > MaxMessageSize {
-		return ErrTooLarge
+		return fmt.Errorf("%w: %d bytes, at most %d", ErrTooLarge, len(data), MaxMessageSize)
 	}
 	return nil
 }

@@ -36,24 +36,3 @@ func TestMaxMessageSize(t *testing.T) {
 	_, err = UnmarshalCPMMsgpack(make([]byte, MaxMessageSize+1))
 	require.ErrorIs(t, err, ErrTooLarge)
 }
-
-func TestUnmarshalKeepsTargetOnError(t *testing.T) {
-	m := fixtureByName(t, "cam_car").decode(t).(*CAM)
-	before := *m
-	require.Error(t, m.UnmarshalJSON([]byte(`{"message_type":"cam"}`)))
-	require.Equal(t, before, *m)
-	require.Error(t, m.UnmarshalMsgpack([]byte{0x80}))
-	require.Equal(t, before, *m)
-}
-
-func TestSniffType(t *testing.T) {
-	typ, err := sniffType([]byte(`{"a":[1,{"b":null},"x",true,-2],"message_type":"cpm"}`), false)
-	require.NoError(t, err, "skips members before message_type")
-	require.Equal(t, TypeCPM, typ)
-	_, err = sniffType([]byte(`{"a":1.5,"message_type":"cpm"}`), false)
-	require.ErrorIs(t, err, ErrMalformed)
-	_, err = sniffType([]byte(strings.Repeat(`{"a":`, 40)), false)
-	require.ErrorIs(t, err, ErrMalformed, "deep nesting")
-	_, err = sniffType([]byte(`{"a":nul}`), false)
-	require.ErrorIs(t, err, ErrMalformed)
-}

@@ -32,22 +32,42 @@ func typeBounds(t *typ) (lo int64, hi uint64) {
 // ---- decode ----
 
 func (g *gen) decode(d *structDef) {
+	// Members usually come in schema order (its-client writes them so): the
+	// next expected key is compared as raw bytes first, and only a miss pays
+	// for the general key scan and switch.
+	g.p("var keys%s = [...]string{", d.name)
+	for _, f := range d.fields {
+		g.p("%q, %q,", strconv.Quote(f.name)+":", mpKey(f.name))
+	}
+	g.p("}\n")
 	g.p("func (v *%s) decode(d *decoder) {", d.name)
 	g.p("var seen uint64")
+	g.p("next := 0")
 	g.p("it := d.objStart()")
 	g.p("for d.objNext(&it) {")
+	g.p("i := -1")
+	g.p("if next < %d && d.takeKey(keys%s[2*next], keys%s[2*next+1]) {", len(d.fields), d.name, d.name)
+	g.p("i = next")
+	g.p("} else {")
 	g.p("k := d.key()")
 	g.p("if d.err != nil { return }")
 	g.p("switch string(k) {")
 	for i, f := range d.fields {
-		g.p("case %q:", f.name)
-		g.p("if seen&(1<<%d) != 0 { d.duplicate(%q); return }", i, f.name)
-		g.p("seen |= 1 << %d", i)
-		g.decodeField(f)
-		g.p("if d.err != nil { d.wrap(%q); return }", f.name)
+		g.p("case %q: i = %d", f.name, i)
 	}
 	g.p("default:")
 	g.p("d.unknown(k); return")
+	g.p("}")
+	g.p("}")
+	g.p("next = i + 1")
+	g.p("if seen&(1<<i) != 0 { d.duplicate(keys%s[2*i]); return }", d.name)
+	g.p("seen |= 1 << i")
+	g.p("switch i {")
+	for i, f := range d.fields {
+		g.p("case %d:", i)
+		g.decodeField(f)
+		g.p("if d.err != nil { d.wrap(%q); return }", f.name)
+	}
 	g.p("}")
 	g.p("}")
 	g.p("if d.err != nil { return }")
