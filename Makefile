@@ -1,0 +1,16 @@
+.PHONY: check test demo bench build
+
+check: ## everything CI runs: gofmt, vet, tidy, arm64 build, fuzz smoke, race tests incl. integration
+	bash scripts/check.sh
+
+test:
+	go test -race ./...
+
+demo:
+	go run ./cmd/edge-node --demo
+
+bench:
+	go test -run='^$$' -bench=. -benchmem ./pkg/... ./internal/... ./benchmarks/...
+
+build:
+	go build -o bin/ ./cmd/...

@@ -1,0 +1,112 @@
+// Command edge-node runs a michi roadside edge node: an embedded MQTT broker (TCP, WebSocket)
+// that takes in CAM, DENM and CPM, keeps a Local Dynamic Map, detects hazards and publishes them
+// to exactly the outQueue tiles their relevance area touches.
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/michi-v2x/michi/internal/demo"
+	"github.com/michi-v2x/michi/internal/edge"
+)
+
+func main() {
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "edge-node:", err)
+		os.Exit(1)
+	}
+}
+
+func run() error {
+	fs := flag.NewFlagSet("edge-node", flag.ContinueOnError)
+	var (
+		configFile  = fs.String("config", "", "YAML config file; flags given on the command line override it")
+		checkConfig = fs.Bool("check-config", false, "validate the configuration, print it and exit")
+		logLevel    = fs.String("log-level", "info", "debug, info, warn or error")
+		demoMode    = fs.Bool("demo", false, "also drive built-in simulated vehicles (real MQTT clients) and print the alerts they get")
+		flagOpts    edge.Options
+	)
+	fs.StringVar(&flagOpts.MQTTAddr, "mqtt-addr", "", `MQTT over TCP listen address (default "127.0.0.1:1883"; "off" disables)`)
+	fs.StringVar(&flagOpts.WSAddr, "ws-addr", "", `MQTT over WebSocket listen address (default "127.0.0.1:8083"; "off" disables)`)
+	fs.StringVar(&flagOpts.HTTPAddr, "http-addr", "", `HTTP API, /metrics and /healthz address (default "127.0.0.1:8080"; "off" disables)`)
+	fs.StringVar(&flagOpts.Root, "root", "", `topic root (default "michi")`)
+	fs.StringVar(&flagOpts.EdgeID, "edge-id", "", `edge name (default "edge-1")`)
+	fs.StringVar(&flagOpts.SourceUUID, "source-uuid", "", `source_uuid of the DENMs the edge originates (default "michi_" + edge id)`)
+	stationID := fs.Uint("station-id", 0, "ETSI station id of the edge (default: derived from the edge id)")
+	fs.StringVar(&flagOpts.DataDir, "data-dir", "", "state directory (default: none)")
+	if err := fs.Parse(os.Args[1:]); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return err
+	}
+
+	var opts edge.Options
+	if *configFile != "" {
+		b, err := os.ReadFile(*configFile)
+		if err != nil {
+			return err
+		}
+		dec := yaml.NewDecoder(bytes.NewReader(b))
+		dec.KnownFields(true)
+		if err := dec.Decode(&opts); err != nil {
+			return fmt.Errorf("config %s: %w", *configFile, err)
+		}
+	}
+	fs.Visit(func(f *flag.Flag) { // flags given explicitly win over the file
+		switch f.Name {
+		case "mqtt-addr":
+			opts.MQTTAddr = flagOpts.MQTTAddr
+		case "ws-addr":
+			opts.WSAddr = flagOpts.WSAddr
+		case "http-addr":
+			opts.HTTPAddr = flagOpts.HTTPAddr
+		case "root":
+			opts.Root = flagOpts.Root
+		case "edge-id":
+			opts.EdgeID = flagOpts.EdgeID
+		case "source-uuid":
+			opts.SourceUUID = flagOpts.SourceUUID
+		case "station-id":
+			opts.StationID = uint32(*stationID)
+		case "data-dir":
+			opts.DataDir = flagOpts.DataDir
+		}
+	})
+
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
+		return fmt.Errorf("--log-level: %w", err)
+	}
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	opts.Log = log
+
+	if err := opts.Validate(); err != nil {
+		return err
+	}
+	if *checkConfig {
+		out, _ := yaml.Marshal(opts)
+		fmt.Printf("configuration OK\n%s", out)
+		return nil
+	}
+	node, err := edge.New(opts)
+	if err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if *demoMode {
+		return demo.Run(ctx, node, os.Stdout)
+	}
+	return node.Run(ctx)
+}

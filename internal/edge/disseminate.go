@@ -1,0 +1,162 @@
+package edge
+
+import (
+	"encoding/json"
+	"math"
+	"time"
+
+	"github.com/mochi-mqtt/server/v2/packets"
+
+	"github.com/michi-v2x/michi/internal/hazard"
+	"github.com/michi-v2x/michi/pkg/geo"
+	"github.com/michi-v2x/michi/pkg/v2x"
+)
+
+// published is what the edge last put on the outQueue tiles for one hazard.
+type published struct {
+	ref   time.Time // reference time of the published version
+	tiles []string  // full topics it is retained on
+}
+
+// disseminate publishes hazard events as its-client DENM JSON, retained, on every zoom-N
+// outQueue tile the relevance circle touches. since is when the triggering input arrived.
+//
+// Active versions carry an MQTT v5 message expiry equal to their remaining validity, so a late
+// subscriber gets every active hazard and nothing stale. A termination replaces the retained
+// version on every tile (kept TerminatedExpiry so late subscribers learn of it); an expired
+// hazard's retained copies are deleted without a delivery, since every receiver already knows
+// its validity. Tiles the hazard no longer touches after a move are cleared the same way.
+func (n *Node) disseminate(events []hazard.Event, since time.Time) {
+	if len(events) == 0 {
+		return
+	}
+	n.pubMu.Lock()
+	defer n.pubMu.Unlock()
+	for _, ev := range events {
+		h := ev.Hazard
+		last, seen := n.published[h.ActionID]
+		if seen && ev.Kind != hazard.Expired && h.Reference.Before(last.ref) {
+			continue // an older version raced a newer one here; the newer one is out already
+		}
+		n.metrics.hazardEvts.WithLabelValues(eventName(ev.Kind)).Inc()
+		now := n.opts.Now()
+		switch ev.Kind {
+		case hazard.Created, hazard.Updated:
+			remaining := h.Expiry().Sub(now)
+			if remaining <= 0 {
+				continue
+			}
+			topics := n.hazardTopics(h)
+			n.publishRetained(topics, n.denmJSON(h, now, nil), uint32(math.Ceil(remaining.Seconds())))
+			n.clearRetained(minus(last.tiles, topics))
+			n.published[h.ActionID] = published{ref: h.Reference, tiles: topics}
+		case hazard.Terminated:
+			term := v2x.Termination(0) // cancellation: the edge originated the hazard
+			topics := n.hazardTopics(h)
+			n.publishRetained(topics, n.denmJSON(h, now, &term), uint32(n.opts.TerminatedExpiry.Seconds()))
+			n.clearRetained(minus(last.tiles, topics))
+			delete(n.published, h.ActionID)
+		case hazard.Expired:
+			n.clearRetained(last.tiles)
+			delete(n.published, h.ActionID)
+		}
+		n.metrics.latency.Observe(time.Since(since).Seconds())
+	}
+}
+
+func (n *Node) hazardTopics(h hazard.Hazard) []string {
+	tiles := geo.TilesCoveringCircle(h.Pos, h.RadiusM, n.opts.DisseminateZoom)
+	topics := make([]string, len(tiles))
+	for i, qk := range tiles {
+		topics[i] = v2x.Topic{Root: n.opts.Root, Queue: v2x.OutQueue, Type: v2x.TypeDENM, SourceID: n.opts.SourceUUID, Quadkey: qk}.String()
+	}
+	return topics
+}
+
+// DENM renders a hazard as the DENM the edge originates.
+func (n *Node) DENM(h hazard.Hazard, now time.Time, term *v2x.Termination) *v2x.DENM {
+	return v2x.NewDENM(v2x.DENMSpec{
+		SourceUUID: n.opts.SourceUUID, StationID: n.opts.StationID, StationType: v2x.StationRoadSideUnit,
+		ActionID: h.ActionID, Cause: h.Cause, SubCause: h.SubCause, Pos: h.Pos,
+		HeadingDeg: h.HeadingDeg, HasHeading: h.HasHeading,
+		Detection: h.Detection, Reference: h.Reference, Validity: h.Validity,
+		AwarenessRadiusM: h.RadiusM, TrafficDirection: h.Direction,
+		InformationQuality: h.InformationQuality, Termination: term, At: now,
+	})
+}
+
+func (n *Node) denmJSON(h hazard.Hazard, now time.Time, term *v2x.Termination) []byte {
+	b, err := json.Marshal(n.DENM(h, now, term))
+	if err != nil { // a DENM of our own making always encodes; anything else is a bug worth seeing
+		panic("encode own DENM: " + err.Error())
+	}
+	return b
+}
+
+func (n *Node) publishRetained(topics []string, payload []byte, expirySeconds uint32) {
+	for _, topic := range topics {
+		err := n.broker.InjectPacket(n.pub, packets.Packet{
+			FixedHeader: packets.FixedHeader{Type: packets.Publish, Qos: 1, Retain: true},
+			TopicName:   topic,
+			Payload:     payload,
+			PacketID:    1, // the inline client acknowledges nothing; any id passes validation
+			Properties: packets.Properties{
+				MessageExpiryInterval: expirySeconds,
+				PayloadFormat:         1, PayloadFormatFlag: true,
+				ContentType: "application/json",
+			},
+		})
+		if err != nil {
+			n.log.Error("publish hazard", "topic", topic, "error", err)
+			continue
+		}
+		n.metrics.published.Inc()
+	}
+}
+
+// clearRetained deletes retained copies without delivering anything to subscribers.
+func (n *Node) clearRetained(topics []string) {
+	for _, topic := range topics {
+		n.broker.Topics.RetainMessage(packets.Packet{TopicName: topic}) // empty payload = delete
+	}
+}
+
+// forward republishes validated telemetry on outQueue (QoS 0, not retained).
+func (n *Node) forward(topic string, payload []byte) {
+	_ = n.broker.InjectPacket(n.pub, packets.Packet{
+		FixedHeader: packets.FixedHeader{Type: packets.Publish},
+		TopicName:   topic,
+		Payload:     payload,
+	})
+}
+
+func minus(a, b []string) []string {
+	var out []string
+	for _, x := range a {
+		found := false
+		for _, y := range b {
+			if x == y {
+				found = true
+				break
+			}
+		}
+		if !found {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+func eventName(k hazard.EventKind) string {
+	switch k {
+	case hazard.Created:
+		return "created"
+	case hazard.Updated:
+		return "updated"
+	case hazard.Terminated:
+		return "terminated"
+	case hazard.Expired:
+		return "expired"
+	}
+	return "unknown"
+}

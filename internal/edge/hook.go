@@ -1,0 +1,112 @@
+package edge
+
+import (
+	"bytes"
+	"errors"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	mqtt "github.com/mochi-mqtt/server/v2"
+	"github.com/mochi-mqtt/server/v2/packets"
+)
+
+// hook connects the embedded broker to the edge: ingest of inQueue publishes, access control on
+// topics, retained delivery for tile subscriptions (retained.go), and slow-consumer eviction.
+type hook struct {
+	mqtt.HookBase
+	n       *Node
+	clients sync.Map // *mqtt.Client → *clientState
+}
+
+// clientState is what the edge remembers per connection.
+type clientState struct {
+	source  atomic.Pointer[string] // the source_uuid this connection publishes as, once bound
+	drops   atomic.Int64           // consecutive dropped deliveries (reset on a successful send)
+	logMu   sync.Mutex
+	lastLog time.Time
+	evicted atomic.Bool
+}
+
+func (h *hook) ID() string { return "michi-edge" }
+
+func (h *hook) Provides(b byte) bool {
+	return bytes.Contains([]byte{
+		mqtt.OnConnect, mqtt.OnDisconnect, mqtt.OnACLCheck, mqtt.OnConnectAuthenticate,
+		mqtt.OnPublish, mqtt.OnPublishDropped, mqtt.OnPacketSent, mqtt.OnSubscribed,
+	}, []byte{b})
+}
+
+func (h *hook) state(cl *mqtt.Client) *clientState {
+	if v, ok := h.clients.Load(cl); ok {
+		return v.(*clientState)
+	}
+	v, _ := h.clients.LoadOrStore(cl, &clientState{})
+	return v.(*clientState)
+}
+
+// OnConnectAuthenticate admits every client: roles and credentials are not built yet (README).
+func (h *hook) OnConnectAuthenticate(*mqtt.Client, packets.Packet) bool { return true }
+
+func (h *hook) OnConnect(cl *mqtt.Client, _ packets.Packet) error {
+	h.state(cl)
+	h.n.metrics.clients.Inc()
+	return nil
+}
+
+func (h *hook) OnDisconnect(cl *mqtt.Client, _ error, _ bool) {
+	if _, ok := h.clients.LoadAndDelete(cl); ok {
+		h.n.metrics.clients.Dec()
+	}
+}
+
+// OnACLCheck lets clients publish only into {root}/inQueue/… and read anything but $SYS internals
+// of other roots. outQueue and interQueue are written by the edge alone.
+func (h *hook) OnACLCheck(cl *mqtt.Client, topic string, write bool) bool {
+	if cl.Net.Inline || !write {
+		return true
+	}
+	return len(topic) > len(h.n.inPrefix) && topic[:len(h.n.inPrefix)] == h.n.inPrefix
+}
+
+// OnPublish ingests what a client publishes. A rejected message is answered with an MQTT v5
+// reason code when the client can receive one (v5, QoS ≥ 1) and acknowledged but dropped
+// otherwise; either way it is neither retained nor relayed.
+func (h *hook) OnPublish(cl *mqtt.Client, pk packets.Packet) (packets.Packet, error) {
+	if cl.Net.Inline {
+		return pk, nil
+	}
+	st := h.state(cl)
+	if err := h.n.ingest(st, pk.TopicName, pk.Payload); err != nil {
+		var rej *Rejection
+		if errors.As(err, &rej) {
+			h.n.logReject(cl.ID, st, rej)
+			if cl.Properties.ProtocolVersion == 5 && pk.FixedHeader.Qos > 0 {
+				return pk, rej.Code
+			}
+		}
+		// Acknowledged (a v3 client at QoS 1 must get its PUBACK) but neither retained nor relayed.
+		return pk, packets.CodeSuccessIgnore
+	}
+	return pk, nil
+}
+
+func (h *hook) OnPacketSent(cl *mqtt.Client, pk packets.Packet, _ []byte) {
+	if pk.FixedHeader.Type == packets.Publish {
+		if v, ok := h.clients.Load(cl); ok {
+			v.(*clientState).drops.Store(0)
+		}
+	}
+}
+
+// OnPublishDropped counts a delivery the client's bounded queue could not take and evicts a
+// client that keeps falling behind, so one stalled vehicle never holds memory or others back.
+func (h *hook) OnPublishDropped(cl *mqtt.Client, _ packets.Packet) {
+	h.n.metrics.dropped.Inc()
+	st := h.state(cl)
+	if st.drops.Add(1) >= int64(h.n.opts.SlowClientDrops) && st.evicted.CompareAndSwap(false, true) {
+		h.n.metrics.evicted.Inc()
+		h.n.log.Warn("evicting slow client", "client", cl.ID, "remote", cl.Net.Remote, "dropped", st.drops.Load())
+		go cl.Stop(errSlowConsumer)
+	}
+}

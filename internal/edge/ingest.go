@@ -1,0 +1,203 @@
+package edge
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/mochi-mqtt/server/v2/packets"
+
+	"github.com/michi-v2x/michi/internal/detect"
+	"github.com/michi-v2x/michi/internal/ldm"
+	"github.com/michi-v2x/michi/pkg/geo"
+	"github.com/michi-v2x/michi/pkg/v2x"
+)
+
+// Ingest applies one message as if a client had published it on topic, without a connection's
+// source binding. In-process producers and benchmarks use it; the node must be running.
+func (n *Node) Ingest(topic string, payload []byte) error { return n.ingest(nil, topic, payload) }
+
+// ingest decodes, validates and applies one message a client published. It runs on the
+// publishing client's goroutine and returns a *Rejection for bad input; nothing is applied then.
+func (n *Node) ingest(st *clientState, topic string, payload []byte) error {
+	now := n.opts.Now()
+	t, err := v2x.ParseTopic(topic)
+	if err != nil || t.Root != n.opts.Root || t.Queue != v2x.InQueue || t.Quadkey == "" {
+		if err == nil {
+			err = fmt.Errorf("topic %q: want %s{cam|denm|cpm}/{source_id}/{quadkey digits}", topic, n.inPrefix)
+		}
+		return n.rejected(reject("", ReasonTopic, packets.ErrTopicNameInvalid, err))
+	}
+	typ := string(t.Type)
+	if len(payload) > n.opts.MaxPayload {
+		return n.rejected(reject(typ, ReasonOversize, packets.ErrPacketTooLarge,
+			fmt.Errorf("payload of %d bytes exceeds %d", len(payload), n.opts.MaxPayload)))
+	}
+	var (
+		source string
+		stamp  int64
+		pos    geo.Point
+		apply  func() error
+	)
+	switch t.Type {
+	case v2x.TypeCAM:
+		m, err := v2x.UnmarshalCAM(payload)
+		if err != nil {
+			return n.rejected(reject(typ, ReasonMalformed, packets.ErrPayloadFormatInvalid, err))
+		}
+		if err := m.Validate(); err != nil {
+			return n.rejected(reject(typ, ReasonInvalid, packets.ErrPayloadFormatInvalid, err))
+		}
+		source, stamp, pos = m.SourceUUID, m.Timestamp, m.Position()
+		apply = func() error { return n.applyCAM(m) }
+	case v2x.TypeDENM:
+		m, err := v2x.UnmarshalDENM(payload)
+		if err != nil {
+			return n.rejected(reject(typ, ReasonMalformed, packets.ErrPayloadFormatInvalid, err))
+		}
+		if err := m.Validate(); err != nil {
+			return n.rejected(reject(typ, ReasonInvalid, packets.ErrPayloadFormatInvalid, err))
+		}
+		source, stamp, pos = m.SourceUUID, m.Timestamp, m.EventPosition()
+		apply = func() error { n.applyDENM(now, m); return nil }
+	case v2x.TypeCPM:
+		m, err := v2x.UnmarshalCPM(payload)
+		if err != nil {
+			return n.rejected(reject(typ, ReasonMalformed, packets.ErrPayloadFormatInvalid, err))
+		}
+		if err := m.Validate(); err != nil {
+			return n.rejected(reject(typ, ReasonInvalid, packets.ErrPayloadFormatInvalid, err))
+		}
+		source, stamp, pos = m.SourceUUID, m.Timestamp, m.ReferencePosition()
+		apply = func() error { n.applyCPM(m); return nil }
+	default:
+		return n.rejected(reject(typ, ReasonTopic, packets.ErrTopicNameInvalid, fmt.Errorf("message type %q", t.Type)))
+	}
+
+	if source != t.SourceID {
+		return n.rejected(reject(typ, ReasonSourceMismatch, packets.ErrNotAuthorized,
+			fmt.Errorf("topic source %q but source_uuid %q", t.SourceID, source)))
+	}
+	if st != nil && *n.opts.BindSource {
+		if bound := st.source.Load(); bound == nil {
+			st.source.CompareAndSwap(nil, &source)
+		}
+		if bound := st.source.Load(); *bound != source {
+			return n.rejected(reject(typ, ReasonImpersonation, packets.ErrNotAuthorized,
+				fmt.Errorf("connection publishes as %q, not %q", *bound, source)))
+		}
+	}
+	if skew := now.Sub(time.UnixMilli(stamp)); skew > n.opts.MaxClockSkew || -skew > n.opts.MaxClockSkew {
+		return n.rejected(reject(typ, ReasonClockSkew, packets.ErrImplementationSpecificError,
+			fmt.Errorf("timestamp %d is %s from the edge clock (bound %s)", stamp, skew.Round(time.Millisecond), n.opts.MaxClockSkew)))
+	}
+	if !tileHolds(t.Quadkey, pos) {
+		return n.rejected(reject(typ, ReasonTileMismatch, packets.ErrTopicNameInvalid,
+			fmt.Errorf("topic tile %s does not contain position %.7f,%.7f (tile %s)", t.Quadkey, pos.Lat, pos.Lon, geo.Quadkey(pos, len(t.Quadkey)))))
+	}
+	if err := apply(); err != nil {
+		return n.rejected(err.(*Rejection))
+	}
+	n.metrics.ingested.WithLabelValues(typ).Inc()
+	if t.Type != v2x.TypeDENM && *n.opts.ForwardTelemetry {
+		t.Queue = v2x.OutQueue
+		n.forward(t.String(), payload)
+	}
+	return nil
+}
+
+// tileHolds reports whether the topic's tile contains pos. A neighbouring tile is accepted too:
+// a producer rounding its position at a tile edge must not lose its message.
+func tileHolds(qk string, pos geo.Point) bool {
+	got := geo.Quadkey(pos, len(qk))
+	if got == qk {
+		return true
+	}
+	for _, nb := range geo.QuadkeyNeighbours(got) {
+		if nb == qk {
+			return true
+		}
+	}
+	return false
+}
+
+func (n *Node) applyCAM(m *v2x.CAM) error {
+	at := time.UnixMilli(m.Timestamp)
+	id := m.StationID()
+	if prev, ok := n.ldm.Vehicle(id); ok && !at.After(prev.Updated) {
+		return reject("cam", ReasonReplay, packets.ErrImplementationSpecificError,
+			fmt.Errorf("station %d: timestamp %s not after %s", id, at.Format(time.RFC3339Nano), prev.Updated.Format(time.RFC3339Nano)))
+	}
+	speed, _ := m.Speed()
+	heading, hok := m.Heading()
+	n.ldm.UpdateVehicle(ldm.VehicleState{
+		StationID: id, StationType: uint8(m.StationType()), Pos: m.Position(),
+		SpeedMPS: speed, HeadingDeg: heading, HeadingOK: hok, At: at,
+	})
+	return nil
+}
+
+func (n *Node) applyCPM(m *v2x.CPM) {
+	objs := m.Objects()
+	perceived := make([]ldm.Perceived, 0, len(objs))
+	for _, o := range objs {
+		perceived = append(perceived, ldm.Perceived{
+			ObjectID: o.ObjectID, Kind: kindOf(o.Class), Pos: o.Pos,
+			SpeedMPS: o.SpeedMPS, HeadingDeg: o.HeadingDeg, HeadingOK: o.HeadingOK,
+		})
+	}
+	n.ldm.UpdatePerceived(m.StationID(), perceived, time.UnixMilli(m.Timestamp))
+}
+
+func kindOf(c v2x.ObjectClass) ldm.Kind {
+	switch c {
+	case v2x.ClassVehicle:
+		return ldm.KindVehicle
+	case v2x.ClassPedestrian:
+		return ldm.KindPedestrian
+	case v2x.ClassCyclist:
+		return ldm.KindCyclist
+	case v2x.ClassAnimal:
+		return ldm.KindAnimal
+	case v2x.ClassOther:
+		return ldm.KindObstacle
+	}
+	return ldm.KindUnknown
+}
+
+// applyDENM stores a reported event and runs the report detectors at once, so a vehicle's report
+// becomes the edge's hazard without waiting for the next detection round.
+func (n *Node) applyDENM(now time.Time, m *v2x.DENM) {
+	cause, sub := m.Cause()
+	heading, hok := m.EventHeading()
+	_, terminated := m.Termination()
+	rep := detect.Report{
+		From: m.ActionID(), StationID: m.StationID(), StationType: uint8(m.StationType()),
+		Cause: cause, SubCause: sub, Pos: m.EventPosition(), HeadingDeg: heading, HasHeading: hok,
+		Detection: m.DetectionTime(), Reference: m.ReferenceTime(), Validity: m.Validity(),
+		Terminated: terminated,
+	}
+	n.reportMu.Lock()
+	n.reports.Add(now, rep)
+	events := n.runDetectors(now, n.reportDetectors)
+	n.reportMu.Unlock()
+	n.disseminate(events, now)
+}
+
+// logReject logs a rejection at most once per client per RejectLogEvery.
+func (n *Node) logReject(clientID string, st *clientState, rej *Rejection) {
+	now := time.Now()
+	st.logMu.Lock()
+	due := now.Sub(st.lastLog) >= n.opts.RejectLogEvery
+	if due {
+		st.lastLog = now
+	}
+	st.logMu.Unlock()
+	if due {
+		n.log.Warn("rejected message", "client", clientID, "type", rej.Type, "reason", rej.Reason, "error", rej.Err)
+	}
+}
+
+func (n *Node) rejected(r *Rejection) *Rejection {
+	n.metrics.rejected.WithLabelValues(r.Type, r.Reason).Inc()
+	return r
+}

@@ -1,0 +1,211 @@
+package edge
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"sync"
+	"time"
+
+	mqtt "github.com/mochi-mqtt/server/v2"
+	"github.com/mochi-mqtt/server/v2/listeners"
+
+	"github.com/michi-v2x/michi/internal/detect"
+	"github.com/michi-v2x/michi/internal/hazard"
+	"github.com/michi-v2x/michi/internal/ldm"
+	"github.com/michi-v2x/michi/pkg/v2x"
+)
+
+// Node is one edge node. New builds it without I/O; Run binds the listeners, serves until the
+// context ends, then drains and returns.
+type Node struct {
+	opts Options
+	log  *slog.Logger
+
+	ldm             *ldm.Map
+	hazards         *hazard.Manager
+	reports         *detect.Reports
+	reportDetectors []detect.Detector // over n.reports; run under reportMu
+	detectors       []detect.Detector // over the LDM; run by the detection loop only
+	metrics         *metrics
+	inPrefix        string
+
+	broker *mqtt.Server
+	pub    *mqtt.Client // inline MQTT v5 client the edge publishes hazards with
+
+	reportMu  sync.Mutex
+	pubMu     sync.Mutex
+	published map[v2x.ActionID]published
+
+	ready                    chan struct{}
+	mqttAddr, wsAddr, httpAd string
+	runOnce                  sync.Once
+}
+
+// New checks the options and builds a node. It does no I/O.
+func New(opts Options) (*Node, error) {
+	if err := opts.Validate(); err != nil {
+		return nil, fmt.Errorf("edge options: %w", err)
+	}
+	n := &Node{
+		opts:      opts,
+		log:       opts.Log.With("edge", opts.EdgeID),
+		ldm:       ldm.New(opts.LDM),
+		hazards:   hazard.New(opts.Hazards),
+		inPrefix:  opts.Root + "/" + string(v2x.InQueue) + "/v2x/",
+		published: make(map[v2x.ActionID]published),
+		ready:     make(chan struct{}),
+	}
+	n.reports, n.reportDetectors, n.detectors = detect.Build(opts.Detect)
+	n.metrics = newMetrics(n)
+	return n, nil
+}
+
+// Ready is closed once every listener is bound and the broker serves.
+func (n *Node) Ready() <-chan struct{} { return n.ready }
+
+// MQTTAddr, WSAddr and HTTPAddr are the bound addresses, valid after Ready ("" when off).
+func (n *Node) MQTTAddr() string { return n.mqttAddr }
+func (n *Node) WSAddr() string   { return n.wsAddr }
+func (n *Node) HTTPAddr() string { return n.httpAd }
+
+// Options returns the node's options with defaults applied.
+func (n *Node) Options() Options { return n.opts }
+
+// LDM and Hazards expose the node's state to in-process tools (the demo, benchmarks).
+func (n *Node) LDM() *ldm.Map            { return n.ldm }
+func (n *Node) Hazards() *hazard.Manager { return n.hazards }
+
+// Run serves until ctx ends. It can be called once.
+func (n *Node) Run(ctx context.Context) error {
+	err := errors.New("edge: Run called twice")
+	n.runOnce.Do(func() { err = n.run(ctx) })
+	return err
+}
+
+func (n *Node) run(ctx context.Context) error {
+	if n.opts.DataDir != "" {
+		if err := os.MkdirAll(n.opts.DataDir, 0o755); err != nil {
+			return fmt.Errorf("data dir: %w", err)
+		}
+	}
+	caps := mqtt.NewDefaultServerCapabilities()
+	caps.MaximumClientWritesPending = int32(n.opts.ClientQueue)
+	caps.MaximumPacketSize = uint32(4 * n.opts.MaxPayload) // hard cap; ingest rejects > MaxPayload with a reason
+	caps.MaximumInflight = 256
+	n.broker = mqtt.New(&mqtt.Options{
+		Capabilities:             caps,
+		Logger:                   n.log.With("component", "broker"),
+		ClientNetReadBufferSize:  2048,
+		ClientNetWriteBufferSize: 2048,
+		SysTopicResendInterval:   10,
+	})
+	n.pub = n.broker.NewClient(nil, mqtt.LocalListener, "michi-edge-"+n.opts.EdgeID, true)
+	n.pub.Properties.ProtocolVersion = 5 // retained hazards carry v5 message expiry
+	if err := n.broker.AddHook(&hook{n: n}, nil); err != nil {
+		return err
+	}
+
+	var closers []func()
+	defer func() {
+		for i := len(closers) - 1; i >= 0; i-- {
+			closers[i]()
+		}
+	}()
+	if n.opts.MQTTAddr != Off {
+		ln, err := net.Listen("tcp", n.opts.MQTTAddr)
+		if err != nil {
+			return fmt.Errorf("mqtt listener: %w", err)
+		}
+		n.mqttAddr = ln.Addr().String()
+		if err := n.broker.AddListener(listeners.NewNet("tcp", ln)); err != nil {
+			ln.Close()
+			return err
+		}
+	}
+	if n.opts.WSAddr != Off {
+		ln, err := net.Listen("tcp", n.opts.WSAddr)
+		if err != nil {
+			return fmt.Errorf("websocket listener: %w", err)
+		}
+		n.wsAddr = ln.Addr().String()
+		if err := n.broker.AddListener(listeners.NewNet("ws", newWSListener(ln))); err != nil {
+			ln.Close()
+			return err
+		}
+	}
+	var httpSrv *http.Server
+	if n.opts.HTTPAddr != Off {
+		ln, err := net.Listen("tcp", n.opts.HTTPAddr)
+		if err != nil {
+			return fmt.Errorf("http listener: %w", err)
+		}
+		n.httpAd = ln.Addr().String()
+		httpSrv = &http.Server{Handler: n.Handler(), ReadHeaderTimeout: 10 * time.Second}
+		closers = append(closers, func() { ln.Close() })
+		go func() { _ = httpSrv.Serve(ln) }()
+	}
+	if err := n.broker.Serve(); err != nil {
+		return fmt.Errorf("broker: %w", err)
+	}
+	closers = append(closers, func() { _ = n.broker.Close() })
+
+	var wg sync.WaitGroup
+	loopCtx, stopLoop := context.WithCancel(ctx)
+	wg.Add(1)
+	go func() { defer wg.Done(); n.detectLoop(loopCtx) }()
+	closers = append(closers, func() { stopLoop(); wg.Wait() })
+
+	n.log.Info("edge node ready", "mqtt", n.mqttAddr, "ws", n.wsAddr, "http", n.httpAd,
+		"root", n.opts.Root, "source_uuid", n.opts.SourceUUID, "station_id", n.opts.StationID)
+	close(n.ready)
+	<-ctx.Done()
+	n.log.Info("edge node stopping")
+	if httpSrv != nil {
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		_ = httpSrv.Shutdown(sctx)
+		cancel()
+	}
+	return nil
+}
+
+// detectLoop runs the detectors over the LDM every DetectInterval and publishes what changed.
+func (n *Node) detectLoop(ctx context.Context) {
+	t := time.NewTicker(n.opts.DetectInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			n.DetectOnce()
+		}
+	}
+}
+
+// DetectOnce runs one detection round now: expiry of stale LDM entries, every detector, the
+// hazard manager's timers, and dissemination of the resulting events.
+func (n *Node) DetectOnce() {
+	now := n.opts.Now()
+	start := time.Now()
+	n.ldm.Expire(now)
+	events := n.runDetectors(now, n.detectors)
+	n.reportMu.Lock()
+	events = append(events, n.runDetectors(now, n.reportDetectors)...)
+	n.reportMu.Unlock()
+	events = append(events, n.hazards.Tick(now)...)
+	n.metrics.detectDur.Observe(time.Since(start).Seconds())
+	n.disseminate(events, start)
+}
+
+func (n *Node) runDetectors(now time.Time, ds []detect.Detector) []hazard.Event {
+	var events []hazard.Event
+	for _, d := range ds {
+		events = append(events, n.hazards.Apply(now, d.Name(), d.Detect(now, n.ldm))...)
+	}
+	return events
+}

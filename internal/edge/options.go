@@ -1,0 +1,154 @@
+package edge
+
+import (
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/michi-v2x/michi/internal/detect"
+	"github.com/michi-v2x/michi/internal/hazard"
+	"github.com/michi-v2x/michi/internal/ldm"
+)
+
+// Options configures a Node. The zero value of every field means "the default"; see setDefaults.
+type Options struct {
+	EdgeID     string `yaml:"edge_id"`     // operator-facing name, default "edge-1"
+	SourceUUID string `yaml:"source_uuid"` // source_uuid / topic source id of the DENMs it originates; default "michi_" + EdgeID
+	StationID  uint32 `yaml:"station_id"`  // ETSI station id of the edge (originating_station_id); default FNV-32 of EdgeID
+	Root       string `yaml:"root"`        // topic root, default "michi"
+
+	MQTTAddr string `yaml:"mqtt_addr"` // MQTT over TCP, default "127.0.0.1:1883"; "off" disables
+	WSAddr   string `yaml:"ws_addr"`   // MQTT over WebSocket (path /mqtt or /), default "127.0.0.1:8083"; "off" disables
+	HTTPAddr string `yaml:"http_addr"` // API, /metrics, /healthz, default "127.0.0.1:8080"; "off" disables
+	DataDir  string `yaml:"data_dir"`  // state directory (created if missing), default "" = nothing persisted
+
+	MaxPayload       int           `yaml:"max_payload"`       // bytes, default 16 KiB; larger publishes are rejected
+	MaxClockSkew     time.Duration `yaml:"max_clock_skew"`    // |message timestamp - now| bound, default 10 s
+	BindSource       *bool         `yaml:"bind_source"`       // a connection may publish as one source_uuid only, default true
+	ForwardTelemetry *bool         `yaml:"forward_telemetry"` // republish validated CAM/CPM on outQueue, default true
+	DetectInterval   time.Duration `yaml:"detect_interval"`   // period of the detection round, default 200 ms
+	ClientQueue      int           `yaml:"client_queue"`      // per-client outbound queue (messages), default 256
+	SlowClientDrops  int           `yaml:"slow_client_drops"` // consecutive drops before a client is evicted, default 64
+	RejectLogEvery   time.Duration `yaml:"reject_log_every"`  // at most one reject log line per client per interval, default 10 s
+	DisseminateZoom  int           `yaml:"disseminate_zoom"`  // zoom of the outQueue DENM tiles, default 16
+	TerminatedExpiry time.Duration `yaml:"terminated_expiry"` // how long a termination DENM stays retained, default 60 s
+
+	LDM     ldm.Options      `yaml:"ldm"`
+	Hazards hazard.Options   `yaml:"hazards"`
+	Detect  detect.Options   `yaml:"detect"`
+	Log     *slog.Logger     `yaml:"-"`
+	Now     func() time.Time `yaml:"-"` // clock, default time.Now (tests may replace it)
+}
+
+// Off disables a listener when given as its address.
+const Off = "off"
+
+func (o *Options) setDefaults() {
+	if o.EdgeID == "" {
+		o.EdgeID = "edge-1"
+	}
+	if o.SourceUUID == "" {
+		o.SourceUUID = "michi_" + o.EdgeID
+	}
+	if o.StationID == 0 {
+		h := fnv.New32a()
+		h.Write([]byte(o.EdgeID))
+		o.StationID = h.Sum32()
+	}
+	if o.Root == "" {
+		o.Root = "michi"
+	}
+	if o.MQTTAddr == "" {
+		o.MQTTAddr = "127.0.0.1:1883"
+	}
+	if o.WSAddr == "" {
+		o.WSAddr = "127.0.0.1:8083"
+	}
+	if o.HTTPAddr == "" {
+		o.HTTPAddr = "127.0.0.1:8080"
+	}
+	if o.MaxPayload == 0 {
+		o.MaxPayload = 16 << 10
+	}
+	if o.MaxClockSkew == 0 {
+		o.MaxClockSkew = 10 * time.Second
+	}
+	if o.BindSource == nil {
+		o.BindSource = ptr(true)
+	}
+	if o.ForwardTelemetry == nil {
+		o.ForwardTelemetry = ptr(true)
+	}
+	if o.DetectInterval == 0 {
+		o.DetectInterval = 200 * time.Millisecond
+	}
+	if o.ClientQueue == 0 {
+		o.ClientQueue = 256
+	}
+	if o.SlowClientDrops == 0 {
+		o.SlowClientDrops = 64
+	}
+	if o.RejectLogEvery == 0 {
+		o.RejectLogEvery = 10 * time.Second
+	}
+	if o.DisseminateZoom == 0 {
+		o.DisseminateZoom = 16
+	}
+	if o.TerminatedExpiry == 0 {
+		o.TerminatedExpiry = time.Minute
+	}
+	if o.Hazards.StationID == 0 {
+		o.Hazards.StationID = o.StationID
+	}
+	if o.Log == nil {
+		o.Log = slog.New(slog.DiscardHandler)
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+}
+
+// Validate reports every problem with the options at once. It applies defaults first.
+func (o *Options) Validate() error {
+	o.setDefaults()
+	var errs []error
+	bad := func(format string, a ...any) { errs = append(errs, fmt.Errorf(format, a...)) }
+	for name, v := range map[string]string{"edge_id": o.EdgeID, "source_uuid": o.SourceUUID, "root": o.Root} {
+		if strings.ContainsAny(v, "+#\x00") || strings.TrimSpace(v) != v {
+			bad("%s %q: must not contain MQTT wildcards, NUL or surrounding spaces", name, v)
+		}
+	}
+	if strings.Contains(o.SourceUUID, "/") || strings.Contains(o.EdgeID, "/") {
+		bad("source_uuid and edge_id must be a single topic level (no '/')")
+	}
+	if strings.HasPrefix(o.Root, "/") || strings.HasSuffix(o.Root, "/") || strings.HasPrefix(o.Root, "$") {
+		bad("root %q: must not start or end with '/' or start with '$'", o.Root)
+	}
+	if o.MaxPayload < 512 || o.MaxPayload > 1<<20 {
+		bad("max_payload %d: want 512 B … 1 MiB", o.MaxPayload)
+	}
+	if o.MaxClockSkew < 0 {
+		bad("max_clock_skew %s: must be positive", o.MaxClockSkew)
+	}
+	if o.DetectInterval < 10*time.Millisecond {
+		bad("detect_interval %s: want ≥ 10ms", o.DetectInterval)
+	}
+	if o.ClientQueue < 8 {
+		bad("client_queue %d: want ≥ 8", o.ClientQueue)
+	}
+	if o.SlowClientDrops < 1 {
+		bad("slow_client_drops %d: want ≥ 1", o.SlowClientDrops)
+	}
+	if o.DisseminateZoom < 1 || o.DisseminateZoom > 18 {
+		bad("disseminate_zoom %d: want 1 … 18", o.DisseminateZoom)
+	}
+	if o.MQTTAddr == Off && o.WSAddr == Off {
+		bad("mqtt_addr and ws_addr are both off: vehicles could not connect")
+	}
+	return errors.Join(errs...)
+}
+
+func ptr[T any](v T) *T { return &v }

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# The one entry point for checks; `make check` and .ci/run call it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n== %s\n' "$*"; }
+
+step gofmt
+bad=$(gofmt -l $(git ls-files '*.go') 2>/dev/null || true)
+if [ -n "$bad" ]; then echo "gofmt would change:"; echo "$bad"; exit 1; fi
+
+step go vet
+go vet ./...
+
+step go mod tidy -diff
+go mod tidy -diff
+
+step arm64 cross-build
+GOOS=linux GOARCH=arm64 go build -o /dev/null ./...
+
+step fuzz smoke
+for pkg in $(go list ./...); do
+  for f in $(go test -list '^Fuzz' "$pkg" 2>/dev/null | grep '^Fuzz' || true); do
+    go test -run='^$' -fuzz="^${f}\$" -fuzztime="${FUZZTIME:-5s}" "$pkg" >/dev/null
+    echo "ok   $f ($pkg)"
+  done
+done
+
+step go test -race
+go test -race -count=1 -timeout 20m ./...
