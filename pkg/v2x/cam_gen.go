@@ -643,8 +643,6 @@ func (v *BasicVehicleContainerHighFrequency) validate() error {
 	if err := v.YawRate.validate(); err != nil {
 		return wrapField("yaw_rate", err)
 	}
-	if v.AccelerationControl != nil {
-	}
 	if v.LanePosition != nil {
 		if *v.LanePosition < -1 || *v.LanePosition > 14 {
 			return rangeError("lane_position", int64(*v.LanePosition), -1, 14)
@@ -1007,8 +1005,6 @@ func (v *CAM) validate() error {
 	}
 	if v.Version != "2.4.0" {
 		return constError("version", string(v.Version), "2.4.0")
-	}
-	if v.LinkedStationID != nil {
 	}
 	if err := v.Message.validate(); err != nil {
 		return wrapField("message", err)

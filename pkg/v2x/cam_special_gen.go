@@ -139,8 +139,6 @@ func (v *CAMClosedLanes) validate() error {
 			return rangeError("outer_hard_shoulder_status", int64(*v.OuterHardShoulderStatus), 0, 2)
 		}
 	}
-	if v.DrivingLaneStatus != nil {
-	}
 	return nil
 }
 
@@ -594,10 +592,6 @@ func (v *EmergencyContainer) appendMsgpack(b []byte) []byte {
 }
 
 func (v *EmergencyContainer) validate() error {
-	if v.IncidentIndication != nil {
-	}
-	if v.EmergencyPriority != nil {
-	}
 	return nil
 }
 
@@ -1118,8 +1112,6 @@ func (v *RoadWorksContainerBasic) appendMsgpack(b []byte) []byte {
 }
 
 func (v *RoadWorksContainerBasic) validate() error {
-	if v.RoadWorksSubCauseCode != nil {
-	}
 	if v.ClosedLanes != nil {
 		if err := v.ClosedLanes.validate(); err != nil {
 			return wrapField("closed_lanes", err)
@@ -1260,8 +1252,6 @@ func (v *SafetyCarContainer) appendMsgpack(b []byte) []byte {
 }
 
 func (v *SafetyCarContainer) validate() error {
-	if v.IncidentIndication != nil {
-	}
 	if v.TrafficRule != nil {
 		if *v.TrafficRule > 4 {
 			return rangeError("traffic_rule", int64(*v.TrafficRule), 0, 4)
@@ -1699,8 +1689,6 @@ func (v *SpecialVehicleContainer) validate() error {
 			return wrapField("public_transport_container", err)
 		}
 	}
-	if v.SpecialTransportContainer != nil {
-	}
 	if v.DangerousGoodsContainer != nil {
 		if err := v.DangerousGoodsContainer.validate(); err != nil {
 			return wrapField("dangerous_goods_container", err)
@@ -1710,10 +1698,6 @@ func (v *SpecialVehicleContainer) validate() error {
 		if err := v.RoadWorksContainerBasic.validate(); err != nil {
 			return wrapField("road_works_container_basic", err)
 		}
-	}
-	if v.RescueContainer != nil {
-	}
-	if v.EmergencyContainer != nil {
 	}
 	if v.SafetyCarContainer != nil {
 		if err := v.SafetyCarContainer.validate(); err != nil {

@@ -276,8 +276,6 @@ func (v *CauseCode) appendMsgpack(b []byte) []byte {
 }
 
 func (v *CauseCode) validate() error {
-	if v.Subcause != nil {
-	}
 	return nil
 }
 

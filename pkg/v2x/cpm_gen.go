@@ -262,8 +262,6 @@ func (v *CPM) validate() error {
 	if v.Version != "2.1.1" {
 		return constError("version", string(v.Version), "2.1.1")
 	}
-	if v.ObjectIDRotationCount != nil {
-	}
 	if err := v.Message.validate(); err != nil {
 		return wrapField("message", err)
 	}
@@ -829,8 +827,6 @@ func (v *MapElementID) appendMsgpack(b []byte) []byte {
 }
 
 func (v *MapElementID) validate() error {
-	if v.Region != nil {
-	}
 	return nil
 }
 
@@ -929,10 +925,6 @@ func (v *MapReference) appendMsgpack(b []byte) []byte {
 }
 
 func (v *MapReference) validate() error {
-	if v.RoadSegment != nil {
-	}
-	if v.Intersection != nil {
-	}
 	return v.check()
 }
 
@@ -1924,10 +1916,6 @@ func (v *TrailerData) appendMsgpack(b []byte) []byte {
 func (v *TrailerData) validate() error {
 	if err := v.HitchAngle.validate(); err != nil {
 		return wrapField("hitch_angle", err)
-	}
-	if v.FrontOverhang != nil {
-	}
-	if v.RearOverhang != nil {
 	}
 	if v.TrailerWidth != nil {
 		if *v.TrailerWidth < 1 || *v.TrailerWidth > 62 {

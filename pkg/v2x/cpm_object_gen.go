@@ -746,8 +746,6 @@ func (v *CPMObject) validate() error {
 	if err := v.Position.validate(); err != nil {
 		return wrapField("position", err)
 	}
-	if v.ObjectID != nil {
-	}
 	if v.Velocity != nil {
 		if err := v.Velocity.validate(); err != nil {
 			return wrapField("velocity", err)
@@ -1902,10 +1900,6 @@ func (v *MapPosition) validate() error {
 			return wrapField("map_reference", err)
 		}
 	}
-	if v.LaneID != nil {
-	}
-	if v.ConnectionID != nil {
-	}
 	if v.LongitudinalLanePosition != nil {
 		if err := v.LongitudinalLanePosition.validate(); err != nil {
 			return wrapField("longitudinal_lane_position", err)
@@ -2333,8 +2327,6 @@ func (v *ObjectClassChoice) appendMsgpack(b []byte) []byte {
 }
 
 func (v *ObjectClassChoice) validate() error {
-	if v.Vehicle != nil {
-	}
 	if v.VRU != nil {
 		if err := v.VRU.validate(); err != nil {
 			return wrapField("vru", err)
@@ -2344,8 +2336,6 @@ func (v *ObjectClassChoice) validate() error {
 		if err := v.Group.validate(); err != nil {
 			return wrapField("group", err)
 		}
-	}
-	if v.Other != nil {
 	}
 	return v.check()
 }
@@ -3068,10 +3058,6 @@ func (v *VRUGroup) appendMsgpack(b []byte) []byte {
 func (v *VRUGroup) validate() error {
 	if err := v.ClusterBoundingBoxShape.validate(); err != nil {
 		return wrapField("cluster_bounding_box_shape", err)
-	}
-	if v.ClusterID != nil {
-	}
-	if v.ClusterProfiles != nil {
 	}
 	return nil
 }

@@ -111,8 +111,6 @@ func (v *CartesianPosition3D) appendMsgpack(b []byte) []byte {
 }
 
 func (v *CartesianPosition3D) validate() error {
-	if v.ZCoordinate != nil {
-	}
 	return nil
 }
 
@@ -227,8 +225,6 @@ func (v *CircularShape) appendMsgpack(b []byte) []byte {
 func (v *CircularShape) validate() error {
 	if v.Radius > 4095 {
 		return rangeError("radius", int64(v.Radius), 0, 4095)
-	}
-	if v.ShapeReferencePoint != nil {
 	}
 	if v.Height != nil {
 		if *v.Height > 4095 {
@@ -393,8 +389,6 @@ func (v *EllipticalShape) validate() error {
 	if v.SemiMinorAxisLength > 4095 {
 		return rangeError("semi_minor_axis_length", int64(v.SemiMinorAxisLength), 0, 4095)
 	}
-	if v.ShapeReferencePoint != nil {
-	}
 	if v.Orientation != nil {
 		if *v.Orientation > 3601 {
 			return rangeError("orientation", int64(*v.Orientation), 0, 3601)
@@ -539,8 +533,6 @@ func (v *PolygonalShape) appendMsgpack(b []byte) []byte {
 }
 
 func (v *PolygonalShape) validate() error {
-	if v.ShapeReferencePoint != nil {
-	}
 	if v.Height != nil {
 		if *v.Height > 4095 {
 			return rangeError("height", int64(*v.Height), 0, 4095)
@@ -723,8 +715,6 @@ func (v *RadialShape) validate() error {
 	}
 	if v.StationaryHorizontalOpeningAngleEnd > 3601 {
 		return rangeError("stationary_horizontal_opening_angle_end", int64(v.StationaryHorizontalOpeningAngleEnd), 0, 3601)
-	}
-	if v.ShapeReferencePoint != nil {
 	}
 	if v.VerticalOpeningAngleStart != nil {
 		if *v.VerticalOpeningAngleStart > 3601 {
@@ -1073,8 +1063,6 @@ func (v *RectangularShape) appendMsgpack(b []byte) []byte {
 }
 
 func (v *RectangularShape) validate() error {
-	if v.CenterPoint != nil {
-	}
 	if v.SemiLength > 102 {
 		return rangeError("semi_length", int64(v.SemiLength), 0, 102)
 	}

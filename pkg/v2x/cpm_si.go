@@ -190,7 +190,8 @@ type CPMSpec struct {
 	Pos        geo.Point // the sensor's reference position
 	At         time.Time // reference time of every object; zero: now
 	// Objects: ObjectID (always written), Class, EastM/NorthM (clamped to
-	// ±1310.71 m), SpeedMPS/SpeedOK, HeadingDeg/HeadingOK. Pos is ignored.
+	// ±1310.71 m), SpeedMPS, HeadingDeg/HeadingOK. A velocity is written
+	// when SpeedOK, HeadingOK or SpeedMPS > 0. Pos and At are ignored.
 	Objects []PerceivedObject
 }
 
@@ -223,7 +224,7 @@ func NewCPM(s CPMSpec) *CPM {
 				YCoordinate: CartesianCoordinateWithConfidence{Value: etsiCoordinate(o.NorthM), Confidence: 4096},
 			},
 		}
-		if o.SpeedOK {
+		if o.SpeedOK || o.HeadingOK || o.SpeedMPS > 0 {
 			dir := uint16(HeadingUnavailable)
 			if o.HeadingOK {
 				dir = etsiHeading(o.HeadingDeg)

@@ -36,7 +36,12 @@ func (d *decoder) duplicate(key string) { d.failSchema("duplicate member " + key
 func (d *decoder) missing(name string) {
 	d.failSchema("missing required member " + strconv.Quote(name))
 }
-func (d *decoder) unknown(k []byte) { d.failSchema("unknown member " + strconv.Quote(string(k))) }
+func (d *decoder) unknown(k []byte) {
+	if len(k) > 64 {
+		k = k[:64]
+	}
+	d.failSchema("unknown member " + strconv.Quote(string(k)))
+}
 
 // finish checks that nothing but white space follows the document and
 // returns the error, if any, with its path.

@@ -34,7 +34,7 @@ func (d *decoder) mpHeader(fix, long byte, what string) int {
 		if !d.need(5) {
 			return 0
 		}
-		n = int(binary.BigEndian.Uint32(d.buf[d.pos+1:]))
+		n = clampLen(binary.BigEndian.Uint32(d.buf[d.pos+1:]))
 		d.pos += 5
 	default:
 		d.fail("expected " + what)
@@ -61,7 +61,7 @@ func (d *decoder) mpStr() []byte {
 	case c == 0xda && d.need(3):
 		n, h = int(binary.BigEndian.Uint16(d.buf[d.pos+1:])), 3
 	case c == 0xdb && d.need(5):
-		n, h = int(binary.BigEndian.Uint32(d.buf[d.pos+1:])), 5
+		n, h = clampLen(binary.BigEndian.Uint32(d.buf[d.pos+1:])), 5
 	default:
 		d.fail("expected a string")
 		return nil
@@ -122,4 +122,13 @@ func (d *decoder) mpNumber() (uint64, bool) {
 		return uint64(v), false
 	}
 	return u, false
+}
+
+// clampLen converts a 32-bit length without overflowing int on 32-bit
+// platforms; anything above MaxMessageSize fails the length checks anyway.
+func clampLen(u uint32) int {
+	if u > MaxMessageSize+1 {
+		return MaxMessageSize + 1
+	}
+	return int(u)
 }

@@ -19,4 +19,8 @@ func TestDecodeMsgpackRejects(t *testing.T) {
 	require.ErrorIs(t, err, ErrUnknownType)
 	_, err = DecodeMsgpack([]byte{0xdf, 0xff, 0xff, 0xff, 0xff})
 	require.ErrorIs(t, err, ErrMalformed, "a count beyond the input")
+	_, err = DecodeMsgpack([]byte{0x81, 0xdb, 0xff, 0xff, 0xff, 0xff, 'a'})
+	require.ErrorIs(t, err, ErrMalformed, "a string length beyond the input")
+	_, err = DecodeMsgpack([]byte{0x81, 0xac, 'm', 'e', 's', 's', 'a', 'g', 'e', '_', 't', 'y', 'p', 'e', 0xcb, 0, 0, 0, 0, 0, 0, 0, 0})
+	require.ErrorIs(t, err, ErrMalformed, "a float message type")
 }

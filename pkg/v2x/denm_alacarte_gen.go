@@ -553,18 +553,10 @@ func (v *DangerousGoodsExtended) validate() error {
 			return rangeError("un_number", int64(*v.UnNumber), 0, 9999)
 		}
 	}
-	if v.ElevatedTemperature != nil {
-	}
-	if v.TunnelsRestricted != nil {
-	}
-	if v.LimitedQuantity != nil {
-	}
 	if v.EmergencyActionCode != nil {
 		if n := runeCount(string(*v.EmergencyActionCode)); n < 1 || n > 4 {
 			return lengthError("emergency_action_code", n, 1, 4)
 		}
-	}
-	if v.PhoneNumber != nil {
 	}
 	if v.CompanyName != nil {
 		if n := runeCount(string(*v.CompanyName)); n < 1 || n > 24 {
@@ -918,10 +910,6 @@ func (v *RoadWorksExtended) validate() error {
 	if v.Restriction != nil && (len(v.Restriction) < 1 || len(v.Restriction) > 3) {
 		return countError("restriction", len(v.Restriction), 1, 3)
 	}
-	if v.SpeedLimit != nil {
-	}
-	if v.IncidentIndication != nil {
-	}
 	for i := range v.RecommendedPath {
 		if err := v.RecommendedPath[i].validate(); err != nil {
 			return wrapIndex("recommended_path", i, err)
@@ -1141,8 +1129,6 @@ func (v *StationaryVehicle) validate() error {
 		if *v.StationarySince > 3 {
 			return rangeError("stationary_since", int64(*v.StationarySince), 0, 3)
 		}
-	}
-	if v.StationaryCause != nil {
 	}
 	if v.CarryingDangerousGoods != nil {
 		if err := v.CarryingDangerousGoods.validate(); err != nil {

@@ -678,8 +678,6 @@ func (v *EventPoint) validate() error {
 	if err := v.EventPosition.validate(); err != nil {
 		return wrapField("event_position", err)
 	}
-	if v.EventDeltaTime != nil {
-	}
 	if v.InformationQuality > 7 {
 		return rangeError("information_quality", int64(v.InformationQuality), 0, 7)
 	}
@@ -1579,8 +1577,6 @@ func (v *SituationContainer) appendMsgpack(b []byte) []byte {
 func (v *SituationContainer) validate() error {
 	if v.InformationQuality > 7 {
 		return rangeError("information_quality", int64(v.InformationQuality), 0, 7)
-	}
-	if v.LinkedCause != nil {
 	}
 	for i := range v.EventZone {
 		if err := v.EventZone[i].validate(); err != nil {

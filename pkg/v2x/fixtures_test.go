@@ -93,7 +93,7 @@ func constructed() map[string]Message {
 		"new_cpm": NewCPM(CPMSpec{SourceUUID: "com_camera_77", StationID: 77, Pos: geo.Point{Lat: 48.857, Lon: 2.353}, At: fixedTime,
 			Objects: []PerceivedObject{
 				{ObjectID: 1, Class: ClassPedestrian, EastM: 12, NorthM: -3.5, SpeedMPS: 1.4, SpeedOK: true, HeadingDeg: 90, HeadingOK: true},
-				{ObjectID: 2, Class: ClassVehicle, EastM: -25, NorthM: 40, SpeedMPS: 13.89, SpeedOK: true},
+				{ObjectID: 2, Class: ClassVehicle, EastM: -25, NorthM: 40, SpeedMPS: 13.89}, // SpeedOK implied
 				{ObjectID: 3, Class: ClassUnknown, EastM: 5000, NorthM: 0},
 			}}),
 	}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"math"
@@ -305,12 +306,20 @@ func (g *gen) validate(d *structDef) {
 		expr := "v." + f.goName
 		t := f.t
 		if t.kind == kPtr {
-			g.p("if %s != nil {", expr)
-			if t.elem.kind != kStruct {
-				expr = "*" + expr
+			inner := "*" + expr
+			if t.elem.kind == kStruct {
+				inner = expr
 			}
-			g.checkValue(f, t.elem, expr)
-			g.p("}")
+			var buf bytes.Buffer
+			w := g.w
+			g.w = &buf
+			g.checkValue(f, t.elem, inner)
+			g.w = w
+			if buf.Len() > 0 {
+				g.p("if %s != nil {", expr)
+				g.w.Write(buf.Bytes())
+				g.p("}")
+			}
 			continue
 		}
 		if t.kind == kSlice {
