@@ -20,11 +20,17 @@ func (v *AccelerationControl) decode(d *decoder) {
 	var seen uint64
 	next := 0
 	it := d.objStart()
-	for d.objNext(&it) {
-		i := -1
-		if next < 7 && d.takeKey(keysAccelerationControl[2*next], keysAccelerationControl[2*next+1]) {
-			i = next
-		} else {
+	for {
+		jk, mk := "", ""
+		if next < 7 {
+			jk, mk = keysAccelerationControl[2*next], keysAccelerationControl[2*next+1]
+		}
+		more, hit := d.member(&it, jk, mk)
+		if !more {
+			break
+		}
+		i := next
+		if !hit {
 			k := d.key()
 			if d.err != nil {
 				return
@@ -185,11 +191,17 @@ func (v *BasicContainer) decode(d *decoder) {
 	var seen uint64
 	next := 0
 	it := d.objStart()
-	for d.objNext(&it) {
-		i := -1
-		if next < 2 && d.takeKey(keysBasicContainer[2*next], keysBasicContainer[2*next+1]) {
-			i = next
-		} else {
+	for {
+		jk, mk := "", ""
+		if next < 2 {
+			jk, mk = keysBasicContainer[2*next], keysBasicContainer[2*next+1]
+		}
+		more, hit := d.member(&it, jk, mk)
+		if !more {
+			break
+		}
+		i := next
+		if !hit {
 			k := d.key()
 			if d.err != nil {
 				return
@@ -287,11 +299,17 @@ func (v *BasicVehicleContainerHighFrequency) decode(d *decoder) {
 	var seen uint64
 	next := 0
 	it := d.objStart()
-	for d.objNext(&it) {
-		i := -1
-		if next < 16 && d.takeKey(keysBasicVehicleContainerHighFrequency[2*next], keysBasicVehicleContainerHighFrequency[2*next+1]) {
-			i = next
-		} else {
+	for {
+		jk, mk := "", ""
+		if next < 16 {
+			jk, mk = keysBasicVehicleContainerHighFrequency[2*next], keysBasicVehicleContainerHighFrequency[2*next+1]
+		}
+		more, hit := d.member(&it, jk, mk)
+		if !more {
+			break
+		}
+		i := next
+		if !hit {
 			k := d.key()
 			if d.err != nil {
 				return
@@ -686,11 +704,17 @@ func (v *BasicVehicleContainerLowFrequency) decode(d *decoder) {
 	var seen uint64
 	next := 0
 	it := d.objStart()
-	for d.objNext(&it) {
-		i := -1
-		if next < 3 && d.takeKey(keysBasicVehicleContainerLowFrequency[2*next], keysBasicVehicleContainerLowFrequency[2*next+1]) {
-			i = next
-		} else {
+	for {
+		jk, mk := "", ""
+		if next < 3 {
+			jk, mk = keysBasicVehicleContainerLowFrequency[2*next], keysBasicVehicleContainerLowFrequency[2*next+1]
+		}
+		more, hit := d.member(&it, jk, mk)
+		if !more {
+			break
+		}
+		i := next
+		if !hit {
 			k := d.key()
 			if d.err != nil {
 				return
@@ -825,11 +849,17 @@ func (v *CAM) decode(d *decoder) {
 	var seen uint64
 	next := 0
 	it := d.objStart()
-	for d.objNext(&it) {
-		i := -1
-		if next < 7 && d.takeKey(keysCAM[2*next], keysCAM[2*next+1]) {
-			i = next
-		} else {
+	for {
+		jk, mk := "", ""
+		if next < 7 {
+			jk, mk = keysCAM[2*next], keysCAM[2*next+1]
+		}
+		more, hit := d.member(&it, jk, mk)
+		if !more {
+			break
+		}
+		i := next
+		if !hit {
 			k := d.key()
 			if d.err != nil {
 				return
@@ -1026,11 +1056,17 @@ func (v *CAMMessage) decode(d *decoder) {
 	var seen uint64
 	next := 0
 	it := d.objStart()
-	for d.objNext(&it) {
-		i := -1
-		if next < 7 && d.takeKey(keysCAMMessage[2*next], keysCAMMessage[2*next+1]) {
-			i = next
-		} else {
+	for {
+		jk, mk := "", ""
+		if next < 7 {
+			jk, mk = keysCAMMessage[2*next], keysCAMMessage[2*next+1]
+		}
+		more, hit := d.member(&it, jk, mk)
+		if !more {
+			break
+		}
+		i := next
+		if !hit {
 			k := d.key()
 			if d.err != nil {
 				return
@@ -1216,11 +1252,17 @@ func (v *CenDsrcTollingZone) decode(d *decoder) {
 	var seen uint64
 	next := 0
 	it := d.objStart()
-	for d.objNext(&it) {
-		i := -1
-		if next < 3 && d.takeKey(keysCenDsrcTollingZone[2*next], keysCenDsrcTollingZone[2*next+1]) {
-			i = next
-		} else {
+	for {
+		jk, mk := "", ""
+		if next < 3 {
+			jk, mk = keysCenDsrcTollingZone[2*next], keysCenDsrcTollingZone[2*next+1]
+		}
+		more, hit := d.member(&it, jk, mk)
+		if !more {
+			break
+		}
+		i := next
+		if !hit {
 			k := d.key()
 			if d.err != nil {
 				return
@@ -1334,11 +1376,17 @@ func (v *Curvature) decode(d *decoder) {
 	var seen uint64
 	next := 0
 	it := d.objStart()
-	for d.objNext(&it) {
-		i := -1
-		if next < 2 && d.takeKey(keysCurvature[2*next], keysCurvature[2*next+1]) {
-			i = next
-		} else {
+	for {
+		jk, mk := "", ""
+		if next < 2 {
+			jk, mk = keysCurvature[2*next], keysCurvature[2*next+1]
+		}
+		more, hit := d.member(&it, jk, mk)
+		if !more {
+			break
+		}
+		i := next
+		if !hit {
 			k := d.key()
 			if d.err != nil {
 				return
@@ -1431,11 +1479,17 @@ func (v *ExteriorLights) decode(d *decoder) {
 	var seen uint64
 	next := 0
 	it := d.objStart()
-	for d.objNext(&it) {
-		i := -1
-		if next < 8 && d.takeKey(keysExteriorLights[2*next], keysExteriorLights[2*next+1]) {
-			i = next
-		} else {
+	for {
+		jk, mk := "", ""
+		if next < 8 {
+			jk, mk = keysExteriorLights[2*next], keysExteriorLights[2*next+1]
+		}
+		more, hit := d.member(&it, jk, mk)
+		if !more {
+			break
+		}
+		i := next
+		if !hit {
 			k := d.key()
 			if d.err != nil {
 				return
@@ -1612,11 +1666,17 @@ func (v *HighFrequencyContainer) decode(d *decoder) {
 	var seen uint64
 	next := 0
 	it := d.objStart()
-	for d.objNext(&it) {
-		i := -1
-		if next < 2 && d.takeKey(keysHighFrequencyContainer[2*next], keysHighFrequencyContainer[2*next+1]) {
-			i = next
-		} else {
+	for {
+		jk, mk := "", ""
+		if next < 2 {
+			jk, mk = keysHighFrequencyContainer[2*next], keysHighFrequencyContainer[2*next+1]
+		}
+		more, hit := d.member(&it, jk, mk)
+		if !more {
+			break
+		}
+		i := next
+		if !hit {
 			k := d.key()
 			if d.err != nil {
 				return
@@ -1719,11 +1779,17 @@ func (v *LowFrequencyContainer) decode(d *decoder) {
 	var seen uint64
 	next := 0
 	it := d.objStart()
-	for d.objNext(&it) {
-		i := -1
-		if next < 1 && d.takeKey(keysLowFrequencyContainer[2*next], keysLowFrequencyContainer[2*next+1]) {
-			i = next
-		} else {
+	for {
+		jk, mk := "", ""
+		if next < 1 {
+			jk, mk = keysLowFrequencyContainer[2*next], keysLowFrequencyContainer[2*next+1]
+		}
+		more, hit := d.member(&it, jk, mk)
+		if !more {
+			break
+		}
+		i := next
+		if !hit {
 			k := d.key()
 			if d.err != nil {
 				return
@@ -1795,11 +1861,17 @@ func (v *ProtectedCommunicationZone) decode(d *decoder) {
 	var seen uint64
 	next := 0
 	it := d.objStart()
-	for d.objNext(&it) {
-		i := -1
-		if next < 6 && d.takeKey(keysProtectedCommunicationZone[2*next], keysProtectedCommunicationZone[2*next+1]) {
-			i = next
-		} else {
+	for {
+		jk, mk := "", ""
+		if next < 6 {
+			jk, mk = keysProtectedCommunicationZone[2*next], keysProtectedCommunicationZone[2*next+1]
+		}
+		more, hit := d.member(&it, jk, mk)
+		if !more {
+			break
+		}
+		i := next
+		if !hit {
 			k := d.key()
 			if d.err != nil {
 				return
@@ -1985,11 +2057,17 @@ func (v *RSUContainerHighFrequency) decode(d *decoder) {
 	var seen uint64
 	next := 0
 	it := d.objStart()
-	for d.objNext(&it) {
-		i := -1
-		if next < 1 && d.takeKey(keysRSUContainerHighFrequency[2*next], keysRSUContainerHighFrequency[2*next+1]) {
-			i = next
-		} else {
+	for {
+		jk, mk := "", ""
+		if next < 1 {
+			jk, mk = keysRSUContainerHighFrequency[2*next], keysRSUContainerHighFrequency[2*next+1]
+		}
+		more, hit := d.member(&it, jk, mk)
+		if !more {
+			break
+		}
+		i := next
+		if !hit {
 			k := d.key()
 			if d.err != nil {
 				return
@@ -2089,11 +2167,17 @@ func (v *SteeringWheelAngle) decode(d *decoder) {
 	var seen uint64
 	next := 0
 	it := d.objStart()
-	for d.objNext(&it) {
-		i := -1
-		if next < 2 && d.takeKey(keysSteeringWheelAngle[2*next], keysSteeringWheelAngle[2*next+1]) {
-			i = next
-		} else {
+	for {
+		jk, mk := "", ""
+		if next < 2 {
+			jk, mk = keysSteeringWheelAngle[2*next], keysSteeringWheelAngle[2*next+1]
+		}
+		more, hit := d.member(&it, jk, mk)
+		if !more {
+			break
+		}
+		i := next
+		if !hit {
 			k := d.key()
 			if d.err != nil {
 				return
@@ -2180,11 +2264,17 @@ func (v *VehicleLength) decode(d *decoder) {
 	var seen uint64
 	next := 0
 	it := d.objStart()
-	for d.objNext(&it) {
-		i := -1
-		if next < 2 && d.takeKey(keysVehicleLength[2*next], keysVehicleLength[2*next+1]) {
-			i = next
-		} else {
+	for {
+		jk, mk := "", ""
+		if next < 2 {
+			jk, mk = keysVehicleLength[2*next], keysVehicleLength[2*next+1]
+		}
+		more, hit := d.member(&it, jk, mk)
+		if !more {
+			break
+		}
+		i := next
+		if !hit {
 			k := d.key()
 			if d.err != nil {
 				return
@@ -2271,11 +2361,17 @@ func (v *YawRate) decode(d *decoder) {
 	var seen uint64
 	next := 0
 	it := d.objStart()
-	for d.objNext(&it) {
-		i := -1
-		if next < 2 && d.takeKey(keysYawRate[2*next], keysYawRate[2*next+1]) {
-			i = next
-		} else {
+	for {
+		jk, mk := "", ""
+		if next < 2 {
+			jk, mk = keysYawRate[2*next], keysYawRate[2*next+1]
+		}
+		more, hit := d.member(&it, jk, mk)
+		if !more {
+			break
+		}
+		i := next
+		if !hit {
 			k := d.key()
 			if d.err != nil {
 				return

@@ -16,11 +16,17 @@ func (v *CAMClosedLanes) decode(d *decoder) {
 	var seen uint64
 	next := 0
 	it := d.objStart()
-	for d.objNext(&it) {
-		i := -1
-		if next < 3 && d.takeKey(keysCAMClosedLanes[2*next], keysCAMClosedLanes[2*next+1]) {
-			i = next
-		} else {
+	for {
+		jk, mk := "", ""
+		if next < 3 {
+			jk, mk = keysCAMClosedLanes[2*next], keysCAMClosedLanes[2*next+1]
+		}
+		more, hit := d.member(&it, jk, mk)
+		if !more {
+			break
+		}
+		i := next
+		if !hit {
 			k := d.key()
 			if d.err != nil {
 				return
@@ -150,11 +156,17 @@ func (v *DangerousGoodsContainer) decode(d *decoder) {
 	var seen uint64
 	next := 0
 	it := d.objStart()
-	for d.objNext(&it) {
-		i := -1
-		if next < 1 && d.takeKey(keysDangerousGoodsContainer[2*next], keysDangerousGoodsContainer[2*next+1]) {
-			i = next
-		} else {
+	for {
+		jk, mk := "", ""
+		if next < 1 {
+			jk, mk = keysDangerousGoodsContainer[2*next], keysDangerousGoodsContainer[2*next+1]
+		}
+		more, hit := d.member(&it, jk, mk)
+		if !more {
+			break
+		}
+		i := next
+		if !hit {
 			k := d.key()
 			if d.err != nil {
 				return
@@ -233,11 +245,17 @@ func (v *DrivingLaneStatus) decode(d *decoder) {
 	var seen uint64
 	next := 0
 	it := d.objStart()
-	for d.objNext(&it) {
-		i := -1
-		if next < 13 && d.takeKey(keysDrivingLaneStatus[2*next], keysDrivingLaneStatus[2*next+1]) {
-			i = next
-		} else {
+	for {
+		jk, mk := "", ""
+		if next < 13 {
+			jk, mk = keysDrivingLaneStatus[2*next], keysDrivingLaneStatus[2*next+1]
+		}
+		more, hit := d.member(&it, jk, mk)
+		if !more {
+			break
+		}
+		i := next
+		if !hit {
 			k := d.key()
 			if d.err != nil {
 				return
@@ -495,11 +513,17 @@ func (v *EmergencyContainer) decode(d *decoder) {
 	var seen uint64
 	next := 0
 	it := d.objStart()
-	for d.objNext(&it) {
-		i := -1
-		if next < 3 && d.takeKey(keysEmergencyContainer[2*next], keysEmergencyContainer[2*next+1]) {
-			i = next
-		} else {
+	for {
+		jk, mk := "", ""
+		if next < 3 {
+			jk, mk = keysEmergencyContainer[2*next], keysEmergencyContainer[2*next+1]
+		}
+		more, hit := d.member(&it, jk, mk)
+		if !more {
+			break
+		}
+		i := next
+		if !hit {
 			k := d.key()
 			if d.err != nil {
 				return
@@ -604,11 +628,17 @@ func (v *EmergencyPriority) decode(d *decoder) {
 	var seen uint64
 	next := 0
 	it := d.objStart()
-	for d.objNext(&it) {
-		i := -1
-		if next < 2 && d.takeKey(keysEmergencyPriority[2*next], keysEmergencyPriority[2*next+1]) {
-			i = next
-		} else {
+	for {
+		jk, mk := "", ""
+		if next < 2 {
+			jk, mk = keysEmergencyPriority[2*next], keysEmergencyPriority[2*next+1]
+		}
+		more, hit := d.member(&it, jk, mk)
+		if !more {
+			break
+		}
+		i := next
+		if !hit {
 			k := d.key()
 			if d.err != nil {
 				return
@@ -688,11 +718,17 @@ func (v *IncidentIndication) decode(d *decoder) {
 	var seen uint64
 	next := 0
 	it := d.objStart()
-	for d.objNext(&it) {
-		i := -1
-		if next < 1 && d.takeKey(keysIncidentIndication[2*next], keysIncidentIndication[2*next+1]) {
-			i = next
-		} else {
+	for {
+		jk, mk := "", ""
+		if next < 1 {
+			jk, mk = keysIncidentIndication[2*next], keysIncidentIndication[2*next+1]
+		}
+		more, hit := d.member(&it, jk, mk)
+		if !more {
+			break
+		}
+		i := next
+		if !hit {
 			k := d.key()
 			if d.err != nil {
 				return
@@ -757,11 +793,17 @@ func (v *PtActivation) decode(d *decoder) {
 	var seen uint64
 	next := 0
 	it := d.objStart()
-	for d.objNext(&it) {
-		i := -1
-		if next < 2 && d.takeKey(keysPtActivation[2*next], keysPtActivation[2*next+1]) {
-			i = next
-		} else {
+	for {
+		jk, mk := "", ""
+		if next < 2 {
+			jk, mk = keysPtActivation[2*next], keysPtActivation[2*next+1]
+		}
+		more, hit := d.member(&it, jk, mk)
+		if !more {
+			break
+		}
+		i := next
+		if !hit {
 			k := d.key()
 			if d.err != nil {
 				return
@@ -845,11 +887,17 @@ func (v *PublicTransportContainer) decode(d *decoder) {
 	var seen uint64
 	next := 0
 	it := d.objStart()
-	for d.objNext(&it) {
-		i := -1
-		if next < 2 && d.takeKey(keysPublicTransportContainer[2*next], keysPublicTransportContainer[2*next+1]) {
-			i = next
-		} else {
+	for {
+		jk, mk := "", ""
+		if next < 2 {
+			jk, mk = keysPublicTransportContainer[2*next], keysPublicTransportContainer[2*next+1]
+		}
+		more, hit := d.member(&it, jk, mk)
+		if !more {
+			break
+		}
+		i := next
+		if !hit {
 			k := d.key()
 			if d.err != nil {
 				return
@@ -938,11 +986,17 @@ func (v *RescueContainer) decode(d *decoder) {
 	var seen uint64
 	next := 0
 	it := d.objStart()
-	for d.objNext(&it) {
-		i := -1
-		if next < 1 && d.takeKey(keysRescueContainer[2*next], keysRescueContainer[2*next+1]) {
-			i = next
-		} else {
+	for {
+		jk, mk := "", ""
+		if next < 1 {
+			jk, mk = keysRescueContainer[2*next], keysRescueContainer[2*next+1]
+		}
+		more, hit := d.member(&it, jk, mk)
+		if !more {
+			break
+		}
+		i := next
+		if !hit {
 			k := d.key()
 			if d.err != nil {
 				return
@@ -1008,11 +1062,17 @@ func (v *RoadWorksContainerBasic) decode(d *decoder) {
 	var seen uint64
 	next := 0
 	it := d.objStart()
-	for d.objNext(&it) {
-		i := -1
-		if next < 3 && d.takeKey(keysRoadWorksContainerBasic[2*next], keysRoadWorksContainerBasic[2*next+1]) {
-			i = next
-		} else {
+	for {
+		jk, mk := "", ""
+		if next < 3 {
+			jk, mk = keysRoadWorksContainerBasic[2*next], keysRoadWorksContainerBasic[2*next+1]
+		}
+		more, hit := d.member(&it, jk, mk)
+		if !more {
+			break
+		}
+		i := next
+		if !hit {
 			k := d.key()
 			if d.err != nil {
 				return
@@ -1131,11 +1191,17 @@ func (v *SafetyCarContainer) decode(d *decoder) {
 	var seen uint64
 	next := 0
 	it := d.objStart()
-	for d.objNext(&it) {
-		i := -1
-		if next < 4 && d.takeKey(keysSafetyCarContainer[2*next], keysSafetyCarContainer[2*next+1]) {
-			i = next
-		} else {
+	for {
+		jk, mk := "", ""
+		if next < 4 {
+			jk, mk = keysSafetyCarContainer[2*next], keysSafetyCarContainer[2*next+1]
+		}
+		more, hit := d.member(&it, jk, mk)
+		if !more {
+			break
+		}
+		i := next
+		if !hit {
 			k := d.key()
 			if d.err != nil {
 				return
@@ -1274,11 +1340,17 @@ func (v *SpecialTransportContainer) decode(d *decoder) {
 	var seen uint64
 	next := 0
 	it := d.objStart()
-	for d.objNext(&it) {
-		i := -1
-		if next < 2 && d.takeKey(keysSpecialTransportContainer[2*next], keysSpecialTransportContainer[2*next+1]) {
-			i = next
-		} else {
+	for {
+		jk, mk := "", ""
+		if next < 2 {
+			jk, mk = keysSpecialTransportContainer[2*next], keysSpecialTransportContainer[2*next+1]
+		}
+		more, hit := d.member(&it, jk, mk)
+		if !more {
+			break
+		}
+		i := next
+		if !hit {
 			k := d.key()
 			if d.err != nil {
 				return
@@ -1361,11 +1433,17 @@ func (v *SpecialTransportType) decode(d *decoder) {
 	var seen uint64
 	next := 0
 	it := d.objStart()
-	for d.objNext(&it) {
-		i := -1
-		if next < 4 && d.takeKey(keysSpecialTransportType[2*next], keysSpecialTransportType[2*next+1]) {
-			i = next
-		} else {
+	for {
+		jk, mk := "", ""
+		if next < 4 {
+			jk, mk = keysSpecialTransportType[2*next], keysSpecialTransportType[2*next+1]
+		}
+		more, hit := d.member(&it, jk, mk)
+		if !more {
+			break
+		}
+		i := next
+		if !hit {
 			k := d.key()
 			if d.err != nil {
 				return
@@ -1483,11 +1561,17 @@ func (v *SpecialVehicleContainer) decode(d *decoder) {
 	var seen uint64
 	next := 0
 	it := d.objStart()
-	for d.objNext(&it) {
-		i := -1
-		if next < 7 && d.takeKey(keysSpecialVehicleContainer[2*next], keysSpecialVehicleContainer[2*next+1]) {
-			i = next
-		} else {
+	for {
+		jk, mk := "", ""
+		if next < 7 {
+			jk, mk = keysSpecialVehicleContainer[2*next], keysSpecialVehicleContainer[2*next+1]
+		}
+		more, hit := d.member(&it, jk, mk)
+		if !more {
+			break
+		}
+		i := next
+		if !hit {
 			k := d.key()
 			if d.err != nil {
 				return

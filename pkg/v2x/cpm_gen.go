@@ -15,11 +15,17 @@ func (v *Angle) decode(d *decoder) {
 	var seen uint64
 	next := 0
 	it := d.objStart()
-	for d.objNext(&it) {
-		i := -1
-		if next < 2 && d.takeKey(keysAngle[2*next], keysAngle[2*next+1]) {
-			i = next
-		} else {
+	for {
+		jk, mk := "", ""
+		if next < 2 {
+			jk, mk = keysAngle[2*next], keysAngle[2*next+1]
+		}
+		more, hit := d.member(&it, jk, mk)
+		if !more {
+			break
+		}
+		i := next
+		if !hit {
 			k := d.key()
 			if d.err != nil {
 				return
@@ -110,11 +116,17 @@ func (v *CPM) decode(d *decoder) {
 	var seen uint64
 	next := 0
 	it := d.objStart()
-	for d.objNext(&it) {
-		i := -1
-		if next < 6 && d.takeKey(keysCPM[2*next], keysCPM[2*next+1]) {
-			i = next
-		} else {
+	for {
+		jk, mk := "", ""
+		if next < 6 {
+			jk, mk = keysCPM[2*next], keysCPM[2*next+1]
+		}
+		more, hit := d.member(&it, jk, mk)
+		if !more {
+			break
+		}
+		i := next
+		if !hit {
 			k := d.key()
 			if d.err != nil {
 				return
@@ -279,11 +291,17 @@ func (v *CPMManagementContainer) decode(d *decoder) {
 	var seen uint64
 	next := 0
 	it := d.objStart()
-	for d.objNext(&it) {
-		i := -1
-		if next < 4 && d.takeKey(keysCPMManagementContainer[2*next], keysCPMManagementContainer[2*next+1]) {
-			i = next
-		} else {
+	for {
+		jk, mk := "", ""
+		if next < 4 {
+			jk, mk = keysCPMManagementContainer[2*next], keysCPMManagementContainer[2*next+1]
+		}
+		more, hit := d.member(&it, jk, mk)
+		if !more {
+			break
+		}
+		i := next
+		if !hit {
 			k := d.key()
 			if d.err != nil {
 				return
@@ -426,11 +444,17 @@ func (v *CPMMessage) decode(d *decoder) {
 	var seen uint64
 	next := 0
 	it := d.objStart()
-	for d.objNext(&it) {
-		i := -1
-		if next < 8 && d.takeKey(keysCPMMessage[2*next], keysCPMMessage[2*next+1]) {
-			i = next
-		} else {
+	for {
+		jk, mk := "", ""
+		if next < 8 {
+			jk, mk = keysCPMMessage[2*next], keysCPMMessage[2*next+1]
+		}
+		more, hit := d.member(&it, jk, mk)
+		if !more {
+			break
+		}
+		i := next
+		if !hit {
 			k := d.key()
 			if d.err != nil {
 				return
@@ -748,11 +772,17 @@ func (v *MapElementID) decode(d *decoder) {
 	var seen uint64
 	next := 0
 	it := d.objStart()
-	for d.objNext(&it) {
-		i := -1
-		if next < 2 && d.takeKey(keysMapElementID[2*next], keysMapElementID[2*next+1]) {
-			i = next
-		} else {
+	for {
+		jk, mk := "", ""
+		if next < 2 {
+			jk, mk = keysMapElementID[2*next], keysMapElementID[2*next+1]
+		}
+		more, hit := d.member(&it, jk, mk)
+		if !more {
+			break
+		}
+		i := next
+		if !hit {
 			k := d.key()
 			if d.err != nil {
 				return
@@ -839,11 +869,17 @@ func (v *MapReference) decode(d *decoder) {
 	var seen uint64
 	next := 0
 	it := d.objStart()
-	for d.objNext(&it) {
-		i := -1
-		if next < 2 && d.takeKey(keysMapReference[2*next], keysMapReference[2*next+1]) {
-			i = next
-		} else {
+	for {
+		jk, mk := "", ""
+		if next < 2 {
+			jk, mk = keysMapReference[2*next], keysMapReference[2*next+1]
+		}
+		more, hit := d.member(&it, jk, mk)
+		if !more {
+			break
+		}
+		i := next
+		if !hit {
 			k := d.key()
 			if d.err != nil {
 				return
@@ -937,11 +973,17 @@ func (v *MessageRateHz) decode(d *decoder) {
 	var seen uint64
 	next := 0
 	it := d.objStart()
-	for d.objNext(&it) {
-		i := -1
-		if next < 2 && d.takeKey(keysMessageRateHz[2*next], keysMessageRateHz[2*next+1]) {
-			i = next
-		} else {
+	for {
+		jk, mk := "", ""
+		if next < 2 {
+			jk, mk = keysMessageRateHz[2*next], keysMessageRateHz[2*next+1]
+		}
+		more, hit := d.member(&it, jk, mk)
+		if !more {
+			break
+		}
+		i := next
+		if !hit {
 			k := d.key()
 			if d.err != nil {
 				return
@@ -1028,11 +1070,17 @@ func (v *MessageRateRange) decode(d *decoder) {
 	var seen uint64
 	next := 0
 	it := d.objStart()
-	for d.objNext(&it) {
-		i := -1
-		if next < 2 && d.takeKey(keysMessageRateRange[2*next], keysMessageRateRange[2*next+1]) {
-			i = next
-		} else {
+	for {
+		jk, mk := "", ""
+		if next < 2 {
+			jk, mk = keysMessageRateRange[2*next], keysMessageRateRange[2*next+1]
+		}
+		more, hit := d.member(&it, jk, mk)
+		if !more {
+			break
+		}
+		i := next
+		if !hit {
 			k := d.key()
 			if d.err != nil {
 				return
@@ -1121,11 +1169,17 @@ func (v *OriginatingVehicleContainer) decode(d *decoder) {
 	var seen uint64
 	next := 0
 	it := d.objStart()
-	for d.objNext(&it) {
-		i := -1
-		if next < 4 && d.takeKey(keysOriginatingVehicleContainer[2*next], keysOriginatingVehicleContainer[2*next+1]) {
-			i = next
-		} else {
+	for {
+		jk, mk := "", ""
+		if next < 4 {
+			jk, mk = keysOriginatingVehicleContainer[2*next], keysOriginatingVehicleContainer[2*next+1]
+		}
+		more, hit := d.member(&it, jk, mk)
+		if !more {
+			break
+		}
+		i := next
+		if !hit {
 			k := d.key()
 			if d.err != nil {
 				return
@@ -1293,11 +1347,17 @@ func (v *PerceptionRegion) decode(d *decoder) {
 	var seen uint64
 	next := 0
 	it := d.objStart()
-	for d.objNext(&it) {
-		i := -1
-		if next < 6 && d.takeKey(keysPerceptionRegion[2*next], keysPerceptionRegion[2*next+1]) {
-			i = next
-		} else {
+	for {
+		jk, mk := "", ""
+		if next < 6 {
+			jk, mk = keysPerceptionRegion[2*next], keysPerceptionRegion[2*next+1]
+		}
+		more, hit := d.member(&it, jk, mk)
+		if !more {
+			break
+		}
+		i := next
+		if !hit {
 			k := d.key()
 			if d.err != nil {
 				return
@@ -1505,11 +1565,17 @@ func (v *SegmentationInfo) decode(d *decoder) {
 	var seen uint64
 	next := 0
 	it := d.objStart()
-	for d.objNext(&it) {
-		i := -1
-		if next < 2 && d.takeKey(keysSegmentationInfo[2*next], keysSegmentationInfo[2*next+1]) {
-			i = next
-		} else {
+	for {
+		jk, mk := "", ""
+		if next < 2 {
+			jk, mk = keysSegmentationInfo[2*next], keysSegmentationInfo[2*next+1]
+		}
+		more, hit := d.member(&it, jk, mk)
+		if !more {
+			break
+		}
+		i := next
+		if !hit {
 			k := d.key()
 			if d.err != nil {
 				return
@@ -1599,11 +1665,17 @@ func (v *SensorInformation) decode(d *decoder) {
 	var seen uint64
 	next := 0
 	it := d.objStart()
-	for d.objNext(&it) {
-		i := -1
-		if next < 5 && d.takeKey(keysSensorInformation[2*next], keysSensorInformation[2*next+1]) {
-			i = next
-		} else {
+	for {
+		jk, mk := "", ""
+		if next < 5 {
+			jk, mk = keysSensorInformation[2*next], keysSensorInformation[2*next+1]
+		}
+		more, hit := d.member(&it, jk, mk)
+		if !more {
+			break
+		}
+		i := next
+		if !hit {
 			k := d.key()
 			if d.err != nil {
 				return
@@ -1759,11 +1831,17 @@ func (v *TrailerData) decode(d *decoder) {
 	var seen uint64
 	next := 0
 	it := d.objStart()
-	for d.objNext(&it) {
-		i := -1
-		if next < 6 && d.takeKey(keysTrailerData[2*next], keysTrailerData[2*next+1]) {
-			i = next
-		} else {
+	for {
+		jk, mk := "", ""
+		if next < 6 {
+			jk, mk = keysTrailerData[2*next], keysTrailerData[2*next+1]
+		}
+		more, hit := d.member(&it, jk, mk)
+		if !more {
+			break
+		}
+		i := next
+		if !hit {
 			k := d.key()
 			if d.err != nil {
 				return

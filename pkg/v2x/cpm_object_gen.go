@@ -15,11 +15,17 @@ func (v *Acceleration3D) decode(d *decoder) {
 	var seen uint64
 	next := 0
 	it := d.objStart()
-	for d.objNext(&it) {
-		i := -1
-		if next < 2 && d.takeKey(keysAcceleration3D[2*next], keysAcceleration3D[2*next+1]) {
-			i = next
-		} else {
+	for {
+		jk, mk := "", ""
+		if next < 2 {
+			jk, mk = keysAcceleration3D[2*next], keysAcceleration3D[2*next+1]
+		}
+		more, hit := d.member(&it, jk, mk)
+		if !more {
+			break
+		}
+		i := next
+		if !hit {
 			k := d.key()
 			if d.err != nil {
 				return
@@ -123,11 +129,17 @@ func (v *AccelerationMagnitude) decode(d *decoder) {
 	var seen uint64
 	next := 0
 	it := d.objStart()
-	for d.objNext(&it) {
-		i := -1
-		if next < 2 && d.takeKey(keysAccelerationMagnitude[2*next], keysAccelerationMagnitude[2*next+1]) {
-			i = next
-		} else {
+	for {
+		jk, mk := "", ""
+		if next < 2 {
+			jk, mk = keysAccelerationMagnitude[2*next], keysAccelerationMagnitude[2*next+1]
+		}
+		more, hit := d.member(&it, jk, mk)
+		if !more {
+			break
+		}
+		i := next
+		if !hit {
 			k := d.key()
 			if d.err != nil {
 				return
@@ -214,11 +226,17 @@ func (v *AngularVelocityComponent) decode(d *decoder) {
 	var seen uint64
 	next := 0
 	it := d.objStart()
-	for d.objNext(&it) {
-		i := -1
-		if next < 2 && d.takeKey(keysAngularVelocityComponent[2*next], keysAngularVelocityComponent[2*next+1]) {
-			i = next
-		} else {
+	for {
+		jk, mk := "", ""
+		if next < 2 {
+			jk, mk = keysAngularVelocityComponent[2*next], keysAngularVelocityComponent[2*next+1]
+		}
+		more, hit := d.member(&it, jk, mk)
+		if !more {
+			break
+		}
+		i := next
+		if !hit {
 			k := d.key()
 			if d.err != nil {
 				return
@@ -319,11 +337,17 @@ func (v *CPMObject) decode(d *decoder) {
 	var seen uint64
 	next := 0
 	it := d.objStart()
-	for d.objNext(&it) {
-		i := -1
-		if next < 16 && d.takeKey(keysCPMObject[2*next], keysCPMObject[2*next+1]) {
-			i = next
-		} else {
+	for {
+		jk, mk := "", ""
+		if next < 16 {
+			jk, mk = keysCPMObject[2*next], keysCPMObject[2*next+1]
+		}
+		more, hit := d.member(&it, jk, mk)
+		if !more {
+			break
+		}
+		i := next
+		if !hit {
 			k := d.key()
 			if d.err != nil {
 				return
@@ -828,11 +852,17 @@ func (v *CartesianAcceleration) decode(d *decoder) {
 	var seen uint64
 	next := 0
 	it := d.objStart()
-	for d.objNext(&it) {
-		i := -1
-		if next < 3 && d.takeKey(keysCartesianAcceleration[2*next], keysCartesianAcceleration[2*next+1]) {
-			i = next
-		} else {
+	for {
+		jk, mk := "", ""
+		if next < 3 {
+			jk, mk = keysCartesianAcceleration[2*next], keysCartesianAcceleration[2*next+1]
+		}
+		more, hit := d.member(&it, jk, mk)
+		if !more {
+			break
+		}
+		i := next
+		if !hit {
 			k := d.key()
 			if d.err != nil {
 				return
@@ -944,11 +974,17 @@ func (v *CartesianCoordinateWithConfidence) decode(d *decoder) {
 	var seen uint64
 	next := 0
 	it := d.objStart()
-	for d.objNext(&it) {
-		i := -1
-		if next < 2 && d.takeKey(keysCartesianCoordinateWithConfidence[2*next], keysCartesianCoordinateWithConfidence[2*next+1]) {
-			i = next
-		} else {
+	for {
+		jk, mk := "", ""
+		if next < 2 {
+			jk, mk = keysCartesianCoordinateWithConfidence[2*next], keysCartesianCoordinateWithConfidence[2*next+1]
+		}
+		more, hit := d.member(&it, jk, mk)
+		if !more {
+			break
+		}
+		i := next
+		if !hit {
 			k := d.key()
 			if d.err != nil {
 				return
@@ -1036,11 +1072,17 @@ func (v *CartesianPosition3DWithConfidence) decode(d *decoder) {
 	var seen uint64
 	next := 0
 	it := d.objStart()
-	for d.objNext(&it) {
-		i := -1
-		if next < 3 && d.takeKey(keysCartesianPosition3DWithConfidence[2*next], keysCartesianPosition3DWithConfidence[2*next+1]) {
-			i = next
-		} else {
+	for {
+		jk, mk := "", ""
+		if next < 3 {
+			jk, mk = keysCartesianPosition3DWithConfidence[2*next], keysCartesianPosition3DWithConfidence[2*next+1]
+		}
+		more, hit := d.member(&it, jk, mk)
+		if !more {
+			break
+		}
+		i := next
+		if !hit {
 			k := d.key()
 			if d.err != nil {
 				return
@@ -1153,11 +1195,17 @@ func (v *CartesianVelocity) decode(d *decoder) {
 	var seen uint64
 	next := 0
 	it := d.objStart()
-	for d.objNext(&it) {
-		i := -1
-		if next < 3 && d.takeKey(keysCartesianVelocity[2*next], keysCartesianVelocity[2*next+1]) {
-			i = next
-		} else {
+	for {
+		jk, mk := "", ""
+		if next < 3 {
+			jk, mk = keysCartesianVelocity[2*next], keysCartesianVelocity[2*next+1]
+		}
+		more, hit := d.member(&it, jk, mk)
+		if !more {
+			break
+		}
+		i := next
+		if !hit {
 			k := d.key()
 			if d.err != nil {
 				return
@@ -1271,11 +1319,17 @@ func (v *ClusterProfiles) decode(d *decoder) {
 	var seen uint64
 	next := 0
 	it := d.objStart()
-	for d.objNext(&it) {
-		i := -1
-		if next < 4 && d.takeKey(keysClusterProfiles[2*next], keysClusterProfiles[2*next+1]) {
-			i = next
-		} else {
+	for {
+		jk, mk := "", ""
+		if next < 4 {
+			jk, mk = keysClusterProfiles[2*next], keysClusterProfiles[2*next+1]
+		}
+		more, hit := d.member(&it, jk, mk)
+		if !more {
+			break
+		}
+		i := next
+		if !hit {
 			k := d.key()
 			if d.err != nil {
 				return
@@ -1388,11 +1442,17 @@ func (v *CorrelationMatrix) decode(d *decoder) {
 	var seen uint64
 	next := 0
 	it := d.objStart()
-	for d.objNext(&it) {
-		i := -1
-		if next < 2 && d.takeKey(keysCorrelationMatrix[2*next], keysCorrelationMatrix[2*next+1]) {
-			i = next
-		} else {
+	for {
+		jk, mk := "", ""
+		if next < 2 {
+			jk, mk = keysCorrelationMatrix[2*next], keysCorrelationMatrix[2*next+1]
+		}
+		more, hit := d.member(&it, jk, mk)
+		if !more {
+			break
+		}
+		i := next
+		if !hit {
 			k := d.key()
 			if d.err != nil {
 				return
@@ -1544,11 +1604,17 @@ func (v *EulerAngles) decode(d *decoder) {
 	var seen uint64
 	next := 0
 	it := d.objStart()
-	for d.objNext(&it) {
-		i := -1
-		if next < 3 && d.takeKey(keysEulerAngles[2*next], keysEulerAngles[2*next+1]) {
-			i = next
-		} else {
+	for {
+		jk, mk := "", ""
+		if next < 3 {
+			jk, mk = keysEulerAngles[2*next], keysEulerAngles[2*next+1]
+		}
+		more, hit := d.member(&it, jk, mk)
+		if !more {
+			break
+		}
+		i := next
+		if !hit {
 			k := d.key()
 			if d.err != nil {
 				return
@@ -1666,11 +1732,17 @@ func (v *LongitudinalLanePosition) decode(d *decoder) {
 	var seen uint64
 	next := 0
 	it := d.objStart()
-	for d.objNext(&it) {
-		i := -1
-		if next < 2 && d.takeKey(keysLongitudinalLanePosition[2*next], keysLongitudinalLanePosition[2*next+1]) {
-			i = next
-		} else {
+	for {
+		jk, mk := "", ""
+		if next < 2 {
+			jk, mk = keysLongitudinalLanePosition[2*next], keysLongitudinalLanePosition[2*next+1]
+		}
+		more, hit := d.member(&it, jk, mk)
+		if !more {
+			break
+		}
+		i := next
+		if !hit {
 			k := d.key()
 			if d.err != nil {
 				return
@@ -1759,11 +1831,17 @@ func (v *MapPosition) decode(d *decoder) {
 	var seen uint64
 	next := 0
 	it := d.objStart()
-	for d.objNext(&it) {
-		i := -1
-		if next < 4 && d.takeKey(keysMapPosition[2*next], keysMapPosition[2*next+1]) {
-			i = next
-		} else {
+	for {
+		jk, mk := "", ""
+		if next < 4 {
+			jk, mk = keysMapPosition[2*next], keysMapPosition[2*next+1]
+		}
+		more, hit := d.member(&it, jk, mk)
+		if !more {
+			break
+		}
+		i := next
+		if !hit {
 			k := d.key()
 			if d.err != nil {
 				return
@@ -1928,11 +2006,17 @@ func (v *MatrixComponents) decode(d *decoder) {
 	var seen uint64
 	next := 0
 	it := d.objStart()
-	for d.objNext(&it) {
-		i := -1
-		if next < 13 && d.takeKey(keysMatrixComponents[2*next], keysMatrixComponents[2*next+1]) {
-			i = next
-		} else {
+	for {
+		jk, mk := "", ""
+		if next < 13 {
+			jk, mk = keysMatrixComponents[2*next], keysMatrixComponents[2*next+1]
+		}
+		more, hit := d.member(&it, jk, mk)
+		if !more {
+			break
+		}
+		i := next
+		if !hit {
 			k := d.key()
 			if d.err != nil {
 				return
@@ -2191,11 +2275,17 @@ func (v *ObjectClassChoice) decode(d *decoder) {
 	var seen uint64
 	next := 0
 	it := d.objStart()
-	for d.objNext(&it) {
-		i := -1
-		if next < 4 && d.takeKey(keysObjectClassChoice[2*next], keysObjectClassChoice[2*next+1]) {
-			i = next
-		} else {
+	for {
+		jk, mk := "", ""
+		if next < 4 {
+			jk, mk = keysObjectClassChoice[2*next], keysObjectClassChoice[2*next+1]
+		}
+		more, hit := d.member(&it, jk, mk)
+		if !more {
+			break
+		}
+		i := next
+		if !hit {
 			k := d.key()
 			if d.err != nil {
 				return
@@ -2349,11 +2439,17 @@ func (v *ObjectClassification) decode(d *decoder) {
 	var seen uint64
 	next := 0
 	it := d.objStart()
-	for d.objNext(&it) {
-		i := -1
-		if next < 2 && d.takeKey(keysObjectClassification[2*next], keysObjectClassification[2*next+1]) {
-			i = next
-		} else {
+	for {
+		jk, mk := "", ""
+		if next < 2 {
+			jk, mk = keysObjectClassification[2*next], keysObjectClassification[2*next+1]
+		}
+		more, hit := d.member(&it, jk, mk)
+		if !more {
+			break
+		}
+		i := next
+		if !hit {
 			k := d.key()
 			if d.err != nil {
 				return
@@ -2440,11 +2536,17 @@ func (v *ObjectDimension) decode(d *decoder) {
 	var seen uint64
 	next := 0
 	it := d.objStart()
-	for d.objNext(&it) {
-		i := -1
-		if next < 2 && d.takeKey(keysObjectDimension[2*next], keysObjectDimension[2*next+1]) {
-			i = next
-		} else {
+	for {
+		jk, mk := "", ""
+		if next < 2 {
+			jk, mk = keysObjectDimension[2*next], keysObjectDimension[2*next+1]
+		}
+		more, hit := d.member(&it, jk, mk)
+		if !more {
+			break
+		}
+		i := next
+		if !hit {
 			k := d.key()
 			if d.err != nil {
 				return
@@ -2532,11 +2634,17 @@ func (v *PolarAcceleration) decode(d *decoder) {
 	var seen uint64
 	next := 0
 	it := d.objStart()
-	for d.objNext(&it) {
-		i := -1
-		if next < 3 && d.takeKey(keysPolarAcceleration[2*next], keysPolarAcceleration[2*next+1]) {
-			i = next
-		} else {
+	for {
+		jk, mk := "", ""
+		if next < 3 {
+			jk, mk = keysPolarAcceleration[2*next], keysPolarAcceleration[2*next+1]
+		}
+		more, hit := d.member(&it, jk, mk)
+		if !more {
+			break
+		}
+		i := next
+		if !hit {
 			k := d.key()
 			if d.err != nil {
 				return
@@ -2649,11 +2757,17 @@ func (v *PolarVelocity) decode(d *decoder) {
 	var seen uint64
 	next := 0
 	it := d.objStart()
-	for d.objNext(&it) {
-		i := -1
-		if next < 3 && d.takeKey(keysPolarVelocity[2*next], keysPolarVelocity[2*next+1]) {
-			i = next
-		} else {
+	for {
+		jk, mk := "", ""
+		if next < 3 {
+			jk, mk = keysPolarVelocity[2*next], keysPolarVelocity[2*next+1]
+		}
+		more, hit := d.member(&it, jk, mk)
+		if !more {
+			break
+		}
+		i := next
+		if !hit {
 			k := d.key()
 			if d.err != nil {
 				return
@@ -2767,11 +2881,17 @@ func (v *VRUClass) decode(d *decoder) {
 	var seen uint64
 	next := 0
 	it := d.objStart()
-	for d.objNext(&it) {
-		i := -1
-		if next < 4 && d.takeKey(keysVRUClass[2*next], keysVRUClass[2*next+1]) {
-			i = next
-		} else {
+	for {
+		jk, mk := "", ""
+		if next < 4 {
+			jk, mk = keysVRUClass[2*next], keysVRUClass[2*next+1]
+		}
+		more, hit := d.member(&it, jk, mk)
+		if !more {
+			break
+		}
+		i := next
+		if !hit {
 			k := d.key()
 			if d.err != nil {
 				return
@@ -2941,11 +3061,17 @@ func (v *VRUGroup) decode(d *decoder) {
 	var seen uint64
 	next := 0
 	it := d.objStart()
-	for d.objNext(&it) {
-		i := -1
-		if next < 4 && d.takeKey(keysVRUGroup[2*next], keysVRUGroup[2*next+1]) {
-			i = next
-		} else {
+	for {
+		jk, mk := "", ""
+		if next < 4 {
+			jk, mk = keysVRUGroup[2*next], keysVRUGroup[2*next+1]
+		}
+		more, hit := d.member(&it, jk, mk)
+		if !more {
+			break
+		}
+		i := next
+		if !hit {
 			k := d.key()
 			if d.err != nil {
 				return
@@ -3071,11 +3197,17 @@ func (v *Velocity3D) decode(d *decoder) {
 	var seen uint64
 	next := 0
 	it := d.objStart()
-	for d.objNext(&it) {
-		i := -1
-		if next < 2 && d.takeKey(keysVelocity3D[2*next], keysVelocity3D[2*next+1]) {
-			i = next
-		} else {
+	for {
+		jk, mk := "", ""
+		if next < 2 {
+			jk, mk = keysVelocity3D[2*next], keysVelocity3D[2*next+1]
+		}
+		more, hit := d.member(&it, jk, mk)
+		if !more {
+			break
+		}
+		i := next
+		if !hit {
 			k := d.key()
 			if d.err != nil {
 				return
@@ -3179,11 +3311,17 @@ func (v *VelocityComponent) decode(d *decoder) {
 	var seen uint64
 	next := 0
 	it := d.objStart()
-	for d.objNext(&it) {
-		i := -1
-		if next < 2 && d.takeKey(keysVelocityComponent[2*next], keysVelocityComponent[2*next+1]) {
-			i = next
-		} else {
+	for {
+		jk, mk := "", ""
+		if next < 2 {
+			jk, mk = keysVelocityComponent[2*next], keysVelocityComponent[2*next+1]
+		}
+		more, hit := d.member(&it, jk, mk)
+		if !more {
+			break
+		}
+		i := next
+		if !hit {
 			k := d.key()
 			if d.err != nil {
 				return

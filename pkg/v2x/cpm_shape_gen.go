@@ -16,11 +16,17 @@ func (v *CartesianPosition3D) decode(d *decoder) {
 	var seen uint64
 	next := 0
 	it := d.objStart()
-	for d.objNext(&it) {
-		i := -1
-		if next < 3 && d.takeKey(keysCartesianPosition3D[2*next], keysCartesianPosition3D[2*next+1]) {
-			i = next
-		} else {
+	for {
+		jk, mk := "", ""
+		if next < 3 {
+			jk, mk = keysCartesianPosition3D[2*next], keysCartesianPosition3D[2*next+1]
+		}
+		more, hit := d.member(&it, jk, mk)
+		if !more {
+			break
+		}
+		i := next
+		if !hit {
 			k := d.key()
 			if d.err != nil {
 				return
@@ -124,11 +130,17 @@ func (v *CircularShape) decode(d *decoder) {
 	var seen uint64
 	next := 0
 	it := d.objStart()
-	for d.objNext(&it) {
-		i := -1
-		if next < 3 && d.takeKey(keysCircularShape[2*next], keysCircularShape[2*next+1]) {
-			i = next
-		} else {
+	for {
+		jk, mk := "", ""
+		if next < 3 {
+			jk, mk = keysCircularShape[2*next], keysCircularShape[2*next+1]
+		}
+		more, hit := d.member(&it, jk, mk)
+		if !more {
+			break
+		}
+		i := next
+		if !hit {
 			k := d.key()
 			if d.err != nil {
 				return
@@ -246,11 +258,17 @@ func (v *EllipticalShape) decode(d *decoder) {
 	var seen uint64
 	next := 0
 	it := d.objStart()
-	for d.objNext(&it) {
-		i := -1
-		if next < 5 && d.takeKey(keysEllipticalShape[2*next], keysEllipticalShape[2*next+1]) {
-			i = next
-		} else {
+	for {
+		jk, mk := "", ""
+		if next < 5 {
+			jk, mk = keysEllipticalShape[2*next], keysEllipticalShape[2*next+1]
+		}
+		more, hit := d.member(&it, jk, mk)
+		if !more {
+			break
+		}
+		i := next
+		if !hit {
 			k := d.key()
 			if d.err != nil {
 				return
@@ -412,11 +430,17 @@ func (v *PolygonalShape) decode(d *decoder) {
 	var seen uint64
 	next := 0
 	it := d.objStart()
-	for d.objNext(&it) {
-		i := -1
-		if next < 3 && d.takeKey(keysPolygonalShape[2*next], keysPolygonalShape[2*next+1]) {
-			i = next
-		} else {
+	for {
+		jk, mk := "", ""
+		if next < 3 {
+			jk, mk = keysPolygonalShape[2*next], keysPolygonalShape[2*next+1]
+		}
+		more, hit := d.member(&it, jk, mk)
+		if !more {
+			break
+		}
+		i := next
+		if !hit {
 			k := d.key()
 			if d.err != nil {
 				return
@@ -554,11 +578,17 @@ func (v *RadialShape) decode(d *decoder) {
 	var seen uint64
 	next := 0
 	it := d.objStart()
-	for d.objNext(&it) {
-		i := -1
-		if next < 6 && d.takeKey(keysRadialShape[2*next], keysRadialShape[2*next+1]) {
-			i = next
-		} else {
+	for {
+		jk, mk := "", ""
+		if next < 6 {
+			jk, mk = keysRadialShape[2*next], keysRadialShape[2*next+1]
+		}
+		more, hit := d.member(&it, jk, mk)
+		if !more {
+			break
+		}
+		i := next
+		if !hit {
 			k := d.key()
 			if d.err != nil {
 				return
@@ -741,11 +771,17 @@ func (v *RadialShapes) decode(d *decoder) {
 	var seen uint64
 	next := 0
 	it := d.objStart()
-	for d.objNext(&it) {
-		i := -1
-		if next < 5 && d.takeKey(keysRadialShapes[2*next], keysRadialShapes[2*next+1]) {
-			i = next
-		} else {
+	for {
+		jk, mk := "", ""
+		if next < 5 {
+			jk, mk = keysRadialShapes[2*next], keysRadialShapes[2*next+1]
+		}
+		more, hit := d.member(&it, jk, mk)
+		if !more {
+			break
+		}
+		i := next
+		if !hit {
 			k := d.key()
 			if d.err != nil {
 				return
@@ -921,11 +957,17 @@ func (v *RectangularShape) decode(d *decoder) {
 	var seen uint64
 	next := 0
 	it := d.objStart()
-	for d.objNext(&it) {
-		i := -1
-		if next < 5 && d.takeKey(keysRectangularShape[2*next], keysRectangularShape[2*next+1]) {
-			i = next
-		} else {
+	for {
+		jk, mk := "", ""
+		if next < 5 {
+			jk, mk = keysRectangularShape[2*next], keysRectangularShape[2*next+1]
+		}
+		more, hit := d.member(&it, jk, mk)
+		if !more {
+			break
+		}
+		i := next
+		if !hit {
 			k := d.key()
 			if d.err != nil {
 				return
@@ -1095,11 +1137,17 @@ func (v *Shape) decode(d *decoder) {
 	var seen uint64
 	next := 0
 	it := d.objStart()
-	for d.objNext(&it) {
-		i := -1
-		if next < 6 && d.takeKey(keysShape[2*next], keysShape[2*next+1]) {
-			i = next
-		} else {
+	for {
+		jk, mk := "", ""
+		if next < 6 {
+			jk, mk = keysShape[2*next], keysShape[2*next+1]
+		}
+		more, hit := d.member(&it, jk, mk)
+		if !more {
+			break
+		}
+		i := next
+		if !hit {
 			k := d.key()
 			if d.err != nil {
 				return

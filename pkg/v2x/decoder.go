@@ -190,20 +190,46 @@ func (d *decoder) arrNext(it *int) bool {
 	return true
 }
 
-// takeKey consumes the member name json (quoted, with its ':') or, in
-// msgpack, mp (with its header) when the input continues with exactly it.
-func (d *decoder) takeKey(json, mp string) bool {
-	lit := json
+// member advances to the next member of an object, like objNext, and
+// consumes its name when the input continues with exactly the expected
+// one: json quoted and with its ':', mp with its msgpack header.
+func (d *decoder) member(it *int, json, mp string) (more, hit bool) {
+	if d.err != nil {
+		return false, false
+	}
 	if d.mp {
-		lit = mp
-	} else {
+		if *it == 0 {
+			return false, false
+		}
+		*it--
+		if mp != "" && len(d.buf)-d.pos >= len(mp) && string(d.buf[d.pos:d.pos+len(mp)]) == mp {
+			d.pos += len(mp)
+			return true, true
+		}
+		return true, false
+	}
+	c, ok := d.peek()
+	if !ok {
+		return false, false
+	}
+	if c == '}' {
+		d.pos++
+		return false, false
+	}
+	if *it != 0 {
+		if c != ',' {
+			d.fail("expected ',' or '}'")
+			return false, false
+		}
+		d.pos++
 		d.ws()
 	}
-	if len(d.buf)-d.pos >= len(lit) && string(d.buf[d.pos:d.pos+len(lit)]) == lit {
-		d.pos += len(lit)
-		return true
+	*it = 1
+	if json != "" && len(d.buf)-d.pos >= len(json) && string(d.buf[d.pos:d.pos+len(json)]) == json {
+		d.pos += len(json)
+		return true, true
 	}
-	return false
+	return true, false
 }
 
 // key reads a member name and, in JSON, the ':' after it. The result is

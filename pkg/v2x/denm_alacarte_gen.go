@@ -17,11 +17,17 @@ func (v *AlacarteContainer) decode(d *decoder) {
 	var seen uint64
 	next := 0
 	it := d.objStart()
-	for d.objNext(&it) {
-		i := -1
-		if next < 4 && d.takeKey(keysAlacarteContainer[2*next], keysAlacarteContainer[2*next+1]) {
-			i = next
-		} else {
+	for {
+		jk, mk := "", ""
+		if next < 4 {
+			jk, mk = keysAlacarteContainer[2*next], keysAlacarteContainer[2*next+1]
+		}
+		more, hit := d.member(&it, jk, mk)
+		if !more {
+			break
+		}
+		i := next
+		if !hit {
 			k := d.key()
 			if d.err != nil {
 				return
@@ -185,11 +191,17 @@ func (v *DENMClosedLanes) decode(d *decoder) {
 	var seen uint64
 	next := 0
 	it := d.objStart()
-	for d.objNext(&it) {
-		i := -1
-		if next < 2 && d.takeKey(keysDENMClosedLanes[2*next], keysDENMClosedLanes[2*next+1]) {
-			i = next
-		} else {
+	for {
+		jk, mk := "", ""
+		if next < 2 {
+			jk, mk = keysDENMClosedLanes[2*next], keysDENMClosedLanes[2*next+1]
+		}
+		more, hit := d.member(&it, jk, mk)
+		if !more {
+			break
+		}
+		i := next
+		if !hit {
 			k := d.key()
 			if d.err != nil {
 				return
@@ -303,11 +315,17 @@ func (v *DangerousGoodsExtended) decode(d *decoder) {
 	var seen uint64
 	next := 0
 	it := d.objStart()
-	for d.objNext(&it) {
-		i := -1
-		if next < 8 && d.takeKey(keysDangerousGoodsExtended[2*next], keysDangerousGoodsExtended[2*next+1]) {
-			i = next
-		} else {
+	for {
+		jk, mk := "", ""
+		if next < 8 {
+			jk, mk = keysDangerousGoodsExtended[2*next], keysDangerousGoodsExtended[2*next+1]
+		}
+		more, hit := d.member(&it, jk, mk)
+		if !more {
+			break
+		}
+		i := next
+		if !hit {
 			k := d.key()
 			if d.err != nil {
 				return
@@ -582,11 +600,17 @@ func (v *RoadWorksExtended) decode(d *decoder) {
 	var seen uint64
 	next := 0
 	it := d.objStart()
-	for d.objNext(&it) {
-		i := -1
-		if next < 9 && d.takeKey(keysRoadWorksExtended[2*next], keysRoadWorksExtended[2*next+1]) {
-			i = next
-		} else {
+	for {
+		jk, mk := "", ""
+		if next < 9 {
+			jk, mk = keysRoadWorksExtended[2*next], keysRoadWorksExtended[2*next+1]
+		}
+		more, hit := d.member(&it, jk, mk)
+		if !more {
+			break
+		}
+		i := next
+		if !hit {
 			k := d.key()
 			if d.err != nil {
 				return
@@ -941,11 +965,17 @@ func (v *StationaryVehicle) decode(d *decoder) {
 	var seen uint64
 	next := 0
 	it := d.objStart()
-	for d.objNext(&it) {
-		i := -1
-		if next < 6 && d.takeKey(keysStationaryVehicle[2*next], keysStationaryVehicle[2*next+1]) {
-			i = next
-		} else {
+	for {
+		jk, mk := "", ""
+		if next < 6 {
+			jk, mk = keysStationaryVehicle[2*next], keysStationaryVehicle[2*next+1]
+		}
+		more, hit := d.member(&it, jk, mk)
+		if !more {
+			break
+		}
+		i := next
+		if !hit {
 			k := d.key()
 			if d.err != nil {
 				return
@@ -1162,11 +1192,17 @@ func (v *VehicleIdentification) decode(d *decoder) {
 	var seen uint64
 	next := 0
 	it := d.objStart()
-	for d.objNext(&it) {
-		i := -1
-		if next < 2 && d.takeKey(keysVehicleIdentification[2*next], keysVehicleIdentification[2*next+1]) {
-			i = next
-		} else {
+	for {
+		jk, mk := "", ""
+		if next < 2 {
+			jk, mk = keysVehicleIdentification[2*next], keysVehicleIdentification[2*next+1]
+		}
+		more, hit := d.member(&it, jk, mk)
+		if !more {
+			break
+		}
+		i := next
+		if !hit {
 			k := d.key()
 			if d.err != nil {
 				return

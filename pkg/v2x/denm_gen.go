@@ -15,11 +15,17 @@ func (v *ActionID) decode(d *decoder) {
 	var seen uint64
 	next := 0
 	it := d.objStart()
-	for d.objNext(&it) {
-		i := -1
-		if next < 2 && d.takeKey(keysActionID[2*next], keysActionID[2*next+1]) {
-			i = next
-		} else {
+	for {
+		jk, mk := "", ""
+		if next < 2 {
+			jk, mk = keysActionID[2*next], keysActionID[2*next+1]
+		}
+		more, hit := d.member(&it, jk, mk)
+		if !more {
+			break
+		}
+		i := next
+		if !hit {
 			k := d.key()
 			if d.err != nil {
 				return
@@ -104,11 +110,17 @@ func (v *DENM) decode(d *decoder) {
 	var seen uint64
 	next := 0
 	it := d.objStart()
-	for d.objNext(&it) {
-		i := -1
-		if next < 6 && d.takeKey(keysDENM[2*next], keysDENM[2*next+1]) {
-			i = next
-		} else {
+	for {
+		jk, mk := "", ""
+		if next < 6 {
+			jk, mk = keysDENM[2*next], keysDENM[2*next+1]
+		}
+		more, hit := d.member(&it, jk, mk)
+		if !more {
+			break
+		}
+		i := next
+		if !hit {
 			k := d.key()
 			if d.err != nil {
 				return
@@ -302,11 +314,17 @@ func (v *DENMMessage) decode(d *decoder) {
 	var seen uint64
 	next := 0
 	it := d.objStart()
-	for d.objNext(&it) {
-		i := -1
-		if next < 6 && d.takeKey(keysDENMMessage[2*next], keysDENMMessage[2*next+1]) {
-			i = next
-		} else {
+	for {
+		jk, mk := "", ""
+		if next < 6 {
+			jk, mk = keysDENMMessage[2*next], keysDENMMessage[2*next+1]
+		}
+		more, hit := d.member(&it, jk, mk)
+		if !more {
+			break
+		}
+		i := next
+		if !hit {
 			k := d.key()
 			if d.err != nil {
 				return
@@ -480,11 +498,17 @@ func (v *DetectionZone) decode(d *decoder) {
 	var seen uint64
 	next := 0
 	it := d.objStart()
-	for d.objNext(&it) {
-		i := -1
-		if next < 1 && d.takeKey(keysDetectionZone[2*next], keysDetectionZone[2*next+1]) {
-			i = next
-		} else {
+	for {
+		jk, mk := "", ""
+		if next < 1 {
+			jk, mk = keysDetectionZone[2*next], keysDetectionZone[2*next+1]
+		}
+		more, hit := d.member(&it, jk, mk)
+		if !more {
+			break
+		}
+		i := next
+		if !hit {
 			k := d.key()
 			if d.err != nil {
 				return
@@ -580,11 +604,17 @@ func (v *EventPoint) decode(d *decoder) {
 	var seen uint64
 	next := 0
 	it := d.objStart()
-	for d.objNext(&it) {
-		i := -1
-		if next < 3 && d.takeKey(keysEventPoint[2*next], keysEventPoint[2*next+1]) {
-			i = next
-		} else {
+	for {
+		jk, mk := "", ""
+		if next < 3 {
+			jk, mk = keysEventPoint[2*next], keysEventPoint[2*next+1]
+		}
+		more, hit := d.member(&it, jk, mk)
+		if !more {
+			break
+		}
+		i := next
+		if !hit {
 			k := d.key()
 			if d.err != nil {
 				return
@@ -695,11 +725,17 @@ func (v *LocationContainer) decode(d *decoder) {
 	var seen uint64
 	next := 0
 	it := d.objStart()
-	for d.objNext(&it) {
-		i := -1
-		if next < 4 && d.takeKey(keysLocationContainer[2*next], keysLocationContainer[2*next+1]) {
-			i = next
-		} else {
+	for {
+		jk, mk := "", ""
+		if next < 4 {
+			jk, mk = keysLocationContainer[2*next], keysLocationContainer[2*next+1]
+		}
+		more, hit := d.member(&it, jk, mk)
+		if !more {
+			break
+		}
+		i := next
+		if !hit {
 			k := d.key()
 			if d.err != nil {
 				return
@@ -893,11 +929,17 @@ func (v *ManagementContainer) decode(d *decoder) {
 	var seen uint64
 	next := 0
 	it := d.objStart()
-	for d.objNext(&it) {
-		i := -1
-		if next < 10 && d.takeKey(keysManagementContainer[2*next], keysManagementContainer[2*next+1]) {
-			i = next
-		} else {
+	for {
+		jk, mk := "", ""
+		if next < 10 {
+			jk, mk = keysManagementContainer[2*next], keysManagementContainer[2*next+1]
+		}
+		more, hit := d.member(&it, jk, mk)
+		if !more {
+			break
+		}
+		i := next
+		if !hit {
 			k := d.key()
 			if d.err != nil {
 				return
@@ -1170,11 +1212,17 @@ func (v *PathElement) decode(d *decoder) {
 	var seen uint64
 	next := 0
 	it := d.objStart()
-	for d.objNext(&it) {
-		i := -1
-		if next < 2 && d.takeKey(keysPathElement[2*next], keysPathElement[2*next+1]) {
-			i = next
-		} else {
+	for {
+		jk, mk := "", ""
+		if next < 2 {
+			jk, mk = keysPathElement[2*next], keysPathElement[2*next+1]
+		}
+		more, hit := d.member(&it, jk, mk)
+		if !more {
+			break
+		}
+		i := next
+		if !hit {
 			k := d.key()
 			if d.err != nil {
 				return
@@ -1264,11 +1312,17 @@ func (v *PathPosition) decode(d *decoder) {
 	var seen uint64
 	next := 0
 	it := d.objStart()
-	for d.objNext(&it) {
-		i := -1
-		if next < 3 && d.takeKey(keysPathPosition[2*next], keysPathPosition[2*next+1]) {
-			i = next
-		} else {
+	for {
+		jk, mk := "", ""
+		if next < 3 {
+			jk, mk = keysPathPosition[2*next], keysPathPosition[2*next+1]
+		}
+		more, hit := d.member(&it, jk, mk)
+		if !more {
+			break
+		}
+		i := next
+		if !hit {
 			k := d.key()
 			if d.err != nil {
 				return
@@ -1378,11 +1432,17 @@ func (v *SituationContainer) decode(d *decoder) {
 	var seen uint64
 	next := 0
 	it := d.objStart()
-	for d.objNext(&it) {
-		i := -1
-		if next < 6 && d.takeKey(keysSituationContainer[2*next], keysSituationContainer[2*next+1]) {
-			i = next
-		} else {
+	for {
+		jk, mk := "", ""
+		if next < 6 {
+			jk, mk = keysSituationContainer[2*next], keysSituationContainer[2*next+1]
+		}
+		more, hit := d.member(&it, jk, mk)
+		if !more {
+			break
+		}
+		i := next
+		if !hit {
 			k := d.key()
 			if d.err != nil {
 				return
