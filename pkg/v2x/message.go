@@ -2,6 +2,7 @@ package v2x
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/michi-v2x/michi/pkg/geo"
 )
@@ -27,6 +28,10 @@ type Message interface {
 	Type() MessageType
 	// StationID is the sending station's id (message.station_id).
 	StationID() uint32
+	// Source is the envelope's source_uuid.
+	Source() string
+	// SentAt is the envelope's timestamp (Unix ms).
+	SentAt() time.Time
 	// Location is where the message belongs on the map: the CAM's or CPM's
 	// reference position, the DENM's event position.
 	Location() geo.Point
@@ -50,6 +55,24 @@ func (m *DENM) Type() MessageType { return TypeDENM }
 
 // Type returns TypeCPM.
 func (m *CPM) Type() MessageType { return TypeCPM }
+
+// Source returns source_uuid.
+func (m *CAM) Source() string { return m.SourceUUID }
+
+// Source returns source_uuid.
+func (m *DENM) Source() string { return m.SourceUUID }
+
+// Source returns source_uuid.
+func (m *CPM) Source() string { return m.SourceUUID }
+
+// SentAt returns the envelope timestamp.
+func (m *CAM) SentAt() time.Time { return time.UnixMilli(m.Timestamp).UTC() }
+
+// SentAt returns the envelope timestamp.
+func (m *DENM) SentAt() time.Time { return time.UnixMilli(m.Timestamp).UTC() }
+
+// SentAt returns the envelope timestamp.
+func (m *CPM) SentAt() time.Time { return time.UnixMilli(m.Timestamp).UTC() }
 
 // Location returns the CAM's reference position.
 func (m *CAM) Location() geo.Point { return m.Position() }

@@ -3,6 +3,7 @@ package v2x
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 )
@@ -22,6 +23,14 @@ func TestDecodeChoosesType(t *testing.T) {
 		}
 	}
 	require.False(t, MessageType("mapem").Valid())
+
+	m := fixtureByName(t, "denm_termination").decode(t)
+	require.Equal(t, "com_rsu_77", m.Source())
+	require.Equal(t, time.UnixMilli(1795615260123).UTC(), m.SentAt())
+	require.Equal(t, "com_camera_77", fixtureByName(t, "cpm_rsu").decode(t).Source())
+	require.Equal(t, "com_car_4294967295", fixtureByName(t, "cam_car").decode(t).Source())
+	require.Equal(t, int64(1795615200123), fixtureByName(t, "cpm_rsu").decode(t).SentAt().UnixMilli())
+	require.Equal(t, int64(1795615200123), fixtureByName(t, "cam_car").decode(t).SentAt().UnixMilli())
 }
 
 func TestMaxMessageSize(t *testing.T) {
