@@ -68,7 +68,6 @@ func Run(ctx context.Context, node *edge.Node, out io.Writer) error {
 		if err := c.connect(node, o, proj, out, &alerts); err != nil {
 			return err
 		}
-		defer c.client.Disconnect(100)
 		cars = append(cars, c)
 	}
 
@@ -82,6 +81,9 @@ func Run(ctx context.Context, node *edge.Node, out io.Writer) error {
 		select {
 		case <-ctx.Done():
 			fmt.Fprintf(out, "stopping: %d alerts received\n", alerts.Load())
+			for _, c := range cars {
+				c.client.Disconnect(100)
+			}
 			return <-errc
 		case err := <-errc:
 			return err

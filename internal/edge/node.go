@@ -99,7 +99,7 @@ func (n *Node) run(ctx context.Context) error {
 	caps.MaximumInflight = 256
 	n.broker = mqtt.New(&mqtt.Options{
 		Capabilities:             caps,
-		Logger:                   n.log.With("component", "broker"),
+		Logger:                   brokerLogger(n.log),
 		ClientNetReadBufferSize:  2048,
 		ClientNetWriteBufferSize: 2048,
 		SysTopicResendInterval:   10,
@@ -209,3 +209,28 @@ func (n *Node) runDetectors(now time.Time, ds []detect.Detector) []hazard.Event 
 	}
 	return events
 }
+
+// brokerLogger quiets the embedded broker: mochi logs every client connection that ends with a
+// read error (a normal disconnect, or everyone at shutdown) as a warning. Its own lines pass at
+// error level, or all of them when the edge logs at debug.
+func brokerLogger(log *slog.Logger) *slog.Logger {
+	log = log.With("component", "broker")
+	if log.Enabled(context.Background(), slog.LevelDebug) {
+		return log
+	}
+	return slog.New(minLevel{log.Handler(), slog.LevelError})
+}
+
+type minLevel struct {
+	slog.Handler
+	min slog.Level
+}
+
+func (h minLevel) Enabled(ctx context.Context, l slog.Level) bool {
+	return l >= h.min && h.Handler.Enabled(ctx, l)
+}
+
+func (h minLevel) WithAttrs(as []slog.Attr) slog.Handler {
+	return minLevel{h.Handler.WithAttrs(as), h.min}
+}
+func (h minLevel) WithGroup(g string) slog.Handler { return minLevel{h.Handler.WithGroup(g), h.min} }
