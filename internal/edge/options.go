@@ -148,6 +148,11 @@ func (o *Options) Validate() error {
 	if o.MQTTAddr == Off && o.WSAddr == Off {
 		bad("mqtt_addr and ws_addr are both off: vehicles could not connect")
 	}
+	for name, err := range map[string]error{"ldm": o.LDM.Validate(), "hazards": o.Hazards.Validate(), "detect": o.Detect.Validate()} {
+		if err != nil {
+			bad("%s: %w", name, err)
+		}
+	}
 	return errors.Join(errs...)
 }
 
