@@ -39,6 +39,10 @@ func run() error {
 	fs.StringVar(&flagOpts.MQTTAddr, "mqtt-addr", "", `MQTT over TCP listen address (default "127.0.0.1:1883"; "off" disables)`)
 	fs.StringVar(&flagOpts.WSAddr, "ws-addr", "", `MQTT over WebSocket listen address (default "127.0.0.1:8083"; "off" disables)`)
 	fs.StringVar(&flagOpts.HTTPAddr, "http-addr", "", `HTTP API, /metrics and /healthz address (default "127.0.0.1:8080"; "off" disables)`)
+	fs.StringVar(&flagOpts.MQTTTLSAddr, "mqtt-tls-addr", "", `MQTT over TLS listen address (default "off")`)
+	fs.StringVar(&flagOpts.MQTTQUICAddr, "mqtt-quic-addr", "", `MQTT over QUIC (ALPN mqtt, single stream) UDP address (default "127.0.0.1:14567"; "off" disables)`)
+	fs.StringVar(&flagOpts.TLSCert, "tls-cert", "", "PEM certificate for the TLS and QUIC listeners (default: a generated development certificate)")
+	fs.StringVar(&flagOpts.TLSKey, "tls-key", "", "PEM private key for --tls-cert")
 	fs.StringVar(&flagOpts.Root, "root", "", `topic root (default "michi")`)
 	fs.StringVar(&flagOpts.EdgeID, "edge-id", "", `edge name (default "edge-1")`)
 	fs.StringVar(&flagOpts.SourceUUID, "source-uuid", "", `source_uuid of the DENMs the edge originates (default "michi_" + edge id)`)
@@ -71,6 +75,14 @@ func run() error {
 			opts.WSAddr = flagOpts.WSAddr
 		case "http-addr":
 			opts.HTTPAddr = flagOpts.HTTPAddr
+		case "mqtt-tls-addr":
+			opts.MQTTTLSAddr = flagOpts.MQTTTLSAddr
+		case "mqtt-quic-addr":
+			opts.MQTTQUICAddr = flagOpts.MQTTQUICAddr
+		case "tls-cert":
+			opts.TLSCert = flagOpts.TLSCert
+		case "tls-key":
+			opts.TLSKey = flagOpts.TLSKey
 		case "root":
 			opts.Root = flagOpts.Root
 		case "edge-id":

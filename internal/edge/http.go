@@ -16,7 +16,7 @@ import (
 	"github.com/michi-v2x/michi/pkg/v2x"
 )
 
-// Handler serves /healthz, /metrics, /api/v1/ldm?bbox= and /api/v1/hazards[?bbox=].
+// Handler serves /healthz, /metrics, /api/v1/tls, /api/v1/ldm?bbox= and /api/v1/hazards[?bbox=].
 // Geographic answers are GeoJSON FeatureCollections (RFC 7946: coordinates lon,lat;
 // bbox=minLon,minLat,maxLon,maxLat).
 func (n *Node) Handler() http.Handler {
@@ -24,6 +24,10 @@ func (n *Node) Handler() http.Handler {
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]any{"status": "ok", "edge_id": n.opts.EdgeID,
 			"source_uuid": n.opts.SourceUUID, "station_id": n.opts.StationID})
+	})
+	mux.HandleFunc("GET /api/v1/tls", func(w http.ResponseWriter, _ *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]any{"fingerprint_sha256": n.tlsFingerprint, "generated": n.tlsGenerated,
+			"mqtt_tls": n.mqttTLSAd, "mqtt_quic": n.mqttQUICAd})
 	})
 	mux.Handle("GET /metrics", promhttp.HandlerFor(n.metrics.reg, promhttp.HandlerOpts{}))
 	mux.HandleFunc("GET /api/v1/ldm", n.serveLDM)

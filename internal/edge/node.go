@@ -2,6 +2,7 @@ package edge
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -17,6 +18,8 @@ import (
 	"github.com/michi-v2x/michi/internal/detect"
 	"github.com/michi-v2x/michi/internal/hazard"
 	"github.com/michi-v2x/michi/internal/ldm"
+	"github.com/michi-v2x/michi/internal/quicconn"
+	"github.com/michi-v2x/michi/internal/tlsconf"
 	"github.com/michi-v2x/michi/pkg/v2x"
 )
 
@@ -41,9 +44,13 @@ type Node struct {
 	pubMu     sync.Mutex
 	published map[v2x.ActionID]published
 
-	ready                    chan struct{}
-	mqttAddr, wsAddr, httpAd string
-	runOnce                  sync.Once
+	tls            *tls.Config // server certificate for every TLS and QUIC listener, ALPN set per listener
+	tlsFingerprint string      // SHA-256 of the served certificate
+	tlsGenerated   bool
+
+	ready                                           chan struct{}
+	mqttAddr, wsAddr, httpAd, mqttTLSAd, mqttQUICAd string
+	runOnce                                         sync.Once
 }
 
 // New checks the options and builds a node. It does no I/O.
@@ -72,6 +79,14 @@ func (n *Node) Ready() <-chan struct{} { return n.ready }
 func (n *Node) MQTTAddr() string { return n.mqttAddr }
 func (n *Node) WSAddr() string   { return n.wsAddr }
 func (n *Node) HTTPAddr() string { return n.httpAd }
+
+// MQTTTLSAddr and MQTTQUICAddr are the bound TLS and QUIC MQTT addresses ("" when off).
+func (n *Node) MQTTTLSAddr() string  { return n.mqttTLSAd }
+func (n *Node) MQTTQUICAddr() string { return n.mqttQUICAd }
+
+// TLSFingerprint is the SHA-256 fingerprint of the certificate the TLS and QUIC listeners serve
+// (valid after Ready), for clients that pin it.
+func (n *Node) TLSFingerprint() string { return n.tlsFingerprint }
 
 // Options returns the node's options with defaults applied.
 func (n *Node) Options() Options { return n.opts }
@@ -138,6 +153,39 @@ func (n *Node) run(ctx context.Context) error {
 			return err
 		}
 	}
+	if n.opts.MQTTTLSAddr != Off || n.opts.MQTTQUICAddr != Off {
+		conf, fp, generated, err := tlsconf.ServerConfig(n.opts.TLSCert, n.opts.TLSKey)
+		if err != nil {
+			return fmt.Errorf("tls: %w", err)
+		}
+		n.tls, n.tlsFingerprint, n.tlsGenerated = conf, fp, generated
+		if generated {
+			n.log.Warn("no tls_cert/tls_key: serving a generated development certificate; clients must pin it",
+				"fingerprint_sha256", fp)
+		}
+	}
+	if n.opts.MQTTTLSAddr != Off {
+		ln, err := tls.Listen("tcp", n.opts.MQTTTLSAddr, n.tlsFor("mqtt"))
+		if err != nil {
+			return fmt.Errorf("mqtt tls listener: %w", err)
+		}
+		n.mqttTLSAd = ln.Addr().String()
+		if err := n.broker.AddListener(listeners.NewNet("tls", ln)); err != nil {
+			ln.Close()
+			return err
+		}
+	}
+	if n.opts.MQTTQUICAddr != Off {
+		ln, err := quicconn.ListenAddr(n.opts.MQTTQUICAddr, n.tlsFor("mqtt"), nil)
+		if err != nil {
+			return fmt.Errorf("mqtt quic listener: %w", err)
+		}
+		n.mqttQUICAd = ln.Addr().String()
+		if err := n.broker.AddListener(listeners.NewNet("quic", ln)); err != nil {
+			ln.Close()
+			return err
+		}
+	}
 	var httpSrv *http.Server
 	if n.opts.HTTPAddr != Off {
 		ln, err := net.Listen("tcp", n.opts.HTTPAddr)
@@ -160,7 +208,7 @@ func (n *Node) run(ctx context.Context) error {
 	go func() { defer wg.Done(); n.detectLoop(loopCtx) }()
 	closers = append(closers, func() { stopLoop(); wg.Wait() })
 
-	n.log.Info("edge node ready", "mqtt", n.mqttAddr, "ws", n.wsAddr, "http", n.httpAd,
+	n.log.Info("edge node ready", "mqtt", n.mqttAddr, "ws", n.wsAddr, "mqtts", n.mqttTLSAd, "mqtt_quic", n.mqttQUICAd, "http", n.httpAd,
 		"root", n.opts.Root, "source_uuid", n.opts.SourceUUID, "station_id", n.opts.StationID)
 	close(n.ready)
 	<-ctx.Done()
@@ -171,6 +219,13 @@ func (n *Node) run(ctx context.Context) error {
 		cancel()
 	}
 	return nil
+}
+
+// tlsFor is the node's server TLS configuration offering one ALPN protocol.
+func (n *Node) tlsFor(alpn string) *tls.Config {
+	c := n.tls.Clone()
+	c.NextProtos = []string{alpn}
+	return c
 }
 
 // detectLoop runs the detectors over the LDM every DetectInterval and publishes what changed.

@@ -23,7 +23,12 @@ type Options struct {
 	MQTTAddr string `yaml:"mqtt_addr"` // MQTT over TCP, default "127.0.0.1:1883"; "off" disables
 	WSAddr   string `yaml:"ws_addr"`   // MQTT over WebSocket (path /mqtt or /), default "127.0.0.1:8083"; "off" disables
 	HTTPAddr string `yaml:"http_addr"` // API, /metrics, /healthz, default "127.0.0.1:8080"; "off" disables
-	DataDir  string `yaml:"data_dir"`  // state directory (created if missing), default "" = nothing persisted
+
+	MQTTTLSAddr  string `yaml:"mqtt_tls_addr"`  // MQTT over TLS (mqtts), default "off"
+	MQTTQUICAddr string `yaml:"mqtt_quic_addr"` // MQTT over QUIC, ALPN "mqtt", one stream per connection, default "127.0.0.1:14567"; "off" disables
+	TLSCert      string `yaml:"tls_cert"`       // PEM certificate for the TLS and QUIC listeners; with TLSKey
+	TLSKey       string `yaml:"tls_key"`        // PEM key; both empty = a generated development certificate (fingerprint logged and served)
+	DataDir      string `yaml:"data_dir"`       // state directory (created if missing), default "" = nothing persisted
 
 	MaxPayload       int           `yaml:"max_payload"`       // bytes, default 16 KiB; larger publishes are rejected
 	MaxClockSkew     time.Duration `yaml:"max_clock_skew"`    // |message timestamp - now| bound, default 10 s
@@ -69,6 +74,12 @@ func (o *Options) setDefaults() {
 	}
 	if o.HTTPAddr == "" {
 		o.HTTPAddr = "127.0.0.1:8080"
+	}
+	if o.MQTTTLSAddr == "" {
+		o.MQTTTLSAddr = Off
+	}
+	if o.MQTTQUICAddr == "" {
+		o.MQTTQUICAddr = "127.0.0.1:14567"
 	}
 	if o.MaxPayload == 0 {
 		o.MaxPayload = 16 << 10
@@ -145,8 +156,11 @@ func (o *Options) Validate() error {
 	if o.DisseminateZoom < 1 || o.DisseminateZoom > 18 {
 		bad("disseminate_zoom %d: want 1 … 18", o.DisseminateZoom)
 	}
-	if o.MQTTAddr == Off && o.WSAddr == Off {
-		bad("mqtt_addr and ws_addr are both off: vehicles could not connect")
+	if o.MQTTAddr == Off && o.WSAddr == Off && o.MQTTTLSAddr == Off && o.MQTTQUICAddr == Off {
+		bad("every MQTT listener is off: vehicles could not connect")
+	}
+	if (o.TLSCert == "") != (o.TLSKey == "") {
+		bad("tls_cert and tls_key: give both or neither (neither = generated development certificate)")
 	}
 	for name, err := range map[string]error{"ldm": o.LDM.Validate(), "hazards": o.Hazards.Validate(), "detect": o.Detect.Validate()} {
 		if err != nil {
