@@ -1,7 +1,7 @@
 // Package geo is michi's public geometry toolkit: WGS84 points and boxes, great-circle distance,
 // bearing and destination on a sphere of mean radius EarthRadiusM, a local East-North-Up tangent
-// plane on the WGS84 ellipsoid, Bing Maps quadkeys, and Index, a spatial index over
-// github.com/tidwall/rtree with an API in metres.
+// plane on the WGS84 ellipsoid, Bing Maps quadkeys, and Index, a spatial index with an API in
+// metres: points grouped in fixed ~400 m grid cells, the cells in a github.com/tidwall/rtree.
 //
 // Conventions: latitude and longitude are degrees (WGS84), distances metres, bearings and headings
 // degrees clockwise from north in [0,360). A Box whose Min.Lon is greater than its Max.Lon crosses

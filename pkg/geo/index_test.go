@@ -49,7 +49,7 @@ func TestIndexVsBruteForce(t *testing.T) {
 			delete(pts, i)
 		}
 		require.Equal(t, len(pts), ix.Len())
-		require.Equal(t, len(pts), ix.tr.Len(), "every move deleted the exact old rectangle")
+		checkIndex(t, ix)
 
 		for range 200 {
 			q := randomIn(rng, c, 12000)
@@ -73,6 +73,14 @@ func TestIndexVsBruteForce(t *testing.T) {
 			for id, d := range want {
 				require.InDelta(t, d, got[id], 1e-6)
 			}
+			near := 0
+			ix.Near(q, r, func(id int, p Point) bool {
+				_, ok := want[id]
+				require.True(t, ok)
+				near++
+				return true
+			})
+			require.Equal(t, len(want), near)
 
 			bx := BoxAround(q, r)
 			wantBox := 0
@@ -117,7 +125,7 @@ func TestIndexBasics(t *testing.T) {
 		return true
 	})
 	require.Equal(t, 2, n)
-	require.Equal(t, 2, ix.tr.Len())
+	checkIndex(t, ix)
 
 	// Early stop.
 	n = 0
@@ -132,14 +140,50 @@ func TestIndexBasics(t *testing.T) {
 	_, ok = ix.Get("a")
 	require.False(t, ok)
 	require.Equal(t, 1, ix.Len())
-	require.Equal(t, 1, ix.tr.Len())
+	checkIndex(t, ix)
 	ix.Set("z", Point{Lat: 91})
 	require.Equal(t, 1, ix.Len())
 
 	require.True(t, ix.Delete("b"))
 	require.Zero(t, ix.Len())
-	require.Zero(t, ix.tr.Len())
+	checkIndex(t, ix)
 	ix.Within(Point{Lat: math.NaN()}, 10, func(string, Point, float64) bool { t.Fatal("called"); return true })
+}
+
+func TestIndexDenseCell(t *testing.T) {
+	// Many points in one cell, moved within it, out of it and deleted in mixed order.
+	rng := rand.New(rand.NewPCG(17, 18))
+	ix := NewIndex[int]()
+	pts := map[int]Point{}
+	for i := range 500 {
+		p := randomIn(rng, paris, 100)
+		ix.Set(i, p)
+		pts[i] = p
+	}
+	checkIndex(t, ix)
+	for range 3000 {
+		i := rng.IntN(600)
+		switch rng.IntN(3) {
+		case 0:
+			_, ok := pts[i]
+			require.Equal(t, ok, ix.Delete(i))
+			delete(pts, i)
+		default:
+			p := randomIn(rng, paris, 600)
+			ix.Set(i, p)
+			pts[i] = p
+		}
+	}
+	checkIndex(t, ix)
+	require.Equal(t, len(pts), ix.Len())
+	for id, p := range pts {
+		got, ok := ix.Get(id)
+		require.True(t, ok)
+		require.Equal(t, p, got)
+	}
+	n := 0
+	ix.InBox(BoxAround(paris, 1000), func(int, Point) bool { n++; return true })
+	require.Equal(t, len(pts), n)
 }
 
 func TestIndexAntimeridianEarlyStop(t *testing.T) {
@@ -188,4 +232,64 @@ func BenchmarkIndexSet(b *testing.B) {
 		ix.Set(k, pts[k])
 		i++
 	}
+}
+
+// checkIndex verifies the cells, the tree and the locations agree.
+func checkIndex[K comparable](t *testing.T, ix *Index[K]) {
+	t.Helper()
+	require.Equal(t, len(ix.cells), ix.tr.Len(), "one tree rectangle per cell, every empty cell deleted")
+	n := 0
+	for k, c := range ix.cells {
+		require.Equal(t, k, c.key)
+		require.NotEmpty(t, c.ents)
+		for i, e := range c.ents {
+			require.Equal(t, k, keyOf(e.p))
+			require.Equal(t, loc[K]{c, int32(i)}, ix.locs[e.id])
+			n++
+		}
+	}
+	require.Equal(t, n, len(ix.locs))
+}
+
+func TestIndexTags(t *testing.T) {
+	ix := NewIndex[string]()
+	ix.SetTag("a", paris, 7)
+	ix.Set("b", paris)
+	tag, ok := ix.Tag("a")
+	require.True(t, ok)
+	require.Equal(t, uint64(7), tag)
+	ix.Set("a", Destination(paris, 0, 10)) // a move within the cell keeps the tag
+	ix.Set("a", london)                    // and so does one to another cell
+	tag, _ = ix.Tag("a")
+	require.Equal(t, uint64(7), tag)
+	ix.SetTag("a", london, 9)
+	_, ok = ix.Tag("zz")
+	require.False(t, ok)
+
+	got := map[string]uint64{}
+	ix.NearTag(london, 10, func(id string, _ Point, tag uint64) bool { got[id] = tag; return true })
+	require.Equal(t, map[string]uint64{"a": 9}, got)
+	ix.NearTag(paris, 10, func(id string, _ Point, tag uint64) bool { got[id] = tag; return true })
+	require.Equal(t, map[string]uint64{"a": 9, "b": 0}, got)
+	checkIndex(t, ix)
+}
+
+func TestCircleHavSeriesMatchesHaversine(t *testing.T) {
+	rng := rand.New(rand.NewPCG(19, 20))
+	smalls := 0
+	for range 2000 {
+		c := Point{Lat: rng.Float64()*170 - 85, Lon: rng.Float64()*360 - 180}
+		r := math.Pow(10, rng.Float64()*5) // 1 m … 100 km
+		q := newCircle(c, r)
+		if q.small {
+			smalls++
+		}
+		for range 20 {
+			p := Destination(c, rng.Float64()*360, r*rng.Float64()*1.2)
+			want := Distance(c, p)
+			got := havToMetres(q.hav(p))
+			require.InDelta(t, want, got, 1e-8+1e-9*want, "c=%v r=%v p=%v small=%v", c, r, p, q.small)
+		}
+	}
+	require.Greater(t, smalls, 500)
 }
