@@ -142,11 +142,19 @@ type candidate struct {
 	d float64
 }
 
-// searchRadius bounds where a track that may be predicted onto p can be now: the gate plus the
-// farthest it moves in maxPredict at a speed the speed gate still accepts.
-func (m *Map) searchRadius(speed float64) float64 {
-	return m.opts.FusionGateM + (speed+m.opts.FusionSpeedGateMPS)*maxPredict.Seconds()
+// searchRadius bounds where a track that may be predicted onto a sighting can be now: the gate
+// plus the farthest it moves in maxPredict at a speed fusion still accepts — the sighting's speed
+// plus the speed gate when its velocity is known, else up to unknownSpeedMPS.
+func (m *Map) searchRadius(speed float64, velocityKnown bool) float64 {
+	v := unknownSpeedMPS
+	if velocityKnown {
+		v = speed + m.opts.FusionSpeedGateMPS
+	}
+	return m.opts.FusionGateM + v*maxPredict.Seconds()
 }
+
+// unknownSpeedMPS bounds the speed of a track whose partner's velocity is unknown (144 km/h).
+const unknownSpeedMPS = 40.0
 
 // matchSighting returns the nearest track a sensor's sighting o at time at belongs to: within
 // FusionGateM after predicting the track to at, of a compatible kind and velocity, and not
@@ -155,7 +163,7 @@ func (m *Map) searchRadius(speed float64) float64 {
 func (m *Map) matchSighting(sensor uint32, o *observation, at time.Time) *track {
 	var best *track
 	bestD := math.Inf(1)
-	m.idx.Within(o.pos, m.searchRadius(o.speed), func(t *track, _ geo.Point, _ float64) bool {
+	m.idx.Within(o.pos, m.searchRadius(o.speed, o.headingOK), func(t *track, _ geo.Point, _ float64) bool {
 		if !compatible(t.Kind, o.kind) || t.hasStation(sensor) ||
 			!m.consistent(t.SpeedMPS, t.HeadingDeg, t.HeadingOK, o.speed, o.heading, o.headingOK) {
 			return true
@@ -173,7 +181,7 @@ func (m *Map) matchSighting(sensor uint32, o *observation, at time.Time) *track 
 // within FusionGateM of v's position once predicted to v's time.
 func (m *Map) sensorTracksNear(v *track) []candidate {
 	m.cands = m.cands[:0]
-	m.idx.Within(v.Pos, m.searchRadius(v.SpeedMPS), func(t *track, _ geo.Point, _ float64) bool {
+	m.idx.Within(v.Pos, m.searchRadius(v.SpeedMPS, v.HeadingOK), func(t *track, _ geo.Point, _ float64) bool {
 		if t == v || t.StationID != 0 || !compatible(t.Kind, v.Kind) ||
 			!m.consistent(t.SpeedMPS, t.HeadingDeg, t.HeadingOK, v.SpeedMPS, v.HeadingDeg, v.HeadingOK) {
 			return true

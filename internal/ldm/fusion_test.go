@@ -171,3 +171,11 @@ func TestFusionStoppedSinceSurvivesMerge(t *testing.T) {
 	o, _ := m.Vehicle(1)
 	require.Equal(t, sec(0), o.StoppedSince, "the sensors saw it stand before its CAM")
 }
+
+func TestFusionSightingWithoutVelocityFindsFastCar(t *testing.T) {
+	// A camera without velocity sees a 30 m/s car 0.3 s after its CAM, 9 m further on.
+	m := New(Options{})
+	m.UpdateVehicle(car(1, at(0, 0), 30, 90, sec(0)))
+	m.UpdatePerceived(101, []Perceived{{ObjectID: 1, Kind: KindVehicle, Pos: at(9.5, 0.5)}}, sec(0.3))
+	require.Equal(t, 1, m.Stats().Objects)
+}

@@ -33,7 +33,7 @@ type Options struct {
 	// 6.4 m at 48°).
 	RoadZoom int `yaml:"road_zoom"`
 	// RoadMaxCells caps the road memory; default 1<<19 cells (≈ 3,000 lane-km at zoom 22,
-	// ~30 MiB). At the cap the stalest cells are evicted first.
+	// ≈ 12 MiB). At the cap the stalest cells are evicted first.
 	RoadMaxCells int `yaml:"road_max_cells"`
 }
 
