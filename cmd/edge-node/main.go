@@ -118,7 +118,7 @@ func run() error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if *demoMode {
-		return demo.Run(ctx, node, os.Stdout)
+		return demo.Run(ctx, node, os.Stdout, demo.Timeline{})
 	}
 	return node.Run(ctx)
 }

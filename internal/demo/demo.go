@@ -25,9 +25,13 @@ const (
 	rate       = 5 // CAMs per second per vehicle
 	eastbound  = 16
 	westbound  = 8
-	stopAfter  = 8 * time.Second // when car 3 pulls over onto the shoulder and stays there
-	reportAt   = 5 * time.Second // when car 7 reports an accident 600 m ahead of itself
 )
+
+// Timeline sets when the scripted events happen; zero values mean the defaults.
+type Timeline struct {
+	ReportAt  time.Duration // car 7 reports an accident 600 m ahead of itself; default 5 s
+	StopAfter time.Duration // car 3 pulls over onto the shoulder and stays there; default 8 s
+}
 
 type car struct {
 	id      uint32
@@ -36,11 +40,18 @@ type car struct {
 	speed   float64 // m/s, signed: > 0 eastbound
 	lateral float64 // metres north of the centre line
 	client  paho.Client
-	seen    sync.Map // action id → struct{}
+	seen    sync.Map                  // action id → struct{}
+	last    atomic.Pointer[geo.Point] // last published position, read by the alert handler
 }
 
 // Run starts the node, drives the vehicles until ctx ends and prints what they receive.
-func Run(ctx context.Context, node *edge.Node, out io.Writer) error {
+func Run(ctx context.Context, node *edge.Node, out io.Writer, tl Timeline) error {
+	if tl.ReportAt == 0 {
+		tl.ReportAt = 5 * time.Second
+	}
+	if tl.StopAfter == 0 {
+		tl.StopAfter = 8 * time.Second
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- node.Run(ctx) }()
 	select {
@@ -49,10 +60,10 @@ func Run(ctx context.Context, node *edge.Node, out io.Writer) error {
 		return err
 	}
 	o := node.Options()
-	fmt.Fprintf(out, "michi edge node %q is up\n  MQTT     tcp://%s  ws://%s\n  hazards  http://%s/api/v1/hazards\n  LDM      http://%s/api/v1/ldm\n  metrics  http://%s/metrics\n",
-		o.EdgeID, node.MQTTAddr(), node.WSAddr(), node.HTTPAddr(), node.HTTPAddr(), node.HTTPAddr())
+	fmt.Fprintf(out, "michi edge node %q is up\n  MQTT     tcp://%s  ws://%s  quic://%s (TLS fingerprint %s)\n  hazards  http://%s/api/v1/hazards\n  LDM      http://%s/api/v1/ldm\n  metrics  http://%s/metrics\n",
+		o.EdgeID, node.MQTTAddr(), node.WSAddr(), node.MQTTQUICAddr(), node.TLSFingerprint(), node.HTTPAddr(), node.HTTPAddr(), node.HTTPAddr())
 	fmt.Fprintf(out, "driving %d simulated vehicles (%d Hz CAMs); car 7 reports an accident at %s, car 3 stops at %s (stationary-vehicle detection after 10 s)\n",
-		eastbound+westbound, rate, reportAt, stopAfter)
+		eastbound+westbound, rate, tl.ReportAt, tl.StopAfter)
 
 	proj := geo.NewProjection(origin)
 	var alerts atomic.Int64
@@ -65,6 +76,8 @@ func Run(ctx context.Context, node *edge.Node, out io.Writer) error {
 		} else {
 			c.x, c.speed, c.lateral = float64(i-eastbound)*roadLength/westbound, -(20 + float64(i%4)), 2
 		}
+		p := c.pos(proj)
+		c.last.Store(&p)
 		if err := c.connect(node, o, proj, out, &alerts); err != nil {
 			return err
 		}
@@ -93,7 +106,7 @@ func Run(ctx context.Context, node *edge.Node, out io.Writer) error {
 		case now := <-tick.C:
 			elapsed := now.Sub(start)
 			for i, c := range cars {
-				if i == 3 && elapsed > stopAfter {
+				if i == 3 && elapsed > tl.StopAfter {
 					c.speed, c.lateral = 0, -5 // pulled over onto the hard shoulder
 				}
 				c.x += c.speed / rate
@@ -104,7 +117,7 @@ func Run(ctx context.Context, node *edge.Node, out io.Writer) error {
 				}
 				c.publishCAM(o.Root, proj, now)
 			}
-			if !reported && elapsed > reportAt {
+			if !reported && elapsed > tl.ReportAt {
 				reported = true
 				cars[7].publishAccident(o.Root, proj, now)
 			}
@@ -149,7 +162,7 @@ func (c *car) connect(node *edge.Node, o edge.Options, proj geo.Projection, out 
 		alerts.Add(1)
 		cause, _ := d.Cause()
 		fmt.Fprintf(out, "  alert %-8s %-28s → %s, %4.0f m away, latency %d ms\n", id, v2x.CauseName(cause), c.source,
-			geo.Distance(c.pos(proj), d.EventPosition()), time.Now().UnixMilli()-d.Timestamp)
+			geo.Distance(*c.last.Load(), d.EventPosition()), time.Now().UnixMilli()-d.Timestamp)
 	})
 	if !t.WaitTimeout(5*time.Second) || t.Error() != nil {
 		return fmt.Errorf("demo vehicle %d: subscribe: %v", c.id, t.Error())
@@ -159,6 +172,7 @@ func (c *car) connect(node *edge.Node, o edge.Options, proj geo.Projection, out 
 
 func (c *car) publishCAM(root string, proj geo.Projection, now time.Time) {
 	p := c.pos(proj)
+	c.last.Store(&p)
 	speed := c.speed
 	if speed < 0 {
 		speed = -speed

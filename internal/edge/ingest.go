@@ -97,7 +97,7 @@ func (n *Node) ingest(st *clientState, topic string, payload []byte) error {
 	if err := apply(); err != nil {
 		return n.rejected(err.(*Rejection))
 	}
-	n.metrics.ingested.WithLabelValues(typ).Inc()
+	n.metrics.ingestedBy[typ].Inc()
 	if t.Type != v2x.TypeDENM && *n.opts.ForwardTelemetry {
 		t.Queue = v2x.OutQueue
 		n.forward(t.String(), payload)

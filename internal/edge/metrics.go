@@ -10,6 +10,7 @@ import (
 type metrics struct {
 	reg        *prometheus.Registry
 	ingested   *prometheus.CounterVec
+	ingestedBy map[string]prometheus.Counter // per message type, resolved once: ingest is the hot path
 	rejected   *prometheus.CounterVec
 	hazardEvts *prometheus.CounterVec
 	published  prometheus.Counter
@@ -54,6 +55,10 @@ func newMetrics(n *Node) *metrics {
 			Name: "michi_edge_detect_round_seconds", Help: "Duration of one detection round over the LDM.",
 			Buckets: prometheus.ExponentialBuckets(50e-6, 2, 14),
 		}),
+	}
+	m.ingestedBy = map[string]prometheus.Counter{}
+	for _, typ := range []string{"cam", "denm", "cpm"} {
+		m.ingestedBy[typ] = m.ingested.WithLabelValues(typ)
 	}
 	reg.MustRegister(m.ingested, m.rejected, m.hazardEvts, m.published, m.latency, m.clients,
 		m.dropped, m.evicted, m.detectDur,
