@@ -20,8 +20,12 @@ type syncBuffer struct {
 	b  bytes.Buffer
 }
 
-func (s *syncBuffer) Write(p []byte) (int, error) { s.mu.Lock(); defer s.mu.Unlock(); return s.b.Write(p) }
-func (s *syncBuffer) String() string              { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
 
 // The README's first command, on a compressed timeline: both scripted hazards reach vehicles.
 func TestDemoDeliversBothHazards(t *testing.T) {
@@ -31,7 +35,9 @@ func TestDemoDeliversBothHazards(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	out := &syncBuffer{}
 	done := make(chan error, 1)
-	go func() { done <- demo.Run(ctx, n, out, demo.Timeline{ReportAt: 300 * time.Millisecond, StopAfter: 500 * time.Millisecond}) }()
+	go func() {
+		done <- demo.Run(ctx, n, out, demo.Timeline{ReportAt: 300 * time.Millisecond, StopAfter: 500 * time.Millisecond})
+	}()
 	deadline := time.After(30 * time.Second)
 	for !strings.Contains(out.String(), "accident") || !strings.Contains(out.String(), "stationaryVehicle") {
 		select {
