@@ -1,0 +1,94 @@
+// Package client is michi's Go SDK for vehicles: one API to send the vehicle's state and hazard
+// reports to a michi edge node and to receive the hazard alerts relevant to it, over any of
+// michi's transports.
+//
+//	c, err := client.Dial(ctx, client.Options{
+//		URL:       "quic://edge.example.org:4433",
+//		StationID: 1001,
+//		TLS:       client.TLS{PinnedFingerprint: "3A:F0:…"},
+//	})
+//	…
+//	go func() {
+//		for a := range c.Alerts() {
+//			// a.DENM, a.ActionID, a.Latency, a.Terminated()
+//		}
+//	}()
+//	for state := range positions {
+//		_ = c.SendState(ctx, client.State{Pos: state.Pos, SpeedMPS: state.Speed, HeadingDeg: state.Heading})
+//	}
+//
+// # Transports and URL schemes
+//
+// The URL's scheme chooses the transport; a missing port takes the default shown.
+//
+//	tcp://host:1883, mqtt://      mqtt-tcp   MQTT 3.1.1 over TCP (plaintext)
+//	mqtts://host:8883, ssl://, tls://   mqtt-tls   MQTT over TLS
+//	ws://host:80/mqtt             mqtt-ws    MQTT over WebSocket (path default /mqtt)
+//	wss://host:443/mqtt           mqtt-wss   MQTT over WebSocket over TLS
+//	mqtt+quic://host:14567        mqtt-quic  MQTT over QUIC, ALPN "mqtt", one bidirectional stream
+//	                                         carrying the MQTT byte stream (EMQX/NanoMQ single-stream)
+//	quic://host:4433              quic       michi's native protocol michi-v2x/1 (pkg/v2x/native)
+//
+// Every transport that uses TLS verifies the server as Options.TLS says: a CA file, a pinned
+// SHA-256 certificate fingerprint (the edge logs and serves the fingerprint of its generated
+// development certificate), or both; skipping verification needs the explicit TLS.Insecure.
+// Plaintext transports refuse TLS options, so that a pin cannot silently go unused.
+//
+// # What the SDK does for the vehicle
+//
+//   - SendState sends a CAM built from SI values (v2x.NewCAM). Over MQTT it is published at QoS 0
+//     on {root}/inQueue/v2x/cam/{source_uuid}/{zoom-22 quadkey digits}, the its-client layout;
+//     over native QUIC it is a datagram.
+//   - Report sends a DENM (v2x.NewDENM) and returns its action_id; pass it back to update the
+//     report (the detection time is kept) or to terminate it. Over MQTT it is published at QoS 1
+//     on {root}/inQueue/v2x/denm/{source_uuid}/{zoom-22 quadkey of the event}.
+//   - Alerts: over MQTT the client subscribes to
+//     {root}/outQueue/v2x/denm/+/{tile digits}/# for its zoom-16 tile (Options.SubscribeZoom)
+//     and the 8 around it, from its first SendState on; when a state moves it into another
+//     tile, it subscribes to the new tiles before it unsubscribes from the old ones, and
+//     SendState returns once the broker has acknowledged both. The edge publishes each hazard,
+//     retained, on every tile its relevance area touches, so one version of a hazard arrives
+//     several times and again after a re-subscription: the client passes each version once,
+//     keyed by action_id and reference_time; a newer version or the first termination passes.
+//     Over native QUIC the edge itself chooses the recipients (inside the relevance area and
+//     heading towards the hazard) from the states the vehicle sends; the same de-duplication
+//     applies. The Alerts channel is bounded (Options.AlertBuffer); when the application falls
+//     behind, the oldest alert is dropped and counted (Stats.AlertsDropped), so a slow reader
+//     never stalls the connection.
+//   - Reconnection: after a lost connection the client dials again after a random delay in
+//     [d/2, d], d doubling from Backoff.Min to Backoff.Max, and restores its subscriptions (MQTT)
+//     or its hello (native). Meanwhile SendState fails at once with ErrNotConnected (a fresher
+//     state will follow) and Report waits for the connection until its context ends.
+//   - Shutdown: Close, or the end of the context given to Dial, ends the session, closes
+//     Alerts and closes Done once every goroutine has returned; Err then says why.
+//
+// # Latency
+//
+// Alert.Latency is how long an alert took from the edge to the vehicle. Over MQTT it is the
+// receipt time minus the DENM's envelope timestamp, which the edge sets when it publishes the
+// version: millisecond resolution, and it includes any offset between the two clocks, so it is
+// meaningful only with synchronised clocks (NTP, GNSS time) and can even be negative. Over native
+// QUIC the edge stamps each alert when it sends it and the client corrects by the clock offset
+// it measured against the server's time at the hello, so no clock synchronisation is needed. A
+// replayed alert (Alert.Replayed: a retained hazard delivered on subscription, a hazard that was
+// active before the session began) reports the age of the version instead.
+//
+// # What it does not do
+//
+//   - No MQTT v5: paho.mqtt.golang speaks 3.1.1, which is what its-client vehicles use. Refused
+//     reports therefore cannot be told apart from accepted ones over MQTT (the edge
+//     acknowledges and drops them); native QUIC reports errors.
+//   - No persistent MQTT sessions and no offline queue: a state or report made while
+//     disconnected is not stored and replayed; active hazards come back as retained messages.
+//   - No relevance filtering of its own over MQTT: every hazard published on the vehicle's nine
+//     tiles is delivered, whatever the vehicle's heading (native QUIC filters at the edge).
+//   - No verification of signed alerts yet, no CPM, no 0-RTT resumption, no connection
+//     migration driven by the SDK.
+//   - It does not pace SendState: the application sends at its own rate (1–10 Hz).
+//
+// # Dependencies
+//
+// It imports pkg/v2x, pkg/geo, pkg/v2x/native, internal/quicconn and internal/tlsconf (allowed
+// within the module), paho.mqtt.golang, gorilla/websocket and quic-go; never the edge's
+// internals (ldm, hazard, detect, edge), which only its tests use.
+package client

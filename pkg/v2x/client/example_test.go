@@ -1,0 +1,64 @@
+package client_test
+
+import (
+	"context"
+	"fmt"
+	"log"
+	"time"
+
+	"github.com/michi-v2x/michi/internal/edge"
+	"github.com/michi-v2x/michi/pkg/geo"
+	"github.com/michi-v2x/michi/pkg/v2x"
+	"github.com/michi-v2x/michi/pkg/v2x/client"
+)
+
+// A vehicle connects, sends its state, and is warned of an accident that another vehicle
+// reports 300 m ahead. (An edge node runs in-process here; a real vehicle dials its roadside
+// edge, e.g. "quic://edge.example.org:4433" with TLS.PinnedFingerprint or TLS.CAFile.)
+func Example() {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	url := runExampleEdge(ctx)
+
+	paris := geo.Point{Lat: 48.8566, Lon: 2.3522}
+	car, err := client.Dial(ctx, client.Options{URL: url, StationID: 1001})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer car.Close()
+	// The first state also subscribes the car to the hazards of its tile and the 8 around it.
+	if err := car.SendState(ctx, client.State{Pos: paris, SpeedMPS: 13.9, HeadingDeg: 90}); err != nil {
+		log.Fatal(err)
+	}
+
+	other, err := client.Dial(ctx, client.Options{URL: url, StationID: 1002})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer other.Close()
+	accident := geo.Destination(paris, 90, 300)
+	if _, err := other.Report(ctx, client.Hazard{Cause: v2x.CauseAccident, Pos: accident}); err != nil {
+		log.Fatal(err)
+	}
+
+	select {
+	case a := <-car.Alerts():
+		cause, _ := a.DENM.Cause()
+		fmt.Printf("%s %.0f m ahead, over %s\n", v2x.CauseName(cause), geo.Distance(paris, a.DENM.EventPosition()), a.Transport)
+	case <-time.After(5 * time.Second):
+		fmt.Println("no alert")
+	}
+	// Output: accident 300 m ahead, over mqtt-tcp
+}
+
+// runExampleEdge starts an edge node on a free loopback port until ctx ends and returns its
+// MQTT/TCP URL.
+func runExampleEdge(ctx context.Context) string {
+	n, err := edge.New(edge.Options{MQTTAddr: "127.0.0.1:0", WSAddr: edge.Off, MQTTQUICAddr: edge.Off, HTTPAddr: edge.Off})
+	if err != nil {
+		log.Fatal(err)
+	}
+	go n.Run(ctx)
+	<-n.Ready()
+	return "tcp://" + n.MQTTAddr()
+}
