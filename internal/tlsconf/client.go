@@ -24,6 +24,9 @@ type ClientOptions struct {
 	ServerName string
 	// ALPN lists the application protocols to offer, e.g. "mqtt".
 	ALPN []string
+	// CertFile and KeyFile are the client's own PEM key pair for mutual TLS (both or neither);
+	// see CA.IssueClient. With them the configuration requires TLS 1.3.
+	CertFile, KeyFile string
 }
 
 // ClientConfig returns a client TLS configuration that verifies the server as opts says.
@@ -40,6 +43,9 @@ func ClientConfig(opts ClientOptions) (*tls.Config, error) {
 		ServerName: opts.ServerName,
 		NextProtos: append([]string(nil), opts.ALPN...),
 		MinVersion: tls.VersionTLS12,
+	}
+	if err := clientCertificate(conf, opts); err != nil {
+		return nil, err
 	}
 	if opts.Insecure {
 		conf.InsecureSkipVerify = true

@@ -16,6 +16,19 @@
 //   - ClientConfig: a client *tls.Config that verifies the server by a CA file, by a pinned
 //     certificate fingerprint, or — only when asked for explicitly — not at all. Giving none of the
 //     three is an error (ErrNoVerification): plaintext-equivalent security is never a default.
+//     With CertFile/KeyFile it also presents a client certificate (mutual TLS, TLS 1.3).
+//   - Mutual TLS (mtls.go), used by the edge↔hub uplink: MutualServerConfig (files) and
+//     MutualServerTLS (in memory) require a client certificate verified against a client CA
+//     (tls.RequireAndVerifyClientCert, TLS 1.3); MutualClientTLS is the in-memory client side;
+//     PeerIdentity gives the verified peer's CommonName (the edge id), CertificateIdentity the
+//     CommonName of one's own certificate.
+//   - A small PKI (pki.go) so an operator sets mutual TLS up in a few commands: NewCA, LoadCA /
+//     ParseCA, CA.IssueServer (the hub), CA.IssueClient (one per edge, CommonName = edge id),
+//     CA.Issue for anything else, CA.Pool / CertPEM, and CA.WriteFiles / WriteKeyPair, which
+//     write PEM files (keys 0600) and never overwrite an existing file (os.ErrExist). Keys are
+//     ECDSA P-256; the CA is valid for 10 years, issued certificates for 2 (never beyond the CA).
+//     Revocation (CRLs, OCSP) is not provided: to shut an edge out, re-key the CA or add an
+//     explicit deny-list at the server.
 //
 // Pinning is checked in tls.Config.VerifyConnection rather than VerifyPeerCertificate because
 // VerifyConnection also runs on resumed sessions. A pin identifies the exact certificate, like an
