@@ -16,10 +16,10 @@ import (
 // source binding. In-process producers and benchmarks use it; the node must be running.
 func (n *Node) Ingest(topic string, payload []byte) error { return n.ingest(nil, topic, payload) }
 
-// ingest decodes, validates and applies one message a client published. It runs on the
-// publishing client's goroutine and returns a *Rejection for bad input; nothing is applied then.
+// ingest decodes, validates and applies one message a client published over MQTT. It runs on
+// the publishing client's goroutine and returns a *Rejection for bad input; nothing is applied
+// then.
 func (n *Node) ingest(st *clientState, topic string, payload []byte) error {
-	now := n.opts.Now()
 	t, err := v2x.ParseTopic(topic)
 	if err != nil || t.Root != n.opts.Root || t.Queue != v2x.InQueue || t.Quadkey == "" {
 		if err == nil {
@@ -32,76 +32,77 @@ func (n *Node) ingest(st *clientState, topic string, payload []byte) error {
 		return n.rejected(reject(typ, ReasonOversize, packets.ErrPacketTooLarge,
 			fmt.Errorf("payload of %d bytes exceeds %d", len(payload), n.opts.MaxPayload)))
 	}
-	var (
-		source string
-		stamp  int64
-		pos    geo.Point
-		apply  func() error
-	)
+	var m v2x.Message
 	switch t.Type {
 	case v2x.TypeCAM:
-		m, err := v2x.UnmarshalCAM(payload)
-		if err != nil {
-			return n.rejected(reject(typ, ReasonMalformed, packets.ErrPayloadFormatInvalid, err))
-		}
-		if err := m.Validate(); err != nil {
-			return n.rejected(reject(typ, ReasonInvalid, packets.ErrPayloadFormatInvalid, err))
-		}
-		source, stamp, pos = m.SourceUUID, m.Timestamp, m.Position()
-		apply = func() error { return n.applyCAM(m) }
+		m, err = v2x.UnmarshalCAM(payload)
 	case v2x.TypeDENM:
-		m, err := v2x.UnmarshalDENM(payload)
-		if err != nil {
-			return n.rejected(reject(typ, ReasonMalformed, packets.ErrPayloadFormatInvalid, err))
-		}
-		if err := m.Validate(); err != nil {
-			return n.rejected(reject(typ, ReasonInvalid, packets.ErrPayloadFormatInvalid, err))
-		}
-		source, stamp, pos = m.SourceUUID, m.Timestamp, m.EventPosition()
-		apply = func() error { n.applyDENM(now, m); return nil }
+		m, err = v2x.UnmarshalDENM(payload)
 	case v2x.TypeCPM:
-		m, err := v2x.UnmarshalCPM(payload)
-		if err != nil {
-			return n.rejected(reject(typ, ReasonMalformed, packets.ErrPayloadFormatInvalid, err))
-		}
-		if err := m.Validate(); err != nil {
-			return n.rejected(reject(typ, ReasonInvalid, packets.ErrPayloadFormatInvalid, err))
-		}
-		source, stamp, pos = m.SourceUUID, m.Timestamp, m.ReferencePosition()
-		apply = func() error { n.applyCPM(m); return nil }
+		m, err = v2x.UnmarshalCPM(payload)
 	default:
 		return n.rejected(reject(typ, ReasonTopic, packets.ErrTopicNameInvalid, fmt.Errorf("message type %q", t.Type)))
 	}
-
-	if source != t.SourceID {
+	if err != nil {
+		return n.rejected(reject(typ, ReasonMalformed, packets.ErrPayloadFormatInvalid, err))
+	}
+	if err := n.validate(m); err != nil {
+		return err
+	}
+	if m.Source() != t.SourceID {
 		return n.rejected(reject(typ, ReasonSourceMismatch, packets.ErrNotAuthorized,
-			fmt.Errorf("topic source %q but source_uuid %q", t.SourceID, source)))
+			fmt.Errorf("topic source %q but source_uuid %q", t.SourceID, m.Source())))
 	}
 	if st != nil && *n.opts.BindSource {
-		if bound := st.source.Load(); bound == nil {
-			st.source.CompareAndSwap(nil, &source)
-		}
+		source := m.Source()
+		st.source.CompareAndSwap(nil, &source)
 		if bound := st.source.Load(); *bound != source {
 			return n.rejected(reject(typ, ReasonImpersonation, packets.ErrNotAuthorized,
 				fmt.Errorf("connection publishes as %q, not %q", *bound, source)))
 		}
 	}
-	if skew := now.Sub(time.UnixMilli(stamp)); skew > n.opts.MaxClockSkew || -skew > n.opts.MaxClockSkew {
-		return n.rejected(reject(typ, ReasonClockSkew, packets.ErrImplementationSpecificError,
-			fmt.Errorf("timestamp %d is %s from the edge clock (bound %s)", stamp, skew.Round(time.Millisecond), n.opts.MaxClockSkew)))
-	}
-	if !tileHolds(t.Quadkey, pos) {
+	if pos := m.Location(); !tileHolds(t.Quadkey, pos) {
 		return n.rejected(reject(typ, ReasonTileMismatch, packets.ErrTopicNameInvalid,
 			fmt.Errorf("topic tile %s does not contain position %.7f,%.7f (tile %s)", t.Quadkey, pos.Lat, pos.Lon, geo.Quadkey(pos, len(t.Quadkey)))))
 	}
-	if err := apply(); err != nil {
-		return n.rejected(err.(*Rejection))
+	if err := n.admit(m); err != nil {
+		return err
 	}
-	n.metrics.ingestedBy[typ].Inc()
 	if t.Type != v2x.TypeDENM && *n.opts.ForwardTelemetry {
 		t.Queue = v2x.OutQueue
 		n.forward(t.String(), payload)
 	}
+	return nil
+}
+
+// validate checks a decoded message against the schema, whatever transport brought it.
+func (n *Node) validate(m v2x.Message) error {
+	if err := m.Validate(); err != nil {
+		return n.rejected(reject(string(m.Type()), ReasonInvalid, packets.ErrPayloadFormatInvalid, err))
+	}
+	return nil
+}
+
+// admit applies a valid message — after the clock-skew and replay checks — to the LDM or the
+// report store. Callers have validated it and checked who sent it.
+func (n *Node) admit(m v2x.Message) error {
+	typ := string(m.Type())
+	now := n.opts.Now()
+	if skew := now.Sub(m.SentAt()); skew > n.opts.MaxClockSkew || -skew > n.opts.MaxClockSkew {
+		return n.rejected(reject(typ, ReasonClockSkew, packets.ErrImplementationSpecificError,
+			fmt.Errorf("timestamp %s is %s from the edge clock (bound %s)", m.SentAt().Format(time.RFC3339Nano), skew.Round(time.Millisecond), n.opts.MaxClockSkew)))
+	}
+	switch m := m.(type) {
+	case *v2x.CAM:
+		if err := n.applyCAM(m); err != nil {
+			return n.rejected(err)
+		}
+	case *v2x.DENM:
+		n.applyDENM(now, m)
+	case *v2x.CPM:
+		n.applyCPM(m)
+	}
+	n.metrics.ingestedBy[typ].Inc()
 	return nil
 }
 
@@ -120,7 +121,7 @@ func tileHolds(qk string, pos geo.Point) bool {
 	return false
 }
 
-func (n *Node) applyCAM(m *v2x.CAM) error {
+func (n *Node) applyCAM(m *v2x.CAM) *Rejection {
 	at := time.UnixMilli(m.Timestamp)
 	id := m.StationID()
 	if prev, ok := n.ldm.Vehicle(id); ok && !at.After(prev.Updated) {
