@@ -1,0 +1,339 @@
+package report
+
+import (
+	"sync"
+	"time"
+
+	"github.com/michi-v2x/michi/pkg/geo"
+	"github.com/michi-v2x/michi/pkg/v2x"
+)
+
+// Options configures a Collector. Zero fields take their defaults.
+type Options struct {
+	Start         time.Time     // wall-clock time of virtual time 0
+	SubscribeZoom int           // zoom of the vehicles' alert subscriptions, default 16
+	Grace         time.Duration // a vehicle must have been inside this long before the hazard ends to be expected, default 2 s
+	MatchM        float64       // an edge hazard matches an injected one this close, default 300 m
+}
+
+// Collector gathers what happens during a run. It is safe for concurrent use: the observer and
+// the vehicles' alert handlers call it from their own goroutines, the stepping loop from its own.
+type Collector struct {
+	o  Options
+	mu sync.Mutex
+
+	edgeHz     map[hkey]*edgeHazard
+	hzOrder    []hkey
+	injected   []*injected
+	vehicles   map[int]*vehicle
+	inside     map[pair]*insideRec
+	deliv      map[pair]*delivery
+	reaches    map[reachKey][]float64
+	traces     []geo.Point
+	mapLanes   [][2]geo.Point
+	mapSensors []MapSensor
+	lastT      float64
+	stats      Counters
+}
+
+// Counters are totals of what the run sent, for the report.
+type Counters struct {
+	CAMs            int64 `json:"cams_sent"`
+	CAMsSkipped     int64 `json:"cams_skipped"` // a vehicle's previous send was still in progress
+	CPMs            int64 `json:"cpms_sent"`
+	DENMs           int64 `json:"denms_sent"` // vehicle and authority reports
+	SendErrors      int64 `json:"send_errors"`
+	ConnectFailures int64 `json:"connect_failures"`
+	AlertsReceived  int64 `json:"alerts_received"` // every alert version a vehicle passed on, terminations included
+}
+
+type hkey struct {
+	edge string
+	id   v2x.ActionID
+}
+
+type pair struct {
+	h hkey
+	v int
+}
+
+type reachKey struct{ h, v int }
+
+type edgeHazard struct {
+	key        hkey
+	cause      uint8
+	pos        geo.Point
+	radius     float64
+	first      float64 // s, from the DENM timestamp of its first version
+	end        float64 // s, when its termination was seen; -1 while active
+	tiles      map[string]bool
+	area       map[string]bool // subscription tiles that receive it
+	topicsSeen int
+}
+
+type injected struct {
+	index         int
+	id, kind      string
+	causes        []uint8
+	start, end    float64 // end -1 while active
+	track         []trackPoint
+	affectsAll    bool
+	published     float64 // first publication of a matched edge hazard, set in Report
+	reachedEarly  map[int]bool
+	reachedUnwarn map[int]bool
+}
+
+type trackPoint struct {
+	t float64
+	p geo.Point
+}
+
+type vehicle struct {
+	id      int
+	edge    string
+	station uint32
+	tile    [2]string // subscription tiles: of the last CAM position and of the one before
+	camPos  geo.Point
+	pos     geo.Point
+	active  bool
+}
+
+type insideRec struct {
+	first float64
+	pos   geo.Point
+}
+
+type delivery struct {
+	t        float64
+	latency  float64 // ms
+	replayed bool
+	pos      geo.Point
+	tiles    [2]string
+}
+
+// New returns an empty collector.
+func New(o Options) *Collector {
+	if o.SubscribeZoom == 0 {
+		o.SubscribeZoom = 16
+	}
+	if o.Grace == 0 {
+		o.Grace = 2 * time.Second
+	}
+	if o.MatchM == 0 {
+		o.MatchM = 300
+	}
+	if o.Start.IsZero() {
+		o.Start = time.Now()
+	}
+	return &Collector{o: o, edgeHz: map[hkey]*edgeHazard{}, vehicles: map[int]*vehicle{},
+		inside: map[pair]*insideRec{}, deliv: map[pair]*delivery{}, reaches: map[reachKey][]float64{}}
+}
+
+func (c *Collector) since(t time.Time) float64 { return t.Sub(c.o.Start).Seconds() }
+
+// Counters lets the runner add to the totals.
+func (c *Collector) Count(f func(*Counters)) {
+	c.mu.Lock()
+	f(&c.stats)
+	c.mu.Unlock()
+}
+
+// Totals returns the counters so far.
+func (c *Collector) Totals() Counters {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.stats
+}
+
+// Vehicle registers a connected vehicle and the edge it is a client of.
+func (c *Collector) Vehicle(id int, edge string, station uint32) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.vehicles[id] = &vehicle{id: id, edge: edge, station: station}
+}
+
+// Injected records that injected hazard index started at virtual time t (s).
+func (c *Collector) Injected(index int, id, kind string, causes []uint8, t float64, pos geo.Point, affectsAll bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.injected = append(c.injected, &injected{index: index, id: id, kind: kind, causes: causes, start: t, end: -1,
+		track: []trackPoint{{t, pos}}, affectsAll: affectsAll, reachedEarly: map[int]bool{}, reachedUnwarn: map[int]bool{}})
+}
+
+func (c *Collector) injectedAt(index int) *injected {
+	for _, h := range c.injected {
+		if h.index == index {
+			return h
+		}
+	}
+	return nil
+}
+
+// InjectedEnded records the end of an injected hazard.
+func (c *Collector) InjectedEnded(index int, t float64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if h := c.injectedAt(index); h != nil {
+		h.end = t
+	}
+}
+
+// InjectedMoved records where a moving injected hazard is at t.
+func (c *Collector) InjectedMoved(index int, t float64, pos geo.Point) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if h := c.injectedAt(index); h != nil {
+		h.track = append(h.track, trackPoint{t, pos})
+	}
+}
+
+// Published records one copy of a hazard DENM an edge published on topic (seen by the
+// observer): its first version, its tiles, its termination.
+func (c *Collector) Published(edge string, d *v2x.DENM, topic v2x.Topic) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	k := hkey{edge, d.ActionID()}
+	h := c.edgeHz[k]
+	at := c.since(time.UnixMilli(d.Timestamp))
+	if h == nil {
+		cause, _ := d.Cause()
+		r, _ := d.AwarenessRadius()
+		h = &edgeHazard{key: k, cause: cause, pos: d.EventPosition(), radius: r, first: at, end: -1,
+			tiles: map[string]bool{}, area: map[string]bool{}}
+		c.edgeHz[k] = h
+		c.hzOrder = append(c.hzOrder, k)
+	}
+	if _, term := d.Termination(); term {
+		if h.end < 0 {
+			h.end = at
+		}
+		return
+	}
+	h.topicsSeen++
+	if h.tiles[topic.Quadkey] {
+		return
+	}
+	h.tiles[topic.Quadkey] = true
+	z := c.o.SubscribeZoom
+	if len(topic.Quadkey) < z {
+		return // published coarser than vehicles subscribe: no subscription matches it
+	}
+	qk := topic.Quadkey[:z]
+	h.area[qk] = true
+	for _, n := range geo.QuadkeyNeighbours(qk) {
+		h.area[n] = true
+	}
+}
+
+// VehicleState is a connected vehicle at one step.
+type VehicleState struct {
+	ID     int
+	Active bool
+	Pos    geo.Point // where it is
+	CAMPos geo.Point // where it last said it was (its subscriptions follow this)
+}
+
+// Step records the connected vehicles at virtual time t (s). Call it once per step, in order.
+func (c *Collector) Step(t float64, vs []VehicleState, trace bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.lastT = t
+	for _, s := range vs {
+		v := c.vehicles[s.ID]
+		if v == nil {
+			continue
+		}
+		v.active, v.pos = s.Active, s.Pos
+		if !s.Active {
+			continue
+		}
+		if trace && len(c.traces) < 20000 {
+			c.traces = append(c.traces, s.Pos)
+		}
+		if s.CAMPos != v.camPos && s.CAMPos.Valid() && (s.CAMPos != geo.Point{}) {
+			v.camPos = s.CAMPos
+			if qk := geo.Quadkey(s.CAMPos, c.o.SubscribeZoom); qk != v.tile[0] {
+				v.tile[1], v.tile[0] = v.tile[0], qk
+			}
+		}
+		if v.tile[0] == "" {
+			continue
+		}
+		for _, k := range c.hzOrder {
+			h := c.edgeHz[k]
+			if k.edge != v.edge || h.end >= 0 || !h.area[v.tile[0]] {
+				continue
+			}
+			p := pair{k, v.id}
+			if c.inside[p] == nil {
+				c.inside[p] = &insideRec{first: t, pos: s.Pos}
+			}
+		}
+	}
+}
+
+// Reached records that vehicle v came within reach of injected hazard index at t (s).
+func (c *Collector) Reached(index, v int, t float64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	k := reachKey{index, v}
+	c.reaches[k] = append(c.reaches[k], t)
+}
+
+// Alert is one alert a vehicle received.
+type Alert struct {
+	DENM     *v2x.DENM
+	Received time.Time
+	Latency  time.Duration
+	Replayed bool // a retained copy the vehicle got when it subscribed
+}
+
+// Delivered records an alert vehicle v received from edge (first version per hazard counts).
+func (c *Collector) Delivered(v int, edge string, a Alert) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.stats.AlertsReceived++
+	if _, term := a.DENM.Termination(); term {
+		return
+	}
+	p := pair{hkey{edge, a.DENM.ActionID()}, v}
+	if c.deliv[p] != nil {
+		return
+	}
+	d := &delivery{t: c.since(a.Received), latency: float64(a.Latency.Microseconds()) / 1000, replayed: a.Replayed}
+	if veh := c.vehicles[v]; veh != nil {
+		d.pos, d.tiles = veh.pos, veh.tile
+	}
+	c.deliv[p] = d
+}
+
+// Progress is a snapshot for the live progress line.
+type Progress struct {
+	T                          float64
+	EdgeHazards, Injected      int
+	Delivered                  int
+	LatencyP50, LatencyP99     float64
+	ExpectedSoFar, InsideSoFar int
+}
+
+// Progress returns a snapshot of the run so far.
+func (c *Collector) Progress() Progress {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var lat []float64
+	p := Progress{T: c.lastT, EdgeHazards: len(c.edgeHz), Injected: len(c.injected), Delivered: len(c.deliv)}
+	for _, d := range c.deliv {
+		if !d.replayed {
+			lat = append(lat, d.latency)
+		}
+	}
+	ds := dist(lat)
+	p.LatencyP50, p.LatencyP99 = ds.P50, ds.P99
+	p.InsideSoFar = len(c.inside)
+	for k := range c.inside {
+		if c.deliv[k] != nil {
+			p.ExpectedSoFar++
+		}
+	}
+	return p
+}

@@ -1,0 +1,21 @@
+// Package report measures a simulation run and writes what it found: per injected hazard and
+// overall, how many alerts were expected and delivered inside the relevance area, deliveries
+// outside it, end-to-end alert latency, detection delay and warning lead time, as JSON and as a
+// self-contained HTML page with inline SVG plots (no scripts, no map tiles).
+//
+// A Collector is fed while the run goes on: the hazards the edges publish (seen by an observer
+// subscribed to every outQueue DENM), the alerts each vehicle receives, and at every step the
+// position of every connected vehicle and when it reaches a hazard. Report computes the figures
+// at the end.
+//
+// Relevance area. Over MQTT an edge publishes a hazard on every zoom-16 tile its relevance
+// circle touches, and a vehicle subscribes to its own tile and the 8 around it (at its
+// subscription zoom), so the area a vehicle can be alerted in is a set of tiles, not the circle:
+// here a vehicle is inside a hazard's relevance area while the tile of the position it last
+// sent (its subscription) or one of its 8 neighbours is, or contains, a tile the hazard was
+// published on. The tiles are those the observer actually received the hazard on, so the
+// measure follows the edge's real dissemination. (With michi's native QUIC geocast the area
+// would be the relevance circle and heading; the simulator runs over MQTT.)
+//
+// It imports pkg/geo and pkg/v2x only.
+package report

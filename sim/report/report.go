@@ -1,0 +1,352 @@
+package report
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"time"
+
+	"github.com/michi-v2x/michi/pkg/geo"
+)
+
+// Report is the result of a run.
+type Report struct {
+	Scenario   string    `json:"scenario"`
+	Seed       uint64    `json:"seed"`
+	Transport  string    `json:"transport"`
+	Relevance  string    `json:"relevance"`
+	StartedAt  time.Time `json:"started_at"`
+	DurationS  float64   `json:"duration_s"`
+	Vehicles   int       `json:"vehicles"`
+	Connected  int       `json:"connected"`
+	Sensors    int       `json:"sensors"`
+	Edges      []string  `json:"edges"`
+	StepMS     float64   `json:"step_ms"`
+	RealTime   bool      `json:"real_time"`
+	SlowStepsS float64   `json:"behind_schedule_s,omitempty"` // time the stepping loop ran late in total
+
+	Overall      Overall        `json:"overall"`
+	Hazards      []HazardReport `json:"hazards"`
+	OtherHazards []EdgeHazard   `json:"other_hazards"` // hazards the edges raised that match no injected one
+	Traffic      Counters       `json:"traffic"`
+	Map          Map            `json:"-"`
+	latencies    []float64
+	leads        []float64
+}
+
+// Summary holds the delivery figures of one hazard or of the whole run.
+type Summary struct {
+	AlertsExpected  int     `json:"alerts_expected"`  // (vehicle, hazard) pairs inside the relevance area
+	AlertsDelivered int     `json:"alerts_delivered"` // … of which the vehicle received the alert
+	DeliveryRatio   float64 `json:"delivery_ratio"`
+	FalseDeliveries int     `json:"false_deliveries"` // alerts to vehicles never inside the area
+	Replayed        int     `json:"replayed"`         // deliveries of a retained copy on (re)subscription, not in latency
+	LatencyMS       Dist    `json:"latency_ms"`       // edge publish → vehicle, first delivery of each pair
+	LeadTimeS       Lead    `json:"lead_time_s"`      // alert received → vehicle reaches the hazard
+	// ReachedUnwarned counts vehicles that reached a hazard after the edge had published it
+	// without having received the alert; ReachedBeforeDetection those that reached it between
+	// its injection and its first publication (connected vehicles only).
+	ReachedUnwarned        int `json:"reached_unwarned"`
+	ReachedBeforeDetection int `json:"reached_before_detection"`
+}
+
+// Overall is the summary of the whole run.
+type Overall struct {
+	Summary
+	HazardsInjected int   `json:"hazards_injected"`
+	HazardsDetected int   `json:"hazards_detected"`
+	DetectionDelayS Delay `json:"detection_delay_s"`
+}
+
+// HazardReport is one injected hazard.
+type HazardReport struct {
+	ID              string       `json:"id"`
+	Kind            string       `json:"kind"`
+	StartS          float64      `json:"start_s"`
+	EndS            *float64     `json:"end_s,omitempty"`
+	Lat             float64      `json:"lat"`
+	Lon             float64      `json:"lon"`
+	Detected        bool         `json:"detected"`
+	DetectionDelayS *float64     `json:"detection_delay_s"` // injection → first publication by an edge
+	EdgeHazards     []EdgeHazard `json:"edge_hazards"`
+	Summary
+}
+
+// EdgeHazard is a hazard an edge published.
+type EdgeHazard struct {
+	Edge     string  `json:"edge"`
+	ActionID string  `json:"action_id"`
+	Cause    uint8   `json:"cause"`
+	Lat      float64 `json:"lat"`
+	Lon      float64 `json:"lon"`
+	RadiusM  float64 `json:"radius_m"`
+	FirstS   float64 `json:"first_s"`
+	Tiles    int     `json:"tiles"`
+	Summary
+}
+
+// Map is what the HTML map draws.
+type Map struct {
+	Lanes   [][2]geo.Point
+	Sensors []MapSensor
+	Hazards []MapHazard
+	Warned  []geo.Point // where vehicles were when the alert arrived
+	Missed  []geo.Point // where expected vehicles entered the area
+	False   []geo.Point
+	Traces  []geo.Point
+}
+
+// MapSensor is a roadside sensor on the map.
+type MapSensor struct {
+	ID     string
+	Pos    geo.Point
+	RangeM float64
+}
+
+// MapHazard is an injected hazard on the map, with the relevance radius the edge gave it.
+type MapHazard struct {
+	ID      string
+	Pos     geo.Point
+	RadiusM float64
+}
+
+// SetMap gives the collector the roads and sensors to draw.
+func (c *Collector) SetMap(lanes [][2]geo.Point, sensors []MapSensor) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.mapLanes, c.mapSensors = lanes, sensors
+}
+
+// Report computes the figures at the end of the run.
+func (c *Collector) Report() *Report {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	r := &Report{StartedAt: c.o.Start, DurationS: round(c.lastT, 3), Traffic: c.stats,
+		Map: Map{Lanes: c.mapLanes, Sensors: c.mapSensors, Traces: c.traces}}
+	grace := c.o.Grace.Seconds()
+	match := c.match()
+	perInj := make([][]*edgeHazard, len(c.injected))
+	for _, k := range c.hzOrder {
+		h := c.edgeHz[k]
+		eh := c.edgeSummary(h, grace, &r.Map)
+		if i := match[k]; i >= 0 {
+			perInj[i] = append(perInj[i], h)
+			c.injected[i].published = min(c.injected[i].published, h.first)
+		} else {
+			r.OtherHazards = append(r.OtherHazards, eh)
+		}
+		r.Overall.add(eh.Summary)
+	}
+	var delays []float64
+	for i, inj := range c.injected {
+		hr := HazardReport{ID: inj.id, Kind: inj.kind, StartS: round(inj.start, 2), Lat: inj.track[0].p.Lat, Lon: inj.track[0].p.Lon}
+		if inj.end >= 0 {
+			e := round(inj.end, 2)
+			hr.EndS = &e
+		}
+		radius := 0.0
+		for _, h := range perInj[i] {
+			eh := c.edgeSummary(h, grace, nil)
+			hr.EdgeHazards = append(hr.EdgeHazards, eh)
+			hr.Summary.add(eh.Summary)
+			radius = max(radius, h.radius)
+		}
+		hr.Summary.LatencyMS = dist(c.latencies(perInj[i]))
+		r.latencies = append(r.latencies, c.latencies(perInj[i])...)
+		if len(perInj[i]) > 0 {
+			hr.Detected = true
+			d := round(inj.published-inj.start, 2)
+			hr.DetectionDelayS = &d
+			delays = append(delays, d)
+		}
+		leads := c.leadTimes(inj, perInj[i], &hr.Summary)
+		hr.LeadTimeS = lead(leads)
+		r.leads = append(r.leads, leads...)
+		r.Overall.ReachedUnwarned += hr.ReachedUnwarned
+		r.Overall.ReachedBeforeDetection += hr.ReachedBeforeDetection
+		r.Hazards = append(r.Hazards, hr)
+		r.Map.Hazards = append(r.Map.Hazards, MapHazard{ID: inj.id, Pos: inj.track[0].p, RadiusM: radius})
+	}
+	var all []*edgeHazard
+	for _, k := range c.hzOrder {
+		all = append(all, c.edgeHz[k])
+	}
+	r.Overall.LatencyMS = dist(c.latencies(all))
+	r.Overall.LeadTimeS = lead(r.leads)
+	r.Overall.DeliveryRatio = ratio(r.Overall.AlertsDelivered, r.Overall.AlertsExpected)
+	r.Overall.HazardsInjected = len(c.injected)
+	r.Overall.HazardsDetected = len(delays)
+	r.Overall.DetectionDelayS = delay(delays)
+	r.latencies = c.latencies(all)
+	if r.Hazards == nil {
+		r.Hazards = []HazardReport{}
+	}
+	if r.OtherHazards == nil {
+		r.OtherHazards = []EdgeHazard{}
+	}
+	return r
+}
+
+func (s *Summary) add(o Summary) {
+	s.AlertsExpected += o.AlertsExpected
+	s.AlertsDelivered += o.AlertsDelivered
+	s.FalseDeliveries += o.FalseDeliveries
+	s.Replayed += o.Replayed
+	s.DeliveryRatio = ratio(s.AlertsDelivered, s.AlertsExpected)
+}
+
+// edgeSummary computes the delivery figures of one edge hazard; with m it also adds the
+// warned, missed and falsely alerted vehicles to the map.
+func (c *Collector) edgeSummary(h *edgeHazard, grace float64, m *Map) EdgeHazard {
+	end := c.lastT
+	if h.end >= 0 {
+		end = h.end
+	}
+	eh := EdgeHazard{Edge: h.key.edge, ActionID: h.key.id.String(), Cause: h.cause, Lat: h.pos.Lat, Lon: h.pos.Lon,
+		RadiusM: h.radius, FirstS: round(h.first, 3), Tiles: len(h.tiles)}
+	for p, in := range c.inside {
+		if p.h != h.key {
+			continue
+		}
+		d := c.deliv[p]
+		if in.first > end-grace && d == nil {
+			continue // entered too late to be expected
+		}
+		eh.AlertsExpected++
+		if d != nil {
+			eh.AlertsDelivered++
+		} else if m != nil {
+			m.Missed = append(m.Missed, in.pos)
+		}
+	}
+	for p, d := range c.deliv {
+		if p.h != h.key {
+			continue
+		}
+		if d.replayed {
+			eh.Replayed++
+		}
+		if c.inside[p] == nil && !h.area[d.tiles[0]] && !h.area[d.tiles[1]] {
+			eh.FalseDeliveries++
+			if m != nil {
+				m.False = append(m.False, d.pos)
+			}
+		} else if m != nil {
+			m.Warned = append(m.Warned, d.pos)
+		}
+	}
+	eh.DeliveryRatio = ratio(eh.AlertsDelivered, eh.AlertsExpected)
+	eh.LatencyMS = dist(c.latencies([]*edgeHazard{h}))
+	return eh
+}
+
+func (c *Collector) latencies(hs []*edgeHazard) []float64 {
+	var out []float64
+	for _, h := range hs {
+		for p, d := range c.deliv {
+			if p.h == h.key && !d.replayed {
+				out = append(out, d.latency)
+			}
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// match pairs every edge hazard with the injected hazard it is about, or -1: a cause the
+// injected kind can be detected as, first published while the injected hazard was there (or
+// within 10 s of its end) and within MatchM of where it was then.
+func (c *Collector) match() map[hkey]int {
+	out := map[hkey]int{}
+	for _, inj := range c.injected {
+		inj.published = math.Inf(1)
+	}
+	for _, k := range c.hzOrder {
+		h := c.edgeHz[k]
+		best, bestD := -1, c.o.MatchM
+		for i, inj := range c.injected {
+			if !slices.Contains(inj.causes, h.cause) || h.first < inj.start-1 || (inj.end >= 0 && h.first > inj.end+10) {
+				continue
+			}
+			for j, tp := range inj.track {
+				moving := len(inj.track) > 1
+				if moving && math.Abs(tp.t-h.first) > 30 && j > 0 {
+					continue // a moving hazard is compared with where it was about then
+				}
+				if d := geo.Distance(tp.p, h.pos); d <= bestD {
+					best, bestD = i, d
+				}
+			}
+		}
+		out[k] = best
+	}
+	return out
+}
+
+// leadTimes returns the lead times of the vehicles warned of inj and counts those that reached
+// it unwarned.
+func (c *Collector) leadTimes(inj *injected, hs []*edgeHazard, s *Summary) []float64 {
+	warnedAt := map[int]float64{}
+	for _, h := range hs {
+		for p, d := range c.deliv {
+			if p.h == h.key {
+				if t, ok := warnedAt[p.v]; !ok || d.t < t {
+					warnedAt[p.v] = d.t
+				}
+			}
+		}
+	}
+	var out []float64
+	for k, times := range c.reaches {
+		if k.h != inj.index {
+			continue
+		}
+		tw, warned := warnedAt[k.v]
+		for _, t := range times {
+			if t < inj.start {
+				continue
+			}
+			if warned && t >= tw {
+				out = append(out, t-tw)
+				break
+			}
+			if t < inj.published {
+				if !inj.reachedEarly[k.v] {
+					inj.reachedEarly[k.v] = true
+					s.ReachedBeforeDetection++
+				}
+			} else if !inj.reachedUnwarn[k.v] {
+				inj.reachedUnwarn[k.v] = true
+				s.ReachedUnwarned++
+			}
+		}
+	}
+	return out
+}
+
+// WriteFiles writes report.json and report.html into dir (created if missing).
+func (r *Report) WriteFiles(dir string) (jsonPath, htmlPath string, err error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", "", fmt.Errorf("report dir: %w", err)
+	}
+	b, err := json.MarshalIndent(r, "", "  ")
+	if err != nil {
+		return "", "", fmt.Errorf("encode report: %w", err)
+	}
+	jsonPath, htmlPath = filepath.Join(dir, "report.json"), filepath.Join(dir, "report.html")
+	if err := os.WriteFile(jsonPath, append(b, '\n'), 0o644); err != nil {
+		return "", "", err
+	}
+	f, err := os.Create(htmlPath)
+	if err != nil {
+		return "", "", err
+	}
+	defer f.Close()
+	if err := r.WriteHTML(f); err != nil {
+		return "", "", err
+	}
+	return jsonPath, htmlPath, f.Close()
+}
