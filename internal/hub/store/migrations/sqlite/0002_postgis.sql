@@ -1,0 +1,3 @@
+-- PostGIS geometry columns exist only in the PostgreSQL dialect (see ../postgres/0002_postgis.sql);
+-- SQLite queries the indexed lat/lon columns. Nothing to do here; the version is recorded so both
+-- dialects share one migration history.
