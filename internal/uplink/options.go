@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"time"
 
 	"github.com/quic-go/quic-go"
@@ -31,6 +32,9 @@ const (
 type Options struct {
 	// Addr is the UDP address to listen on; "127.0.0.1:0" picks a free port (see Server.Addr).
 	Addr string
+	// PacketConn, when set, is served instead of opening Addr; it stays the caller's (Run does
+	// not close it, so a Server can be started again on it, as tests of outages do).
+	PacketConn net.PacketConn
 	// TLS must hold the hub's certificate and require client certificates:
 	// ClientAuth = tls.RequireAndVerifyClientCert with ClientCAs set (tlsconf.MutualServerConfig
 	// or tlsconf.MutualServerTLS). NextProtos is replaced by ALPN on a copy.

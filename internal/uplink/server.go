@@ -107,19 +107,23 @@ func (s *Server) Run(ctx context.Context) error {
 	if !s.started.CompareAndSwap(false, true) {
 		return ErrStarted
 	}
-	udpAddr, err := net.ResolveUDPAddr("udp", s.o.Addr)
-	if err != nil {
-		return err
-	}
-	pc, err := net.ListenUDP("udp", udpAddr)
-	if err != nil {
-		return err
+	pc := s.o.PacketConn
+	if pc == nil {
+		udpAddr, err := net.ResolveUDPAddr("udp", s.o.Addr)
+		if err != nil {
+			return err
+		}
+		udp, err := net.ListenUDP("udp", udpAddr)
+		if err != nil {
+			return err
+		}
+		defer udp.Close()
+		pc = udp
 	}
 	tr := &quic.Transport{Conn: pc}
+	defer tr.Close()
 	ln, err := tr.Listen(s.tlsConf, s.quicConf)
 	if err != nil {
-		_ = tr.Close()
-		_ = pc.Close()
 		return err
 	}
 	s.addr = ln.Addr()
@@ -161,8 +165,6 @@ func (s *Server) Run(ctx context.Context) error {
 	}
 	t.Stop()
 	hardCancel()
-	_ = tr.Close()
-	_ = pc.Close()
 	s.o.Log.Info("uplink server stopped")
 	return nil
 }
