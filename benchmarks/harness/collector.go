@@ -1,0 +1,194 @@
+package harness
+
+import (
+	"math"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/HdrHistogram/hdrhistogram-go"
+
+	"github.com/michi-v2x/michi/pkg/v2x"
+)
+
+// collector matches the alerts vehicles receive to the injected hazards and records the
+// end-to-end latency of the first copy each expected vehicle gets (a hazard arrives once per
+// subscribed tile it covers; a vehicle de-duplicates by hazard, as a real one does by action id).
+//
+// Latency is measured from the moment the hazard was scheduled to be injected, not from when
+// the sensor got round to sending it, and recorded with RecordCorrectedValue at the injection
+// interval: both keep a stall from hiding the samples it delayed (coordinated omission).
+//
+// Lock rule: mu guards the histograms and every injection's receipt state; cmu guards the
+// payload cache. Neither is held while taking the other.
+type collector struct {
+	sc      *scenario
+	cause   uint8
+	radiusM float64
+	// radiusClass is radiusM as a DENM carries it (awareness_distance is a class: "less than
+	// 500 m"), to check the assumed radius against the one the target used.
+	radiusClass float64
+	start       time.Time
+	interval    int64 // expected interval between injections, µs
+
+	slotHazard []atomic.Int32 // slot -> hazard index + 1 (0: none injected there this run)
+
+	cmu   sync.RWMutex
+	cache map[string]int32 // alert payload -> hazard index, or -1 for an alert of no hazard of this run
+
+	mu                                         sync.Mutex
+	inj                                        []*injection
+	hist                                       *hdrhistogram.Histogram // per delivery, µs, corrected
+	raw                                        *hdrhistogram.Histogram // per delivery, µs, as measured
+	allHist                                    *hdrhistogram.Histogram // per hazard: until the last expected vehicle had it, µs
+	expected, received, unexpected, duplicates int64
+
+	unmatched      atomic.Int64 // copies matching no hazard of this run (stale retained, other traffic)
+	radiusMismatch atomic.Int64 // alerts whose awareness radius differs from the one assumed
+	malformed      atomic.Int64
+}
+
+// injection is one hazard: when it was due, who must get it, who did.
+type injection struct {
+	sched    int64 // ns since start
+	refMs    int64 // Unix ms of the report's reference time: older alerts at its slot are stale
+	expected bitset
+	got      bitset
+	nExp     int
+	nGot     int
+	maxLat   int64 // ns
+}
+
+type bitset []uint64
+
+func newBitset(n int) bitset      { return make(bitset, (n+63)/64) }
+func (b bitset) has(i int32) bool { return b[i>>6]&(1<<(i&63)) != 0 }
+func (b bitset) set(i int32)      { b[i>>6] |= 1 << (i & 63) }
+
+func newCollector(sc *scenario, o *Options, start time.Time) *collector {
+	interval := int64(time.Second/time.Microsecond) * 1000
+	if o.HazardRate > 0 {
+		interval = int64(float64(time.Second/time.Microsecond) / o.HazardRate)
+	}
+	class, _ := v2x.NewDENM(v2x.DENMSpec{AwarenessRadiusM: o.HazardRadiusM}).AwarenessRadius()
+	return &collector{
+		radiusClass: class,
+		sc:          sc, cause: o.HazardCause, radiusM: o.HazardRadiusM, start: start, interval: interval,
+		slotHazard: make([]atomic.Int32, len(sc.order)),
+		cache:      map[string]int32{},
+		inj:        make([]*injection, 0, o.Hazards()),
+		hist:       newHist(), raw: newHist(), allHist: newHist(),
+	}
+}
+
+func newHist() *hdrhistogram.Histogram { return hdrhistogram.New(1, 60_000_000, 3) } // 1 µs … 60 s
+
+// register adds hazard k, injected at slot, due at sched, to be received by expected. It must
+// be called before the hazard is sent.
+func (c *collector) register(slot int32, sched time.Duration, refMs int64, expected []int32) int {
+	in := &injection{sched: int64(sched), refMs: refMs, expected: newBitset(len(c.sc.vehicles)),
+		got: newBitset(len(c.sc.vehicles)), nExp: len(expected)}
+	for _, v := range expected {
+		in.expected.set(v)
+	}
+	c.mu.Lock()
+	k := len(c.inj)
+	c.inj = append(c.inj, in)
+	c.expected += int64(in.nExp)
+	c.mu.Unlock()
+	c.slotHazard[slot].Store(int32(k + 1))
+	return k
+}
+
+// deliver records that vehicle v received payload (an alert DENM) at recv since start. It does
+// not keep payload.
+func (c *collector) deliver(v int32, payload []byte, recv time.Duration) {
+	k := c.lookup(payload)
+	if k < 0 {
+		c.unmatched.Add(1)
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	in := c.inj[k]
+	if in.got.has(v) {
+		c.duplicates++
+		return
+	}
+	in.got.set(v)
+	if !in.expected.has(v) {
+		c.unexpected++
+		return
+	}
+	in.nGot++
+	c.received++
+	lat := int64(recv) - in.sched
+	us := max(lat/1000, 1)
+	_ = c.raw.RecordValue(us)
+	_ = c.hist.RecordCorrectedValue(us, c.interval)
+	if lat > in.maxLat {
+		in.maxLat = lat
+	}
+	if in.nGot == in.nExp {
+		_ = c.allHist.RecordValue(max(in.maxLat/1000, 1))
+	}
+}
+
+// lookup maps an alert payload to its hazard, decoding each distinct payload once: the edge
+// publishes one payload on every tile of a hazard, so all copies share it.
+func (c *collector) lookup(payload []byte) int32 {
+	c.cmu.RLock()
+	k, ok := c.cache[string(payload)]
+	c.cmu.RUnlock()
+	if ok {
+		return k
+	}
+	k = c.identify(payload)
+	c.cmu.Lock()
+	c.cache[string(payload)] = k
+	c.cmu.Unlock()
+	return k
+}
+
+func (c *collector) identify(payload []byte) int32 {
+	d, err := v2x.UnmarshalDENM(payload)
+	if err != nil {
+		c.malformed.Add(1)
+		return -1
+	}
+	if cause, _ := d.Cause(); cause != c.cause {
+		return -1
+	}
+	slot, ok := c.sc.slotOf(d.EventPosition())
+	if !ok {
+		return -1
+	}
+	k := c.slotHazard[slot].Load() - 1
+	if k < 0 {
+		return -1
+	}
+	c.mu.Lock()
+	refMs := c.inj[k].refMs
+	c.mu.Unlock()
+	if d.ReferenceTime().UnixMilli() < refMs {
+		return -1 // an older hazard at the same place, from an earlier run
+	}
+	if r, ok := d.AwarenessRadius(); ok && math.Abs(r-c.radiusClass) > 1 {
+		c.radiusMismatch.Add(1)
+	}
+	return k
+}
+
+// snapshot is the state of the collector at one moment.
+type snapshot struct {
+	sent                                       int
+	expected, received, unexpected, duplicates int64
+	p99Ms                                      float64
+}
+
+func (c *collector) snapshot() snapshot {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return snapshot{sent: len(c.inj), expected: c.expected, received: c.received, unexpected: c.unexpected,
+		duplicates: c.duplicates, p99Ms: float64(c.hist.ValueAtQuantile(99)) / 1000}
+}
