@@ -337,3 +337,10 @@ func (c *Collector) Progress() Progress {
 	}
 	return p
 }
+
+// SetStart sets the wall-clock time of virtual time 0 (before the run's first step).
+func (c *Collector) SetStart(t time.Time) {
+	c.mu.Lock()
+	c.o.Start = t
+	c.mu.Unlock()
+}

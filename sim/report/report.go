@@ -51,6 +51,15 @@ type Summary struct {
 	// its injection and its first publication (connected vehicles only).
 	ReachedUnwarned        int `json:"reached_unwarned"`
 	ReachedBeforeDetection int `json:"reached_before_detection"`
+	// Missed lists (up to 50) stations expected but not warned, with when they entered the area.
+	Missed []Miss `json:"missed,omitempty"`
+}
+
+// Miss is a vehicle that was inside the relevance area and not warned.
+type Miss struct {
+	Station  uint32  `json:"station"`
+	Edge     string  `json:"edge"`
+	EnteredS float64 `json:"entered_s"`
 }
 
 // Overall is the summary of the whole run.
@@ -77,14 +86,15 @@ type HazardReport struct {
 
 // EdgeHazard is a hazard an edge published.
 type EdgeHazard struct {
-	Edge     string  `json:"edge"`
-	ActionID string  `json:"action_id"`
-	Cause    uint8   `json:"cause"`
-	Lat      float64 `json:"lat"`
-	Lon      float64 `json:"lon"`
-	RadiusM  float64 `json:"radius_m"`
-	FirstS   float64 `json:"first_s"`
-	Tiles    int     `json:"tiles"`
+	Edge     string   `json:"edge"`
+	ActionID string   `json:"action_id"`
+	Cause    uint8    `json:"cause"`
+	Lat      float64  `json:"lat"`
+	Lon      float64  `json:"lon"`
+	RadiusM  float64  `json:"radius_m"`
+	FirstS   float64  `json:"first_s"`
+	EndS     *float64 `json:"end_s,omitempty"` // when its cancellation was published
+	Tiles    int      `json:"tiles"`
 	Summary
 }
 
@@ -195,6 +205,10 @@ func (s *Summary) add(o Summary) {
 	s.AlertsDelivered += o.AlertsDelivered
 	s.FalseDeliveries += o.FalseDeliveries
 	s.Replayed += o.Replayed
+	s.Missed = append(s.Missed, o.Missed...)
+	if len(s.Missed) > 50 {
+		s.Missed = s.Missed[:50]
+	}
 	s.DeliveryRatio = ratio(s.AlertsDelivered, s.AlertsExpected)
 }
 
@@ -207,6 +221,10 @@ func (c *Collector) edgeSummary(h *edgeHazard, grace float64, m *Map) EdgeHazard
 	}
 	eh := EdgeHazard{Edge: h.key.edge, ActionID: h.key.id.String(), Cause: h.cause, Lat: h.pos.Lat, Lon: h.pos.Lon,
 		RadiusM: h.radius, FirstS: round(h.first, 3), Tiles: len(h.tiles)}
+	if h.end >= 0 {
+		e := round(h.end, 3)
+		eh.EndS = &e
+	}
 	for p, in := range c.inside {
 		if p.h != h.key {
 			continue
@@ -218,8 +236,17 @@ func (c *Collector) edgeSummary(h *edgeHazard, grace float64, m *Map) EdgeHazard
 		eh.AlertsExpected++
 		if d != nil {
 			eh.AlertsDelivered++
-		} else if m != nil {
+			continue
+		}
+		if m != nil {
 			m.Missed = append(m.Missed, in.pos)
+		}
+		if len(eh.Missed) < 50 {
+			st := uint32(0)
+			if v := c.vehicles[p.v]; v != nil {
+				st = v.station
+			}
+			eh.Missed = append(eh.Missed, Miss{Station: st, Edge: p.h.edge, EnteredS: round(in.first, 2)})
 		}
 	}
 	for p, d := range c.deliv {

@@ -1,0 +1,91 @@
+package sumo
+
+import (
+	"errors"
+	"io"
+	"sync"
+	"time"
+
+	"github.com/michi-v2x/michi/pkg/geo"
+	"github.com/michi-v2x/michi/sim"
+)
+
+// Source turns a stream of FCD timesteps into vehicle states at virtual times (it satisfies
+// live.Source). Persons are left out (sensors see the injected pedestrians).
+type Source struct {
+	rd      *Reader
+	geo     bool
+	proj    geo.Projection
+	begin   float64
+	next    *Frame
+	cur     []sim.ExtState
+	done    bool
+	closers []io.Closer
+	once    sync.Once
+	wait    func() error
+}
+
+// NewSource reads FCD from rd; with geoCoords the FCD's x/y are lon/lat, otherwise metres east
+// and north of origin. Timesteps before begin are skipped, and virtual time 0 is FCD time begin.
+func NewSource(rd *Reader, geoCoords bool, origin geo.Point, begin time.Duration, closers ...io.Closer) *Source {
+	return &Source{rd: rd, geo: geoCoords, proj: geo.NewProjection(origin), begin: begin.Seconds(), closers: closers}
+}
+
+// Next returns the vehicles of the latest timestep at or before virtual time t; ok is false once
+// the FCD has ended and the last timestep is past.
+func (s *Source) Next(t time.Duration) ([]sim.ExtState, bool, error) {
+	target := t.Seconds() + s.begin
+	for !s.done {
+		if s.next == nil {
+			f, err := s.rd.Next()
+			if err != nil {
+				s.done = true
+				if errors.Is(err, io.EOF) {
+					break
+				}
+				return s.cur, true, err
+			}
+			s.next = &f
+		}
+		if s.next.Time > target+1e-9 {
+			break
+		}
+		s.cur = s.convert(s.next)
+		s.next = nil
+	}
+	if s.done && s.next == nil {
+		return s.cur, false, nil
+	}
+	return s.cur, true, nil
+}
+
+func (s *Source) convert(f *Frame) []sim.ExtState {
+	out := make([]sim.ExtState, 0, len(f.Vehicles))
+	for _, v := range f.Vehicles {
+		if v.Person {
+			continue
+		}
+		p := geo.Point{Lat: v.Y, Lon: v.X}
+		if !s.geo {
+			p = s.proj.ToPoint(v.X, v.Y)
+		}
+		out = append(out, sim.ExtState{ID: v.ID, Pos: p, HeadingDeg: v.Angle, SpeedMPS: v.Speed})
+	}
+	return out
+}
+
+// Close releases the input (and stops SUMO when it runs it).
+func (s *Source) Close() error {
+	var errs []error
+	s.once.Do(func() {
+		for _, c := range s.closers {
+			if err := c.Close(); err != nil {
+				errs = append(errs, err)
+			}
+		}
+		if s.wait != nil {
+			_ = s.wait()
+		}
+	})
+	return errors.Join(errs...)
+}
