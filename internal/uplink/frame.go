@@ -98,6 +98,7 @@ type frameEncoder struct {
 func newFrameEncoder() *frameEncoder {
 	fe := &frameEncoder{}
 	fe.enc = msgpack.NewEncoder(&fe.buf)
+	fe.enc.UseCompactInts(true)
 	return fe
 }
 

@@ -1,6 +1,7 @@
 package uplink
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
 	"fmt"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+	"github.com/vmihailenco/msgpack/v5"
 
 	"github.com/michi-v2x/michi/internal/tlsconf"
 	"github.com/michi-v2x/michi/pkg/geo"
@@ -210,6 +212,16 @@ func seqRange(from, to uint64) []uint64 {
 		out = append(out, s)
 	}
 	return out
+}
+
+// marshalCompact encodes v as the queue and the frames do (compact integers).
+func marshalCompact(t testing.TB, v any) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	enc := msgpack.NewEncoder(&buf)
+	enc.UseCompactInts(true)
+	require.NoError(t, enc.Encode(v))
+	return buf.Bytes()
 }
 
 func errorf(format string, args ...any) error { return fmt.Errorf(format, args...) }

@@ -177,6 +177,7 @@ func OpenQueue(dir string, o QueueOptions) (*Queue, error) {
 		doneC:   make(chan struct{}),
 	}
 	q.enc = msgpack.NewEncoder(&q.encBuf)
+	q.enc.UseCompactInts(true) // seq, kind and counts in 1-3 bytes instead of 9
 	if err := q.load(); err != nil {
 		q.closeFiles()
 		return nil, fmt.Errorf("open queue %s: %w", dir, err)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
+	"log/slog"
 	"net"
 	"slices"
 	"sync"
@@ -278,7 +279,7 @@ func (s *Server) awaitHello(ctx context.Context, qc *quic.Conn) (*quic.Stream, h
 }
 
 // refuse closes a connection that did not become a session.
-func (s *Server) refuse(qc *quic.Conn, log interface{ Warn(string, ...any) }, err error) {
+func (s *Server) refuse(qc *quic.Conn, log *slog.Logger, err error) {
 	s.stats.refused.Add(1)
 	pe := asProtocolError(err)
 	if pe == nil {

@@ -103,9 +103,7 @@ func (e *rawEdge) batch(recs ...Record) uint64 {
 func encodeBatch(t testing.TB, recs ...Record) *batchFrame {
 	b := &batchFrame{}
 	for _, r := range recs {
-		raw, err := msgpack.Marshal(&r)
-		require.NoError(t, err)
-		b.Records = append(b.Records, raw)
+		b.Records = append(b.Records, marshalCompact(t, &r))
 	}
 	return b
 }
