@@ -17,10 +17,24 @@
 //     carrying the protocol Code the receiver answers with.
 //   - Errors (errors.go): Code, the typed error codes of Error frames and of the QUIC
 //     application error code a connection is closed with; Error, which wraps them.
-//   - The client (conn.go and its siblings): Dial / Dialer, and Conn: the control stream
-//     (hello → welcome, ping/pong for the clock offset, errors, bye), vehicle state as QUIC
-//     datagrams (freshest wins) with a unidirectional-stream fallback, and alerts received on
-//     server-initiated unidirectional streams, one alert per stream, with their latency.
+//   - The client: Dial / Dialer and Conn (conn.go); the control stream — hello → welcome,
+//     ping/pong, errors, bye, DENM reports (control.go); vehicle state as QUIC datagrams with a
+//     one-CAM mailbox, freshest wins, and a unidirectional-stream fallback (telemetry.go); alerts
+//     from server-initiated unidirectional streams, one alert per stream, each read on its own,
+//     delivered once per hazard version (alerts.go); the clock offset from the pings, for
+//     Alert.Latency (clock.go).
+//
+// # Client goroutines and errors
+//
+// A Conn runs a control reader, a pinger, a telemetry sender and an alert acceptor, plus one
+// short-lived reader per alert stream; Done is closed once all have ended, and Err then says why
+// the connection ended: ErrClosed after Close, an *Error from the server (errors.Is(err,
+// CodeShuttingDown), …; Code.Retryable tells a reconnecting SDK whether to try again), or
+// quic-go's error (an idle timeout). SendCAM never blocks; SendDENM waits at most for its ctx and
+// the write timeout.
+//
+// 0-RTT is not used: the hello carries credentials. A Conn survives a change of the client's
+// address; the application can migrate it through Conn.QUIC.
 //
 // # Imports
 //

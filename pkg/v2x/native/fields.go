@@ -33,6 +33,7 @@ const (
 	fCode fieldSet = 1 << iota
 	fReason
 	fFatal
+	fLastSeq
 )
 
 const (
@@ -151,7 +152,11 @@ func (f *ErrorFrame) appendFields(b []byte) ([]byte, int, error) {
 	b = mpString(b, truncReason(strings.ToValidUTF8(f.Reason, "\uFFFD")))
 	b = mpString(b, "fatal")
 	b = mpBool(b, f.Fatal)
-	return b, 3, nil
+	if f.LastSeq == 0 {
+		return b, 3, nil
+	}
+	b = mpString(b, "last_seq")
+	return mpUint(b, f.LastSeq), 4, nil
 }
 
 func (f *ErrorFrame) setField(k []byte, r *mpReader) fieldSet {
@@ -165,6 +170,9 @@ func (f *ErrorFrame) setField(k []byte, r *mpReader) fieldSet {
 	case "fatal":
 		f.Fatal = r.bool()
 		return fFatal
+	case "last_seq":
+		f.LastSeq = r.uint(math.MaxUint64)
+		return fLastSeq
 	}
 	return 0
 }

@@ -63,6 +63,7 @@ func frameFixtures() []frameFixture {
 		{"welcome_no_datagrams", &Welcome{EdgeID: "edge-2", SessionID: 1 << 40, ServerTimeNS: fixtureTime.UnixNano(), MaxFrame: 1200}},
 		{"error_bad_frame", &ErrorFrame{Code: CodeBadFrame, Reason: "cam: invalid latitude"}},
 		{"error_slow_consumer", &ErrorFrame{Code: CodeSlowConsumer, Reason: "alert queue overflowed", Fatal: true}},
+		{"error_shutting_down", &ErrorFrame{Code: CodeShuttingDown, Reason: "server shutting down", Fatal: true, LastSeq: 1234}},
 		{"ping", &Ping{TNS: fixtureTime.UnixNano()}},
 		{"pong", &Pong{TNS: fixtureTime.UnixNano(), ServerTimeNS: fixtureTime.UnixNano() + 250_000}},
 		{"bye", &Bye{Reason: "ignition off"}},

@@ -88,6 +88,11 @@ type ErrorFrame struct {
 	Code   Code
 	Reason string // at most 256 bytes are sent
 	Fatal  bool
+	// LastSeq, in a fatal Error from the server, is the Seq of the last alert it wrote on the
+	// connection (0: none). Alert streams are not ordered with the control stream, so a client
+	// reads its alert streams until it has seen every alert up to LastSeq (or briefly waited)
+	// before it closes; the server drains its queue this way when it shuts down.
+	LastSeq uint64
 }
 
 // Err returns the frame as an *Error received from the peer.
