@@ -20,9 +20,9 @@ type Alert struct {
 	// it comes from the server's send timestamp corrected by the clock offset measured at the
 	// hello, so it does not depend on synchronised clocks.
 	Latency time.Duration
-	// Replayed is true when the hazard was active before this subscription or session began
-	// (an MQTT retained message, a native late-joiner delivery): Latency is then the age of the
-	// version, not a delivery time.
+	// Replayed is true for an MQTT retained message: a hazard that was active before the
+	// subscription was made, replayed on subscribing. Latency is then the age of the version,
+	// not a delivery time. Always false over native QUIC, whose alerts do not say so.
 	Replayed bool
 	// Transport is the transport the alert came over ("mqtt-tcp", "quic", …).
 	Transport string

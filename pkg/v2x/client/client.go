@@ -160,8 +160,9 @@ func (c *Client) Alerts() <-chan Alert { return c.alerts.ch }
 // goroutine it started has returned.
 func (c *Client) Done() <-chan struct{} { return c.done }
 
-// Err is nil while the client runs; afterwards ErrClosed after Close, or the cause of the Dial
-// context's end (context.Canceled, context.DeadlineExceeded).
+// Err is nil while the client runs; afterwards ErrClosed after Close, the cause of the Dial
+// context's end (context.Canceled, context.DeadlineExceeded), or the *ConnectError of a refusal
+// that reconnecting cannot overcome (see ConnectError.Retryable).
 func (c *Client) Err() error {
 	select {
 	case <-c.done:
@@ -401,6 +402,11 @@ func (c *Client) reconnect() session {
 		s, err := c.connect()
 		if err != nil {
 			if c.ctx.Err() != nil {
+				return nil
+			}
+			if ce, ok := errors.AsType[*ConnectError](err); ok && !ce.Retryable() {
+				c.log.Error("the server refuses this vehicle: giving up", "error", err)
+				c.cancel(err)
 				return nil
 			}
 			c.log.Warn("reconnect failed", "attempt", n+1, "error", err)

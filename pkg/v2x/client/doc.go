@@ -69,9 +69,9 @@
 // version: millisecond resolution, and it includes any offset between the two clocks, so it is
 // meaningful only with synchronised clocks (NTP, GNSS time) and can even be negative. Over native
 // QUIC the edge stamps each alert when it sends it and the client corrects by the clock offset
-// it measured against the server's time at the hello, so no clock synchronisation is needed. A
-// replayed alert (Alert.Replayed: a retained hazard delivered on subscription, a hazard that was
-// active before the session began) reports the age of the version instead.
+// it measures against the server's clock (the welcome, then pings), so no clock synchronisation
+// is needed. A replayed MQTT alert (Alert.Replayed: a retained hazard delivered on
+// subscription) reports the age of the version instead.
 //
 // # What it does not do
 //

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/michi-v2x/michi/pkg/v2x/native"
 )
 
 // Sentinel errors. Errors returned by this package wrap one of them, or a context error, or an
@@ -52,6 +54,23 @@ func (e *ConnectError) Error() string {
 }
 
 func (e *ConnectError) Unwrap() error { return e.Err }
+
+// Retryable reports whether connecting again may succeed: true unless the server refused for a
+// reason the same attempt would meet again (MQTT: bad protocol version, client id rejected, bad
+// credentials, not authorised; native: native.Code.Retryable). A client that meets such a
+// refusal while reconnecting ends, with the *ConnectError as its Err.
+func (e *ConnectError) Retryable() bool {
+	if e.Code == 0 {
+		return true
+	}
+	if e.Transport == TransportQUIC {
+		return native.Code(e.Code).Retryable()
+	}
+	return e.Code == mqttServerUnavailable
+}
+
+// mqttServerUnavailable is the MQTT 3.1.1 CONNACK return code of a transient refusal.
+const mqttServerUnavailable = 3
 
 // Is reports whether target is ErrRefused and the server refused.
 func (e *ConnectError) Is(target error) bool { return target == ErrRefused && e.Code != 0 }

@@ -16,9 +16,8 @@ import (
 // reports 300 m ahead. (An edge node runs in-process here; a real vehicle dials its roadside
 // edge, e.g. "quic://edge.example.org:4433" with TLS.PinnedFingerprint or TLS.CAFile.)
 func Example() {
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	url := runExampleEdge(ctx)
+	ctx := context.Background()
+	url, stopEdge := runExampleEdge()
 
 	paris := geo.Point{Lat: 48.8566, Lon: 2.3522}
 	car, err := client.Dial(ctx, client.Options{URL: url, StationID: 1001})
@@ -36,6 +35,7 @@ func Example() {
 		log.Fatal(err)
 	}
 	defer other.Close()
+	defer stopEdge() // runs first: the edge stops while the vehicles are connected
 	accident := geo.Destination(paris, 90, 300)
 	if _, err := other.Report(ctx, client.Hazard{Cause: v2x.CauseAccident, Pos: accident}); err != nil {
 		log.Fatal(err)
@@ -51,14 +51,16 @@ func Example() {
 	// Output: accident 300 m ahead, over mqtt-tcp
 }
 
-// runExampleEdge starts an edge node on a free loopback port until ctx ends and returns its
-// MQTT/TCP URL.
-func runExampleEdge(ctx context.Context) string {
+// runExampleEdge starts an edge node on a free loopback port and returns its MQTT/TCP URL and a
+// function that stops it.
+func runExampleEdge() (url string, stop func()) {
 	n, err := edge.New(edge.Options{MQTTAddr: "127.0.0.1:0", WSAddr: edge.Off, MQTTQUICAddr: edge.Off, HTTPAddr: edge.Off})
 	if err != nil {
 		log.Fatal(err)
 	}
-	go n.Run(ctx)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() { done <- n.Run(ctx) }()
 	<-n.Ready()
-	return "tcp://" + n.MQTTAddr()
+	return "tcp://" + n.MQTTAddr(), func() { cancel(); <-done }
 }

@@ -2,11 +2,17 @@ package client_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -37,20 +43,30 @@ func certFiles(t *testing.T) (certFile, keyFile, fingerprint string) {
 	return certFile, keyFile, tlsconf.Fingerprint(cert.Leaf)
 }
 
-// edgeOpts are the options of a test edge node: every MQTT listener on loopback port 0, no HTTP,
-// no periodic detection (a vehicle's report is disseminated as it arrives).
-func edgeOpts(t *testing.T) edge.Options {
+// edgeOpts are the options of a test edge node serving one transport on loopback port 0: no
+// HTTP, no periodic detection (a vehicle's report is disseminated as it arrives).
+//
+// One listener per node, and nodes stop before their vehicles close, because of a deadlock in
+// mochi-mqtt v2.7.9's shutdown: Clients.GetByListener read-locks the client map twice (through
+// Len), so a client leaving (Clients.Delete) between the two locks while Server.Close walks its
+// listeners blocks both for ever. With one listener and every vehicle still connected when the
+// node stops, no client leaves during that walk.
+func edgeOpts(t *testing.T, tr transport) edge.Options {
 	certFile, keyFile, _ := certFiles(t)
-	return edge.Options{
+	o := edge.Options{
 		EdgeID: "test-edge", StationID: 777,
-		MQTTAddr: "127.0.0.1:0", WSAddr: "127.0.0.1:0", MQTTTLSAddr: "127.0.0.1:0", MQTTQUICAddr: "127.0.0.1:0",
+		MQTTAddr: edge.Off, WSAddr: edge.Off, MQTTTLSAddr: edge.Off, MQTTQUICAddr: edge.Off,
 		HTTPAddr: edge.Off, TLSCert: certFile, TLSKey: keyFile, DetectInterval: time.Hour,
 	}
+	*tr.addr(&o) = "127.0.0.1:0"
+	return o
 }
 
-// runEdge runs a node with opts until the returned stop is called (or the test ends).
+// runEdge runs a node with opts until the returned stop is called or the test ends; the
+// vehicles dialled to it meanwhile are closed after it stops (see edgeOpts).
 func runEdge(t *testing.T, opts edge.Options) (n *edge.Node, stop func()) {
 	t.Helper()
+	t.Cleanup(func() { closeVehicles(t) }) // registered first: runs after the node stopped
 	n, err := edge.New(opts)
 	require.NoError(t, err)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -61,7 +77,12 @@ func runEdge(t *testing.T, opts edge.Options) (n *edge.Node, stop func()) {
 		if !stopped {
 			stopped = true
 			cancel()
-			require.NoError(t, <-done)
+			select {
+			case err := <-done:
+				require.NoError(t, err)
+			case <-time.After(20 * time.Second):
+				t.Fatal("edge did not stop within 20s")
+			}
 		}
 	}
 	t.Cleanup(stop)
@@ -75,29 +96,69 @@ func runEdge(t *testing.T, opts edge.Options) (n *edge.Node, stop func()) {
 	return n, stop
 }
 
-func startEdge(t *testing.T) *edge.Node {
+func startEdge(t *testing.T, tr transport) *edge.Node {
 	t.Helper()
-	n, _ := runEdge(t, edgeOpts(t))
+	n, _ := runEdge(t, edgeOpts(t, tr))
 	return n
+}
+
+// clientsGone waits until the node's broker has let go of every client but want, so that the
+// node can stop without a client leaving during its shutdown (see edgeOpts).
+func clientsGone(t *testing.T, n *edge.Node, want int) {
+	t.Helper()
+	checkFor(t, 5*time.Second, func() error {
+		rec := httptest.NewRecorder()
+		n.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+		for line := range strings.Lines(rec.Body.String()) {
+			if v, ok := strings.CutPrefix(strings.TrimSpace(line), "michi_edge_mqtt_clients "); ok {
+				if v != strconv.Itoa(want) {
+					return fmt.Errorf("%s clients connected, want %d", v, want)
+				}
+				return nil
+			}
+		}
+		return errors.New("no michi_edge_mqtt_clients metric")
+	})
+}
+
+var fleets sync.Map // *testing.T → *[]*client.Client, the vehicles a test dialled to an edge
+
+func closeVehicles(t *testing.T) {
+	if v, ok := fleets.LoadAndDelete(t); ok {
+		for _, c := range *v.(*[]*client.Client) {
+			require.NoError(t, c.Close())
+		}
+	}
 }
 
 // transport says how a test vehicle reaches a node over one transport.
 type transport struct {
-	name string
-	url  func(n *edge.Node) string
-	tls  bool // pin the node's certificate
+	name   string
+	addr   func(o *edge.Options) *string // the node's listener address option
+	bound  func(n *edge.Node) string     // the address it is bound to
+	scheme string
+	path   string
+	tls    bool // pin the node's certificate
 }
 
-var mqttTransports = []transport{
-	{client.TransportMQTTTCP, func(n *edge.Node) string { return "tcp://" + n.MQTTAddr() }, false},
-	{client.TransportMQTTWS, func(n *edge.Node) string { return "ws://" + n.WSAddr() + "/mqtt" }, false},
-	{client.TransportMQTTTLS, func(n *edge.Node) string { return "mqtts://" + n.MQTTTLSAddr() }, true},
-	{client.TransportMQTTQUIC, func(n *edge.Node) string { return "mqtt+quic://" + n.MQTTQUICAddr() }, true},
-}
+func (tr transport) url(n *edge.Node) string { return tr.scheme + "://" + tr.bound(n) + tr.path }
+
+var (
+	tcp = transport{name: client.TransportMQTTTCP, scheme: "tcp",
+		addr: func(o *edge.Options) *string { return &o.MQTTAddr }, bound: (*edge.Node).MQTTAddr}
+	ws = transport{name: client.TransportMQTTWS, scheme: "ws", path: "/mqtt",
+		addr: func(o *edge.Options) *string { return &o.WSAddr }, bound: (*edge.Node).WSAddr}
+	mqtts = transport{name: client.TransportMQTTTLS, scheme: "mqtts", tls: true,
+		addr: func(o *edge.Options) *string { return &o.MQTTTLSAddr }, bound: (*edge.Node).MQTTTLSAddr}
+	mqttQUIC = transport{name: client.TransportMQTTQUIC, scheme: "mqtt+quic", tls: true,
+		addr: func(o *edge.Options) *string { return &o.MQTTQUICAddr }, bound: (*edge.Node).MQTTQUICAddr}
+
+	mqttTransports = []transport{tcp, ws, mqtts, mqttQUIC}
+)
 
 func vehicleOpts(n *edge.Node, tr transport, id uint32) client.Options {
 	o := client.Options{
-		URL: tr.url(n), StationID: id,
+		URL: tr.url(n), StationID: id, DialTimeout: 2 * time.Second,
 		Backoff: client.Backoff{Min: 10 * time.Millisecond, Max: 200 * time.Millisecond},
 		Log:     slog.New(slog.DiscardHandler),
 	}
@@ -107,7 +168,7 @@ func vehicleOpts(n *edge.Node, tr transport, id uint32) client.Options {
 	return o
 }
 
-// dialVehicle connects an SDK vehicle to n; the test closes it.
+// dialVehicle connects an SDK vehicle to n; it is closed after the test's nodes have stopped.
 func dialVehicle(t *testing.T, n *edge.Node, tr transport, id uint32, mutate ...func(*client.Options)) *client.Client {
 	t.Helper()
 	o := vehicleOpts(n, tr, id)
@@ -116,7 +177,8 @@ func dialVehicle(t *testing.T, n *edge.Node, tr transport, id uint32, mutate ...
 	}
 	c, err := client.Dial(context.Background(), o)
 	require.NoError(t, err)
-	t.Cleanup(func() { require.NoError(t, c.Close()) })
+	v, _ := fleets.LoadOrStore(t, new([]*client.Client))
+	*v.(*[]*client.Client) = append(*v.(*[]*client.Client), c)
 	return c
 }
 

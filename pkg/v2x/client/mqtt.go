@@ -12,6 +12,7 @@ import (
 
 	paho "github.com/eclipse/paho.mqtt.golang"
 	"github.com/eclipse/paho.mqtt.golang/packets"
+	"github.com/quic-go/quic-go"
 
 	"github.com/michi-v2x/michi/internal/quicconn"
 	"github.com/michi-v2x/michi/pkg/geo"
@@ -127,7 +128,7 @@ func (c *Client) dialStream(ctx context.Context) (net.Conn, error) {
 	case TransportMQTTWS, TransportMQTTWSS:
 		return dialWebSocket(ctx, c.ep.url, c.tls)
 	case TransportMQTTQUIC:
-		return quicconn.Dial(ctx, c.ep.host, c.tls, nil)
+		return quicconn.Dial(ctx, c.ep.host, c.tls, &quic.Config{KeepAlivePeriod: c.opts.KeepAlive, MaxIdleTimeout: 2 * c.opts.KeepAlive})
 	}
 	return nil, fmt.Errorf("transport %s carries no MQTT", c.ep.transport)
 }

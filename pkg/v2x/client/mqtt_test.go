@@ -17,7 +17,7 @@ import (
 func TestAlertReachesVehiclesInItsAreaOncePerVersion(t *testing.T) {
 	for _, tr := range mqttTransports {
 		t.Run(tr.name, func(t *testing.T) {
-			n := startEdge(t)
+			n := startEdge(t, tr)
 			event := geo.Destination(here, 90, 300)
 			far := geo.Destination(here, 0, 20_000)
 			near := dialVehicle(t, n, tr, 11)
@@ -77,9 +77,9 @@ func overlap(a, b []string) int {
 }
 
 func TestNewVersionsAndTerminationPassOnce(t *testing.T) {
-	for _, tr := range mqttTransports[:2] {
+	for _, tr := range []transport{tcp, ws} {
 		t.Run(tr.name, func(t *testing.T) {
-			n := startEdge(t)
+			n := startEdge(t, tr)
 			event := geo.Destination(here, 45, 250)
 			v := dialVehicle(t, n, tr, 21)
 			at(t, v, here)
@@ -122,9 +122,9 @@ func TestNewVersionsAndTerminationPassOnce(t *testing.T) {
 }
 
 func TestTileChangeMovesSubscriptions(t *testing.T) {
-	for _, tr := range mqttTransports[:2] {
+	for _, tr := range []transport{tcp, ws} {
 		t.Run(tr.name, func(t *testing.T) {
-			n := startEdge(t)
+			n := startEdge(t, tr)
 			there := geo.Destination(here, 0, 20_000)
 			v := dialVehicle(t, n, tr, 31)
 			at(t, v, here)
@@ -149,7 +149,7 @@ func TestTileChangeMovesSubscriptions(t *testing.T) {
 func TestReconnectsAfterEdgeRestart(t *testing.T) {
 	for _, tr := range mqttTransports {
 		t.Run(tr.name, func(t *testing.T) {
-			opts := edgeOpts(t)
+			opts := edgeOpts(t, tr)
 			n1, stop1 := runEdge(t, opts)
 			v := dialVehicle(t, n1, tr, 41)
 			at(t, v, here)
@@ -168,8 +168,8 @@ func TestReconnectsAfterEdgeRestart(t *testing.T) {
 			require.ErrorIs(t, err, client.ErrNotConnected, "Report waits for the connection until its ctx ends")
 			require.ErrorIs(t, err, context.DeadlineExceeded)
 
-			// A new node on the same addresses (and certificate).
-			opts.MQTTAddr, opts.WSAddr, opts.MQTTTLSAddr, opts.MQTTQUICAddr = n1.MQTTAddr(), n1.WSAddr(), n1.MQTTTLSAddr(), n1.MQTTQUICAddr()
+			// A new node on the same address (and certificate).
+			*tr.addr(&opts) = tr.bound(n1)
 			n2, _ := runEdge(t, opts)
 			checkFor(t, 10*time.Second, func() error {
 				if s := v.Stats(); s.Connects < 2 {
@@ -190,9 +190,9 @@ func TestReconnectsAfterEdgeRestart(t *testing.T) {
 }
 
 func TestContextEndsTheClient(t *testing.T) {
-	n := startEdge(t)
+	n := startEdge(t, tcp)
 	c, cancel := context.WithCancel(context.Background())
-	v, err := client.Dial(c, vehicleOpts(n, mqttTransports[0], 51))
+	v, err := client.Dial(c, vehicleOpts(n, tcp, 51))
 	require.NoError(t, err)
 	at(t, v, here)
 	require.True(t, v.Connected())
@@ -213,20 +213,23 @@ func TestContextEndsTheClient(t *testing.T) {
 	require.ErrorIs(t, err, client.ErrClosed)
 	require.NoError(t, v.Close(), "Close after the context ended")
 	require.ErrorIs(t, v.Err(), context.Canceled)
+	clientsGone(t, n, 0) // the client left the broker
 }
 
 func TestCloseIsIdempotent(t *testing.T) {
-	n := startEdge(t)
-	v, err := client.Dial(context.Background(), vehicleOpts(n, mqttTransports[1], 52))
+	n := startEdge(t, ws)
+	v, err := client.Dial(context.Background(), vehicleOpts(n, ws, 52))
 	require.NoError(t, err)
 	require.NoError(t, v.Close())
 	require.NoError(t, v.Close())
 	require.ErrorIs(t, v.Err(), client.ErrClosed)
 	<-v.Done()
+	clientsGone(t, n, 0)
 }
 
 func TestDialFailures(t *testing.T) {
-	n := startEdge(t)
+	n := startEdge(t, tcp)
+	nq := startEdge(t, mqttQUIC)
 
 	_, err := client.Dial(context.Background(), client.Options{})
 	var oe *client.OptionsError
@@ -234,13 +237,13 @@ func TestDialFailures(t *testing.T) {
 	require.ErrorIs(t, err, client.ErrInvalidOptions)
 	require.Len(t, oe.Problems, 2, "every problem at once: %v", oe.Problems)
 
-	_, err = client.Dial(context.Background(), client.Options{URL: "mqtt+quic://" + n.MQTTQUICAddr(), StationID: 1})
+	_, err = client.Dial(context.Background(), client.Options{URL: "mqtt+quic://" + nq.MQTTQUICAddr(), StationID: 1})
 	require.ErrorIs(t, err, client.ErrInvalidOptions, "TLS transport without a way to verify the server")
 	_, err = client.Dial(context.Background(), client.Options{URL: "tcp://" + n.MQTTAddr(), StationID: 1, TLS: client.TLS{Insecure: true}})
 	require.ErrorIs(t, err, client.ErrInvalidOptions, "TLS options on a plaintext URL")
 
 	// Nothing listens: a ConnectError that is not a refusal.
-	o := vehicleOpts(n, mqttTransports[0], 1)
+	o := vehicleOpts(n, tcp, 1)
 	o.URL = "tcp://" + closedPort(t)
 	_, err = client.Dial(context.Background(), o)
 	var ce *client.ConnectError
@@ -249,10 +252,10 @@ func TestDialFailures(t *testing.T) {
 	require.NotErrorIs(t, err, client.ErrRefused)
 
 	// A wrong pin over QUIC fails the handshake.
-	o = vehicleOpts(n, mqttTransports[3], 1)
-	o.TLS.PinnedFingerprint = "00" + n.TLSFingerprint()[2:]
-	if o.TLS.PinnedFingerprint == n.TLSFingerprint() {
-		o.TLS.PinnedFingerprint = "11" + n.TLSFingerprint()[2:]
+	o = vehicleOpts(nq, mqttQUIC, 1)
+	o.TLS.PinnedFingerprint = "00" + nq.TLSFingerprint()[2:]
+	if o.TLS.PinnedFingerprint == nq.TLSFingerprint() {
+		o.TLS.PinnedFingerprint = "11" + nq.TLSFingerprint()[2:]
 	}
 	_, err = client.Dial(context.Background(), o)
 	require.ErrorAs(t, err, &ce)
@@ -261,6 +264,6 @@ func TestDialFailures(t *testing.T) {
 	// The Dial context bounds the first attempt.
 	c, cancel := context.WithCancel(context.Background())
 	cancel()
-	_, err = client.Dial(c, vehicleOpts(n, mqttTransports[0], 1))
+	_, err = client.Dial(c, vehicleOpts(n, tcp, 1))
 	require.ErrorIs(t, err, context.Canceled)
 }

@@ -13,11 +13,13 @@ type Stats struct {
 	AlertsDelivered uint64 // alerts put on the Alerts channel
 	AlertsDropped   uint64 // alerts dropped, oldest first, because the application did not read
 	AlertsMalformed uint64 // messages on an alert subscription that were not a valid DENM
+	Rejected        uint64 // states or reports the server refused (native error frames; MQTT 3.1.1 cannot say)
 }
 
 type counters struct {
 	connects, connectFailures, statesSent, reportsSent atomic.Uint64
 	received, duplicate, delivered, dropped, malformed atomic.Uint64
+	rejected                                           atomic.Uint64
 }
 
 func (c *counters) snapshot() Stats {
@@ -26,6 +28,6 @@ func (c *counters) snapshot() Stats {
 		StatesSent: c.statesSent.Load(), ReportsSent: c.reportsSent.Load(),
 		AlertsReceived: c.received.Load(), AlertsDuplicate: c.duplicate.Load(),
 		AlertsDelivered: c.delivered.Load(), AlertsDropped: c.dropped.Load(),
-		AlertsMalformed: c.malformed.Load(),
+		AlertsMalformed: c.malformed.Load(), Rejected: c.rejected.Load(),
 	}
 }
