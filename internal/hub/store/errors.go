@@ -15,6 +15,9 @@ var (
 	ErrBadRecord = uplink.ErrBadRecord
 	// ErrBadDSN: the --db value is neither a file path nor a postgres:// URL that parses.
 	ErrBadDSN = errors.New("bad database address")
+	// ErrTerminated: an update of an authority hazard that was already terminated (issue a
+	// new one instead).
+	ErrTerminated = errors.New("authority hazard already terminated")
 	// ErrClosed: the store was closed.
 	ErrClosed = errors.New("store closed")
 )
