@@ -28,8 +28,13 @@
 // never exceeds what survives a power loss at the edge, and a seq is never reused for a
 // different record.
 //
-// Lock rules: Queue has one mutex (fsync runs outside it); Server's and a session's locks never
-// nest (see Server). Client state is owned by its Run goroutine; Stats reads atomics.
+// Lock rules: Queue has one mutex for its state (fsync runs outside it) and an inner one that
+// only serialises state file writes (see Queue); Server's and a session's locks never nest (see
+// Server). Client state is owned by its Run goroutine; Stats reads atomics.
+//
+// Wiring order: open the Queue, start Client.Run; on shutdown cancel Run's context and wait
+// for it before Queue.Close. The PKI for the mutual TLS is in internal/tlsconf (NewCA,
+// CA.IssueServer for the hub, CA.IssueClient per edge: the CommonName is the edge id).
 //
 // This package imports pkg/geo, pkg/v2x, internal/tlsconf, quic-go and msgpack. It must not
 // import internal/edge, internal/hub or any storage driver: the edge and the hub import it.

@@ -36,7 +36,8 @@ type QueueOptions struct {
 	// SegmentBytes is the size at which a new segment file is started; whole segments are
 	// deleted once acknowledged. Default: MaxBytes/16 within [4 KiB, 4 MiB].
 	SegmentBytes int64
-	// MaxRecordBytes bounds one record's msgpack payload. Default: 1 MiB, at most MaxBytes/4.
+	// MaxRecordBytes bounds one record's msgpack payload. Default: 1 MiB, at most MaxBytes/4;
+	// it may not exceed 2 MiB, so that any record fits in a frame.
 	MaxRecordBytes int
 	// SyncInterval and SyncEvery are the fsync policy: appended records are fsynced within
 	// SyncInterval (50 ms), or as soon as SyncEvery (256) are waiting, and on Close.
@@ -75,6 +76,9 @@ func (o *QueueOptions) Validate() error {
 	}
 	if o.HardMaxBytes < o.MaxBytes || o.HardMaxRecords < o.MaxRecords {
 		errs = append(errs, errors.New("uplink queue: hard limits must not be below the soft limits"))
+	}
+	if o.MaxRecordBytes > DefaultMaxFrameBytes/2 {
+		errs = append(errs, fmt.Errorf("uplink queue: MaxRecordBytes %d above %d: a record must fit in a frame", o.MaxRecordBytes, DefaultMaxFrameBytes/2))
 	}
 	if int64(o.MaxRecordBytes)+recordHeaderLen > o.MaxBytes {
 		errs = append(errs, fmt.Errorf("uplink queue: MaxRecordBytes %d does not fit in MaxBytes %d", o.MaxRecordBytes, o.MaxBytes))

@@ -8,6 +8,11 @@ import (
 	"time"
 )
 
+// maxScanRecordBytes bounds a record's length when segments are read at open. It is not
+// MaxRecordBytes, which may have been larger when the record was written; a garbage length is
+// caught by the file's size and the CRC anyway.
+const maxScanRecordBytes = 64 << 20
+
 // load reads the state file and indexes the segments, repairing what a crash left behind.
 func (q *Queue) load() error {
 	st, err := readState(q.dir)
@@ -83,7 +88,7 @@ func (q *Queue) openSegment(path string, prevSeq uint64, isLast bool) (*segment,
 		f.Close()
 		return nil, err
 	}
-	entries, valid, err := scanSegment(data, q.o.MaxRecordBytes, prevSeq)
+	entries, valid, err := scanSegment(data, maxScanRecordBytes, prevSeq)
 	if err != nil {
 		if !isLast {
 			f.Close()

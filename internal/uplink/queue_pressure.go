@@ -39,24 +39,25 @@ func (q *Queue) makeRoom(size int64, kind Kind) error {
 // shed frees at least needBytes and needRecords, if it can, by removing acknowledged records
 // and then traffic and health records, oldest first. Hazards stay.
 //
-// The segments from the oldest to the last one it drops from are rewritten together: what they
+// The segments from the first to the last one it drops from are rewritten together: what they
 // keep is packed, in order, into as few files of up to SegmentBytes as it fits in, which take
 // the paths of the first of those segments (each written to a temporary file, fsynced and
-// renamed over its path, oldest first); the remaining paths are removed. Packing never moves a
-// record to a later file than it was in, so a crash at any point leaves every kept record in
-// some file; a record then found in two files (its new and its old one) is read once, as
-// scanSegment skips seqs that do not ascend. Merging keeps the number of files from growing with
-// every round of shedding.
+// renamed over its path, oldest first, as soon as it is full); the remaining paths are removed.
+// Packing never moves a record to a later file than it was in, so a crash at any point leaves
+// every kept record in some file; a record then found in two files (its new and its old one) is
+// read once, as scanSegment skips seqs that do not ascend. Merging keeps the number of files from
+// growing with every round of shedding; streaming keeps memory to about two segments.
 func (q *Queue) shed(needBytes int64, needRecords int) error {
-	last := -1
+	first, last := -1, -1
 	var keeps [][]entry
 	dropped := uint64(0)
 	for i, s := range q.segs {
 		if needBytes <= 0 && needRecords <= 0 {
 			break
 		}
-		keep := make([]entry, 0, len(s.entries))
+		keep := s.entries
 		if s.nonHazard > 0 || (i == 0 && q.ackedLeft > 0) {
+			keep = make([]entry, 0, len(s.entries))
 			for _, e := range s.entries {
 				if (needBytes > 0 || needRecords > 0) && (e.seq <= q.acked || e.kind != KindHazard) {
 					needBytes -= int64(e.size)
@@ -68,11 +69,12 @@ func (q *Queue) shed(needBytes int64, needRecords int) error {
 				}
 				keep = append(keep, e)
 			}
-		} else {
-			keep = append(keep, s.entries...)
 		}
 		keeps = append(keeps, keep)
 		if len(keep) < len(s.entries) {
+			if first < 0 {
+				first = i
+			}
 			last = i
 		}
 	}
@@ -83,22 +85,17 @@ func (q *Queue) shed(needBytes int64, needRecords int) error {
 	if err := q.persistLocked(); err != nil {
 		return fmt.Errorf("shed: %w", err)
 	}
-	prefix := q.segs[:last+1]
-	bins, err := q.pack(prefix, keeps[:last+1])
+	span := q.segs[first : last+1]
+	n, err := q.repack(span, keeps[first:last+1])
 	if err != nil {
+		// Files before the failure were packed, the others not: records may be indexed twice.
+		q.dedupe()
 		return fmt.Errorf("shed: %w", err)
 	}
-	for j, data := range bins {
-		if err := q.replace(prefix[j], data.bytes, data.entries); err != nil {
-			// Files before j were packed, files from j on not: records may now be indexed twice.
-			q.dedupe()
-			return fmt.Errorf("shed: %w", err)
-		}
-	}
-	for _, s := range prefix[len(bins):] {
+	for _, s := range span[n:] {
 		q.removeSegment(s)
 	}
-	q.segs = append(q.segs[:len(bins)], q.segs[last+1:]...)
+	q.segs = append(q.segs[:first+n], q.segs[last+1:]...)
 	q.stats.Dropped += dropped
 	q.recount()
 	if err := syncDir(q.dir); err != nil {
@@ -108,36 +105,49 @@ func (q *Queue) shed(needBytes int64, needRecords int) error {
 	return nil
 }
 
-type bin struct {
-	bytes   []byte
-	entries []entry
-}
-
-// pack lays the kept records of segs out in files of up to SegmentBytes (a file always takes
-// at least one record).
-func (q *Queue) pack(segs []*segment, keeps [][]entry) ([]bin, error) {
-	var bins []bin
-	var cur *bin
-	for i, s := range segs {
+// repack writes the kept records of span, in order, into files of up to SegmentBytes (a file
+// always takes at least one record) that replace span[0], span[1], … as each is full. It
+// returns how many it replaced; the caller removes the rest. Invariant: when file i is read,
+// only span[:n] with n <= i has been replaced.
+func (q *Queue) repack(span []*segment, keeps [][]entry) (int, error) {
+	n := 0
+	data := []byte(segmentMagic)
+	var entries []entry
+	flush := func() error {
+		if len(entries) == 0 {
+			return nil
+		}
+		if err := q.replace(span[n], data, entries); err != nil {
+			return err
+		}
+		n++
+		data, entries = []byte(segmentMagic), nil
+		return nil
+	}
+	for i, s := range span {
 		if len(keeps[i]) == 0 {
 			continue
 		}
+		// Read before anything replaces this file (only files before it have been so far).
 		old := make([]byte, s.size)
 		if _, err := s.f.ReadAt(old, 0); err != nil {
-			return nil, fmt.Errorf("read %s: %w", s.path, err)
+			return n, fmt.Errorf("read %s: %w", s.path, err)
 		}
 		for _, e := range keeps[i] {
-			if cur == nil || (len(cur.entries) > 0 && int64(len(cur.bytes))+int64(e.size) > q.o.SegmentBytes) {
-				bins = append(bins, bin{bytes: []byte(segmentMagic)})
-				cur = &bins[len(bins)-1]
+			// A full file replaces span[n] only if n < i; normally it is, since packing keeps
+			// ahead of the old layout, but a file from a run with a larger SegmentBytes may not
+			// be: then the new file grows instead, and no unread file is overwritten.
+			if len(entries) > 0 && int64(len(data))+int64(e.size) > q.o.SegmentBytes && n < i {
+				if err := flush(); err != nil {
+					return n, err
+				}
 			}
-			cur.entries = append(cur.entries, entry{seq: e.seq, off: int64(len(cur.bytes)), size: e.size, kind: e.kind})
-			cur.bytes = append(cur.bytes, old[e.off:e.off+int64(e.size)]...)
+			entries = append(entries, entry{seq: e.seq, off: int64(len(data)), size: e.size, kind: e.kind})
+			data = append(data, old[e.off:e.off+int64(e.size)]...)
 		}
 	}
-	return bins, nil
+	return n, flush()
 }
-
 // replace makes data, holding entries, the content of s's file: written to a temporary file,
 // fsynced, renamed over the old one. A replaced segment takes no more appends.
 func (q *Queue) replace(s *segment, data []byte, entries []entry) error {

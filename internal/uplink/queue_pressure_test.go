@@ -135,3 +135,45 @@ func TestQueueInterruptedRewrite(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, uint64(121), seq)
 }
+
+// Segments written with a larger SegmentBytes than the queue now uses are repacked without
+// losing a hazard.
+func TestQueueShedAfterSegmentBytesShrank(t *testing.T) {
+	dir := t.TempDir()
+	q, err := OpenQueue(dir, QueueOptions{MaxBytes: 1 << 20, SegmentBytes: 256 << 10})
+	require.NoError(t, err)
+	var hazards []uint64
+	for i := range 500 {
+		rec := trafficRecord(i)
+		if i%10 == 0 {
+			rec = hazardRecord(i)
+		}
+		seq, err := q.Append(rec)
+		require.NoError(t, err)
+		if rec.Kind == KindHazard {
+			hazards = append(hazards, seq)
+		}
+	}
+	require.NoError(t, q.Close())
+	require.Len(t, segmentFiles(t, dir), 1)
+
+	o := QueueOptions{MaxBytes: 40 << 10, HardMaxBytes: 64 << 10, SegmentBytes: 4 << 10}
+	q = openQueue(t, dir, o)
+	seq, err := q.Append(trafficRecord(0)) // over the new limit: sheds
+	require.NoError(t, err)
+	require.Positive(t, q.Dropped())
+	require.NoError(t, q.Sync())
+	got, err := q.Pending(0, 10000)
+	require.NoError(t, err)
+	var gotHazards []uint64
+	for _, r := range got {
+		if r.Kind == KindHazard {
+			gotHazards = append(gotHazards, r.Seq)
+		}
+	}
+	require.Equal(t, hazards, gotHazards)
+	require.Equal(t, seq, got[len(got)-1].Seq)
+	require.NoError(t, q.Close())
+	q = openQueue(t, dir, o)
+	require.Equal(t, len(got), q.Depth())
+}
