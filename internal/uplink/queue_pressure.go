@@ -148,6 +148,7 @@ func (q *Queue) repack(span []*segment, keeps [][]entry) (int, error) {
 	}
 	return n, flush()
 }
+
 // replace makes data, holding entries, the content of s's file: written to a temporary file,
 // fsynced, renamed over the old one. A replaced segment takes no more appends.
 func (q *Queue) replace(s *segment, data []byte, entries []entry) error {
