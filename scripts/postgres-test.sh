@@ -12,7 +12,8 @@
 #   MICHI_REQUIRE_INTEGRATION=1 go test -race ./internal/hub/...
 #
 # Environment: MICHI_PG_PORT (default 5432), MICHI_PG_USER / MICHI_PG_PASSWORD / MICHI_PG_DB
-# (default michi). Re-running it is harmless.
+# (default michi); MICHI_PG_POSTGIS=1 also installs PostGIS and enables it in the database (the
+# hub then adds geometry columns; its tests check them). Re-running it is harmless.
 set -eu
 
 PORT="${MICHI_PG_PORT:-5432}"
@@ -84,6 +85,17 @@ fi
 if [ -z "$(su postgres -c "psql -p $PORT -Atqc \"select 1 from pg_database where datname = '$DB'\"")" ]; then
 	log "creating database $DB"
 	echo "CREATE DATABASE \"$DB\" OWNER \"$USER_NAME\";" | psql_admin
+fi
+
+if [ "${MICHI_PG_POSTGIS:-0}" = "1" ]; then
+	if ! su postgres -c "psql -p $PORT -d $DB -Atqc \"select 1 from pg_available_extensions where name = 'postgis'\"" | grep -q 1; then
+		log "installing PostGIS"
+		export DEBIAN_FRONTEND=noninteractive
+		apt-get update >&2
+		apt-get install -y --no-install-recommends "postgresql-$VERSION-postgis-3" >&2
+	fi
+	echo "CREATE EXTENSION IF NOT EXISTS postgis;" | su postgres -c "psql -p $PORT -d $DB -v ON_ERROR_STOP=1 -Atq" >&2
+	log "PostGIS enabled in $DB"
 fi
 
 DSN="postgres://$USER_NAME:$PASSWORD@127.0.0.1:$PORT/$DB?sslmode=disable"

@@ -98,3 +98,30 @@ func driver(b storetest.Backend) string {
 }
 
 func dsn(b storetest.Backend) string { return b.DSN }
+
+// TestPostGISGeometry runs where the PostgreSQL database has PostGIS (scripts/postgres-test.sh
+// with MICHI_PG_POSTGIS=1): the positioned tables get a generated geometry column.
+func TestPostGISGeometry(t *testing.T) {
+	pg, ok := storetest.Postgres(t)
+	if !ok {
+		t.Skip("PostgreSQL not configured")
+	}
+	s := pg.Open(t)
+	db, err := sql.Open("pgx", pg.DSN)
+	require.NoError(t, err)
+	defer db.Close()
+	var ns sql.NullString
+	require.NoError(t, db.QueryRow(`SELECT n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
+		WHERE e.extname = 'postgis'`).Scan(&ns))
+	if !ns.Valid {
+		t.Skip("PostGIS not installed in the test database (MICHI_PG_POSTGIS=1 scripts/postgres-test.sh)")
+	}
+	store1(t, s, "edge-a", []store.Record{hazardRec(1, 1, 1, "created", 48.1, 11.5, t0)})
+	var lon, lat float64
+	require.NoError(t, db.QueryRow(`SELECT `+ns.String+`.ST_X(geom), `+ns.String+`.ST_Y(geom) FROM hazards`).Scan(&lon, &lat))
+	require.Equal(t, 11.5, lon)
+	require.Equal(t, 48.1, lat)
+	var again bool
+	require.NoError(t, db.QueryRow(`SELECT michi_enable_postgis()`).Scan(&again))
+	require.True(t, again, "idempotent")
+}

@@ -1,0 +1,141 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/x509"
+	"encoding/pem"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+func TestPKIInitAndIssueEdge(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "pki")
+	var out bytes.Buffer
+	require.NoError(t, run(context.Background(), []string{"pki", "init", "--dir", dir, "--hosts", "hub.example.org,10.1.2.3"}, &out, &out))
+	require.Contains(t, out.String(), "cloud-hub --pki-dir "+dir)
+	require.NoError(t, run(context.Background(), []string{"pki", "issue-edge", "--dir", dir, "edge-7"}, &out, &out))
+
+	ca := readCert(t, filepath.Join(dir, caCert))
+	edge := readCert(t, filepath.Join(dir, "edge-7.crt"))
+	hub := readCert(t, filepath.Join(dir, hubCert))
+	require.Equal(t, "edge-7", edge.Subject.CommonName)
+	roots := x509.NewCertPool()
+	roots.AddCert(ca)
+	_, err := edge.Verify(x509.VerifyOptions{Roots: roots, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}})
+	require.NoError(t, err)
+	_, err = hub.Verify(x509.VerifyOptions{Roots: roots, DNSName: "hub.example.org"})
+	require.NoError(t, err)
+	fi, err := os.Stat(filepath.Join(dir, "edge-7.key"))
+	require.NoError(t, err)
+	require.Equal(t, os.FileMode(0o600), fi.Mode().Perm())
+
+	// Nothing is overwritten; bad names and missing CAs are explained.
+	require.ErrorIs(t, run(context.Background(), []string{"pki", "init", "--dir", dir}, &out, &out), os.ErrExist)
+	require.ErrorIs(t, run(context.Background(), []string{"pki", "issue-edge", "--dir", dir, "edge-7"}, &out, &out), os.ErrExist)
+	require.ErrorContains(t, run(context.Background(), []string{"pki", "issue-edge", "--dir", dir, "../evil"}, &out, &out), "edge id")
+	require.ErrorContains(t, run(context.Background(), []string{"pki", "issue-edge", "--dir", t.TempDir(), "e"}, &out, &out), "pki init")
+	require.ErrorContains(t, run(context.Background(), []string{"pki", "issue-edge", "--dir", dir}, &out, &out), "usage")
+	require.ErrorContains(t, run(context.Background(), []string{"pki", "rotate"}, &out, &out), "unknown subcommand")
+}
+
+func readCert(t *testing.T, file string) *x509.Certificate {
+	b, err := os.ReadFile(file)
+	require.NoError(t, err)
+	blk, _ := pem.Decode(b)
+	require.NotNil(t, blk)
+	c, err := x509.ParseCertificate(blk.Bytes)
+	require.NoError(t, err)
+	return c
+}
+
+func TestCheckConfig(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "hub.yaml")
+	require.NoError(t, os.WriteFile(cfg, []byte("http_addr: 127.0.0.1:9999\nstore:\n  db: postgres://michi:secretpw@db:5432/michi\nclient_ca: /etc/ca.crt\ntls_cert: a\ntls_key: b\n"), 0o600))
+	t.Setenv(EnvToken, "from-the-environment-123")
+	var out, errOut bytes.Buffer
+	require.NoError(t, run(context.Background(), []string{"--config", cfg, "--check-config", "--http-addr", "127.0.0.1:8888"}, &out, &errOut))
+	s := out.String()
+	require.Contains(t, s, "configuration OK")
+	require.Contains(t, s, "http_addr: 127.0.0.1:8888", "a flag wins over the file")
+	require.Contains(t, s, "token: '********'", "the token is never printed")
+	require.NotContains(t, s, "secretpw")
+	require.NotContains(t, s, "from-the-environment")
+
+	// Every problem at once.
+	err := run(context.Background(), []string{"--check-config", "--http-addr", "nope", "--token", "short"}, &out, &errOut)
+	require.ErrorContains(t, err, "http_addr")
+	require.ErrorContains(t, err, "tls_cert, tls_key and client_ca")
+	require.ErrorContains(t, err, "token")
+
+	require.NoError(t, os.WriteFile(cfg, []byte("colour: red\n"), 0o600))
+	require.ErrorContains(t, run(context.Background(), []string{"--config", cfg}, &out, &errOut), "colour")
+	require.ErrorContains(t, run(context.Background(), []string{"serve"}, &out, &errOut), "unexpected argument")
+}
+
+// syncBuf is a bytes.Buffer safe for the logger and the test to share.
+type syncBuf struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuf) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuf) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func TestServeStartsAndStops(t *testing.T) {
+	t.Setenv(EnvToken, "")
+	dir := t.TempDir()
+	var out bytes.Buffer
+	require.NoError(t, run(context.Background(), []string{"pki", "init", "--dir", dir}, &out, &out))
+	ctx, cancel := context.WithCancel(context.Background())
+	logs := &syncBuf{}
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"--pki-dir", dir, "--db", filepath.Join(dir, "hub.db"), "--http-addr", "127.0.0.1:0",
+			"--uplink-addr", "127.0.0.1:0"}, &out, logs)
+	}()
+	re := regexp.MustCompile(`http=(127\.0\.0\.1:\d+)`)
+	var addr string
+	require.Eventually(t, func() bool {
+		m := re.FindStringSubmatch(logs.String())
+		if m != nil {
+			addr = m[1]
+		}
+		return m != nil
+	}, 10*time.Second, 10*time.Millisecond, logs.String())
+	resp, err := http.Get("http://" + addr + "/healthz")
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	// No token configured: the authority endpoint is closed.
+	resp, err = http.Post("http://"+addr+"/api/v1/hazards", "application/json", strings.NewReader(`{}`))
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, http.StatusForbidden, resp.StatusCode)
+	cancel()
+	select {
+	case err := <-done:
+		require.NoError(t, err)
+	case <-time.After(10 * time.Second):
+		t.Fatal("hub did not stop")
+	}
+	require.Contains(t, logs.String(), "hub stopped")
+}

@@ -1,0 +1,305 @@
+package hub_test
+
+import (
+	"context"
+	"crypto/tls"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/michi-v2x/michi/internal/hub"
+	"github.com/michi-v2x/michi/internal/hub/store"
+	"github.com/michi-v2x/michi/internal/tlsconf"
+	"github.com/michi-v2x/michi/internal/uplink"
+	"github.com/michi-v2x/michi/pkg/geo"
+	"github.com/michi-v2x/michi/pkg/v2x"
+)
+
+const token = "test-token-0123456789"
+
+type pki struct {
+	ca     *tlsconf.CA
+	server tls.Certificate
+}
+
+func newPKI(t *testing.T) pki {
+	ca, err := tlsconf.NewCA("michi test CA")
+	require.NoError(t, err)
+	srv, err := ca.IssueServer("hub")
+	require.NoError(t, err)
+	return pki{ca: ca, server: srv}
+}
+
+func (p pki) edgeTLS(t *testing.T, name string) *tls.Config {
+	c, err := p.ca.IssueClient(name)
+	require.NoError(t, err)
+	conf := tlsconf.MutualClientTLS(c, p.ca.Pool(), uplink.ALPN)
+	conf.ServerName = "localhost"
+	return conf
+}
+
+// startHub runs a hub until the test ends (or stop is called) and waits for it to be ready.
+func startHub(t *testing.T, p pki, dsn, uplinkAddr string) (h *hub.Hub, stop func()) {
+	t.Helper()
+	h, err := hub.New(hub.Options{
+		UplinkAddr: uplinkAddr, HTTPAddr: "127.0.0.1:0",
+		TLS:   tlsconf.MutualServerTLS(p.server, p.ca.Pool(), uplink.ALPN),
+		Token: token, Store: store.Options{DSN: dsn}, ReconcileEvery: time.Second,
+		Log: slog.New(slog.DiscardHandler),
+	})
+	require.NoError(t, err)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- h.Run(ctx) }()
+	select {
+	case <-h.Ready():
+	case err := <-done:
+		t.Fatalf("hub did not start: %v", err)
+	case <-time.After(10 * time.Second):
+		t.Fatal("hub not ready after 10 s")
+	}
+	var once sync.Once
+	stop = func() {
+		once.Do(func() {
+			cancel()
+			require.NoError(t, <-done)
+		})
+	}
+	t.Cleanup(stop)
+	return h, stop
+}
+
+// edge is an uplink client with its on-disk queue, as an edge node runs it.
+type edge struct {
+	c    *uplink.Client
+	q    *uplink.Queue
+	got  chan uplink.AuthorityHazard
+	stop func()
+}
+
+func startEdge(t *testing.T, dir, hubAddr string, conf *tls.Config) *edge {
+	t.Helper()
+	q, err := uplink.OpenQueue(dir, uplink.QueueOptions{})
+	require.NoError(t, err)
+	e := &edge{q: q, got: make(chan uplink.AuthorityHazard, 16)}
+	c, err := uplink.NewClient(uplink.ClientOptions{HubAddr: hubAddr, TLS: conf, Queue: q,
+		OnAuthority: func(h uplink.AuthorityHazard) { e.got <- h }, BackoffMin: 20 * time.Millisecond, BackoffMax: 100 * time.Millisecond})
+	require.NoError(t, err)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	e.c = c
+	go func() { c.Run(ctx); close(done) }()
+	var once sync.Once
+	e.stop = func() {
+		once.Do(func() {
+			cancel()
+			<-done
+			q.Close()
+		})
+	}
+	t.Cleanup(e.stop)
+	return e
+}
+
+var (
+	t0  = time.Now().UTC().Truncate(time.Second)
+	cov = geo.Box{Min: geo.Point{Lat: 48.0, Lon: 11.0}, Max: geo.Point{Lat: 48.2, Lon: 11.5}}
+)
+
+func hazard(i int) uplink.Record {
+	return uplink.Record{Kind: uplink.KindHazard, At: t0, Hazard: &uplink.HazardEvent{
+		ActionID: v2x.ActionID{OriginatingStationID: 5, SequenceNumber: uint16(i)}, Event: uplink.EventCreated,
+		Cause: 94, Lat: 48.1, Lon: 11.2, RadiusM: 100, Detection: t0, Reference: t0, Expiry: t0.Add(10 * time.Minute)}}
+}
+
+func health() uplink.Record {
+	return uplink.Record{Kind: uplink.KindHealth, At: t0, Health: &uplink.Health{Clients: 2, Coverage: cov}}
+}
+
+func getJSON(t *testing.T, h *hub.Hub, path string, v any) int {
+	resp, err := http.Get("http://" + h.HTTPAddr().String() + path)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	if v != nil {
+		require.NoError(t, json.Unmarshal(b, v), string(b))
+	}
+	return resp.StatusCode
+}
+
+type edgesResp struct {
+	Edges []struct {
+		ID        string `json:"id"`
+		Connected bool   `json:"connected"`
+		HighWater uint64 `json:"high_water"`
+	} `json:"edges"`
+}
+
+func checkFor(t *testing.T, timeout time.Duration, cond func() error) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		err := cond()
+		if err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after %v: %v", timeout, err)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// TestEdgeToHubAndAuthorityBack runs a real hub with a real uplink client: records arrive,
+// show in the API and the stream, and an authority hazard posted to the API reaches the edge.
+func TestEdgeToHubAndAuthorityBack(t *testing.T) {
+	p := newPKI(t)
+	h, _ := startHub(t, p, filepath.Join(t.TempDir(), "hub.db"), "127.0.0.1:0")
+	base := "http://" + h.HTTPAddr().String()
+
+	stream, err := http.Get(base + "/api/v1/stream?types=hazard")
+	require.NoError(t, err)
+	defer stream.Body.Close()
+
+	e := startEdge(t, t.TempDir(), h.UplinkAddr().String(), p.edgeTLS(t, "edge-1"))
+	for _, r := range []uplink.Record{health(), hazard(1), hazard(2)} {
+		_, err := e.q.Append(r)
+		require.NoError(t, err)
+	}
+	checkFor(t, 10*time.Second, func() error {
+		var er edgesResp
+		getJSON(t, h, "/api/v1/edges", &er)
+		if len(er.Edges) == 1 && er.Edges[0].HighWater == 3 && er.Edges[0].Connected {
+			return nil
+		}
+		return fmt.Errorf("edges: %+v", er.Edges)
+	})
+	buf := make([]byte, 4096)
+	n, err := stream.Body.Read(buf)
+	require.NoError(t, err)
+	for !strings.Contains(string(buf[:n]), "event: hazard") {
+		m, err := stream.Body.Read(buf[n:])
+		require.NoError(t, err)
+		n += m
+	}
+
+	// Authority hazard → the edge (its coverage contains it).
+	req, _ := http.NewRequest(http.MethodPost, base+"/api/v1/hazards", strings.NewReader(`{"cause":3,"lat":48.1,"lon":11.3,"radius_m":150}`))
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	require.Equal(t, http.StatusCreated, resp.StatusCode, string(body))
+	require.Contains(t, string(body), `"sent_to":["edge-1"]`)
+	select {
+	case got := <-e.got:
+		require.Equal(t, uint8(3), got.Cause)
+		require.False(t, got.Terminate)
+	case <-time.After(10 * time.Second):
+		t.Fatal("authority hazard did not reach the edge")
+	}
+
+	var m map[string]any
+	require.Equal(t, http.StatusOK, getJSON(t, h, "/healthz", &m))
+	require.Equal(t, float64(1), m["edges_connected"])
+	resp, err = http.Get(base + "/metrics")
+	require.NoError(t, err)
+	metrics, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	require.Contains(t, string(metrics), `michi_hub_records_stored_total{kind="hazard"} 2`)
+	require.Contains(t, string(metrics), "michi_hub_edges_connected 1")
+}
+
+// TestUnknownCertificateRefused: an edge whose certificate another CA signed stores nothing.
+func TestUnknownCertificateRefused(t *testing.T) {
+	p := newPKI(t)
+	h, _ := startHub(t, p, filepath.Join(t.TempDir(), "hub.db"), "127.0.0.1:0")
+	other := newPKI(t)
+	conf := other.edgeTLS(t, "intruder")
+	conf.RootCAs = p.ca.Pool() // it trusts the hub, but the hub does not trust it
+	e := startEdge(t, t.TempDir(), h.UplinkAddr().String(), conf)
+	_, err := e.q.Append(hazard(1))
+	require.NoError(t, err)
+	checkFor(t, 10*time.Second, func() error {
+		if st := e.c.Stats(); st.Failures < 2 || st.Connects > 0 {
+			return fmt.Errorf("client: %+v", st)
+		}
+		return nil
+	})
+	t.Log("refused:", e.c.Stats().LastError)
+	var er edgesResp
+	getJSON(t, h, "/api/v1/edges", &er)
+	require.Empty(t, er.Edges)
+}
+
+// TestHubAndEdgeRestartExactlyOnce: the hub stops, the edge keeps appending and restarts during
+// the outage, the hub comes back on the same address and database: every record once.
+func TestHubAndEdgeRestartExactlyOnce(t *testing.T) {
+	p := newPKI(t)
+	dsn := filepath.Join(t.TempDir(), "hub.db")
+	qdir := t.TempDir()
+	conf := p.edgeTLS(t, "edge-r")
+	h, stopHub := startHub(t, p, dsn, "127.0.0.1:0")
+	addr := h.UplinkAddr().String()
+
+	e := startEdge(t, qdir, addr, conf)
+	for i := 1; i <= 20; i++ {
+		_, err := e.q.Append(hazard(i))
+		require.NoError(t, err)
+	}
+	checkFor(t, 10*time.Second, func() error {
+		var er edgesResp
+		getJSON(t, h, "/api/v1/edges", &er)
+		if len(er.Edges) == 1 && er.Edges[0].HighWater == 20 {
+			return nil
+		}
+		return fmt.Errorf("edges: %+v", er.Edges)
+	})
+	stopHub()
+
+	for i := 21; i <= 30; i++ {
+		_, err := e.q.Append(hazard(i))
+		require.NoError(t, err)
+	}
+	e.stop() // edge restart during the outage
+	e = startEdge(t, qdir, addr, conf)
+	for i := 31; i <= 40; i++ {
+		_, err := e.q.Append(hazard(i))
+		require.NoError(t, err)
+	}
+
+	h2, _ := startHub(t, p, dsn, addr)
+	checkFor(t, 20*time.Second, func() error {
+		var er edgesResp
+		getJSON(t, h2, "/api/v1/edges", &er)
+		if len(er.Edges) == 1 && er.Edges[0].HighWater == 40 {
+			return nil
+		}
+		return fmt.Errorf("edges: %+v", er.Edges)
+	})
+	var fc struct {
+		Features []struct {
+			Properties struct {
+				Seq uint64 `json:"seq"`
+			} `json:"properties"`
+		} `json:"features"`
+	}
+	getJSON(t, h2, "/api/v1/hazard-events?from=-24h", &fc)
+	require.Len(t, fc.Features, 40)
+	seen := map[uint64]bool{}
+	for _, f := range fc.Features {
+		require.False(t, seen[f.Properties.Seq], "seq %d twice", f.Properties.Seq)
+		seen[f.Properties.Seq] = true
+	}
+}
