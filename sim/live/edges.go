@@ -44,6 +44,7 @@ func (r *runner) startEdges(ctx context.Context) error {
 		eo.HTTPAddr = orDefault(spec.HTTPAddr, orDefault(eo.HTTPAddr, "127.0.0.1:0"))
 		eo.WSAddr = orDefault(eo.WSAddr, edge.Off)
 		eo.MQTTQUICAddr = orDefault(eo.MQTTQUICAddr, edge.Off)
+		eo.QUICAddr = orDefault(eo.QUICAddr, edge.Off)
 		switch r.o.Transport {
 		case TransportMQTTWS:
 			eo.WSAddr = "127.0.0.1:0"

@@ -49,7 +49,9 @@ func (r *runner) loop(ctx context.Context, start time.Time) {
 		r.applyWarnings()
 		res := r.eng.Step()
 		now := time.Now()
-		t := res.T.Seconds()
+		// The collector's clock is the wall clock since start, like the edges' timestamps; it
+		// runs at most a few milliseconds ahead of virtual time unless the loop falls behind.
+		t := now.Sub(start).Seconds()
 		r.hazardEvents(ctx, res, t)
 		r.sendReadings(res, now)
 		r.sendCAMs(step, camEvery, now)

@@ -59,7 +59,17 @@ func (r *runner) dial(ctx context.Context, v *vehLink) error {
 
 // drive sends what the stepping loop hands over and passes alerts on.
 func (r *runner) drive(v *vehLink) {
-	defer v.c.Close()
+	defer func() {
+		v.c.Close()
+		st := v.c.Stats()
+		r.col.Count(func(c *report.Counters) {
+			c.Reconnects += int64(max(st.Connects, 1) - 1)
+			c.AlertsDropped += int64(st.AlertsDropped)
+		})
+		if st.Connects > 1 || st.AlertsDropped > 0 {
+			r.o.Log.Info("vehicle client", "station", v.station, "stats", fmt.Sprintf("%+v", st))
+		}
+	}()
 	send := func(f func(ctx context.Context) error) {
 		ctx, cancel := context.WithTimeout(r.clientCtx, 5*time.Second)
 		defer cancel()

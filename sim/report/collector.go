@@ -45,6 +45,8 @@ type Counters struct {
 	SendErrors      int64 `json:"send_errors"`
 	ConnectFailures int64 `json:"connect_failures"`
 	AlertsReceived  int64 `json:"alerts_received"` // every alert version a vehicle passed on, terminations included
+	Reconnects      int64 `json:"reconnects"`      // client sessions re-established after a loss
+	AlertsDropped   int64 `json:"alerts_dropped"`  // dropped by a client whose alert buffer was full
 }
 
 type hkey struct {
@@ -99,8 +101,8 @@ type vehicle struct {
 }
 
 type insideRec struct {
-	first float64
-	pos   geo.Point
+	first, last float64
+	pos         geo.Point
 }
 
 type delivery struct {
@@ -265,8 +267,10 @@ func (c *Collector) Step(t float64, vs []VehicleState, trace bool) {
 				continue
 			}
 			p := pair{k, v.id}
-			if c.inside[p] == nil {
-				c.inside[p] = &insideRec{first: t, pos: s.Pos}
+			if in := c.inside[p]; in == nil {
+				c.inside[p] = &insideRec{first: t, last: t, pos: s.Pos}
+			} else {
+				in.last = t
 			}
 		}
 	}

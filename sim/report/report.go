@@ -230,8 +230,8 @@ func (c *Collector) edgeSummary(h *edgeHazard, grace float64, m *Map) EdgeHazard
 			continue
 		}
 		d := c.deliv[p]
-		if in.first > end-grace && d == nil {
-			continue // entered too late to be expected
+		if d == nil && (in.first > end-grace || in.last-in.first < grace) {
+			continue // entered too late, or left (or the run ended) too soon, to be expected
 		}
 		eh.AlertsExpected++
 		if d != nil {

@@ -112,6 +112,8 @@ func (s *Scenario) Validate() error {
 	w := s.World()
 	if err := w.Validate(); err != nil {
 		errs = append(errs, err)
+	} else if _, err := sim.New(w); err != nil {
+		errs = append(errs, err) // places that must be on a road and are not
 	}
 	lo := s.liveOptions(w)
 	if err := lo.Validate(); err != nil {

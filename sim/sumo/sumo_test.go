@@ -92,7 +92,8 @@ func TestListenSocket(t *testing.T) {
 	go func() {
 		var c net.Conn
 		for range 100 {
-			if c, err = net.Dial("tcp", addr); err == nil {
+			var derr error
+			if c, derr = net.Dial("tcp", addr); derr == nil {
 				break
 			}
 			time.Sleep(20 * time.Millisecond)

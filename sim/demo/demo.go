@@ -1,0 +1,126 @@
+package demo
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"time"
+
+	"github.com/michi-v2x/michi/pkg/geo"
+	"github.com/michi-v2x/michi/sim"
+	"github.com/michi-v2x/michi/sim/live"
+	"github.com/michi-v2x/michi/sim/report"
+)
+
+// Options configures the demo. The zero value runs the default demo for two minutes.
+type Options struct {
+	Duration time.Duration // default 2 minutes
+	Vehicles int           // default 300
+	Out      io.Writer     // banner and progress line
+	TTY      bool
+	Log      *slog.Logger
+	// Hub, when set, starts a cloud hub before the edges and returns the addresses to print.
+	// Nil while internal/hub has no server (issue 5): the edges then run standalone.
+	Hub func(ctx context.Context) (addrs []string, err error)
+	// Ports: try these HTTP ports for the two edges' APIs (fall back to a free port when taken);
+	// nil = 8080 and 8081; set to []int{0, 0} in tests.
+	HTTPPorts []int
+}
+
+// Origin of the demo district: Lyon, by the Rhône.
+var Origin = geo.Point{Lat: 45.7578, Lon: 4.8320}
+
+// Config is the demo world and run, before Run starts it.
+func Config(o Options) live.Options {
+	if o.Duration == 0 {
+		o.Duration = 2 * time.Minute
+	}
+	if o.Vehicles == 0 {
+		o.Vehicles = 300
+	}
+	ports := o.HTTPPorts
+	if ports == nil {
+		ports = []int{8080, 8081}
+	}
+	half := 0.5
+	hw, city := -1500.0, 500.0 // north offsets of the motorway and of the district
+	heading := 90.0
+	west := 270.0
+	world := sim.Config{Origin: Origin, Seed: 2026,
+		Roads: []sim.RoadSpec{
+			{Name: "A7", Highway: &sim.HighwaySpec{Center: sim.XY(0, hw), HeadingDeg: &heading, LengthM: 4000, Lanes: 2}},
+			{Name: "district", Grid: &sim.GridSpec{Center: sim.XY(0, city), Cols: 6, Rows: 6, BlockM: 150}},
+		},
+		Traffic: sim.Traffic{Vehicles: o.Vehicles, Connected: &half},
+		Sensors: []sim.SensorSpec{
+			{ID: "a7-km1", At: sim.XY(-1000, hw+12), RangeM: 200},
+			{ID: "a7-km2", At: sim.XY(0, hw+12), RangeM: 200},
+			{ID: "a7-km3", At: sim.XY(1000, hw+12), RangeM: 200},
+			{ID: "a7-km4", At: sim.XY(1800, hw+12), RangeM: 200},
+			{ID: "bellecour", At: sim.XY(-75, city-75), RangeM: 120},
+			{ID: "cordeliers", At: sim.XY(75, city+75), RangeM: 120},
+			{ID: "terreaux", At: sim.XY(-225, city+225), RangeM: 120},
+			{ID: "perrache", At: sim.XY(225, city-225), RangeM: 120},
+		},
+		Hazards: []sim.HazardSpec{
+			{ID: "road-works-rue-merciere", Kind: sim.RoadWorks, At: sim.XY(0, city+75+1.75), Start: 8 * time.Second, CloseLane: true, Duration: 90 * time.Second},
+			{ID: "breakdown-a7", Kind: sim.StoppedVehicle, At: sim.XY(800, hw-5.25), Start: 15 * time.Second, Duration: 60 * time.Second},
+			{ID: "pedestrian-bellecour", Kind: sim.Pedestrian, At: sim.XY(-75, city-35), Start: 30 * time.Second, Duration: 30 * time.Second},
+			{ID: "debris-a7-south", Kind: sim.Obstacle, At: sim.XY(-600, hw+1.75), HeadingDeg: &west, Start: 45 * time.Second, Duration: 60 * time.Second},
+			{ID: "black-ice-quai", Kind: sim.SlipperyRoad, At: sim.XY(225, city+75), Start: 60 * time.Second},
+			{ID: "ghost-driver-a7", Kind: sim.WrongWay, At: sim.XY(1800, hw-1.75), Start: 80 * time.Second, Duration: 40 * time.Second},
+		},
+	}
+	return live.Options{Name: "demo", World: world, Duration: o.Duration, Progress: o.Out, ProgressTTY: o.TTY, Log: o.Log,
+		Edges: []live.EdgeSpec{
+			{ID: "a7-edge", At: sim.XY(0, hw), HTTPAddr: freeAddr(ports[0])},
+			{ID: "city-edge", At: sim.XY(0, city), HTTPAddr: freeAddr(ports[1])},
+		}}
+}
+
+// Run starts the demo and blocks until the duration is over or ctx ends; then it returns the
+// report.
+func Run(ctx context.Context, o Options) (*report.Report, error) {
+	if o.Out == nil {
+		o.Out = io.Discard
+	}
+	lo := Config(o)
+	hub := "none yet: the cloud hub (issue 5) is not built, the two edges run standalone"
+	if o.Hub != nil {
+		addrs, err := o.Hub(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("demo hub: %w", err)
+		}
+		hub = fmt.Sprint(addrs)
+	}
+	eng, err := sim.New(lo.World)
+	if err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(o.Out, "michi demo: %s; %d hazards over %s\ncloud hub: %s\nconnecting…\n",
+		eng, len(lo.World.Hazards), lo.Duration, hub)
+	lo.OnReady = func(es []live.EdgeInfo) {
+		for _, e := range es {
+			fmt.Fprintf(o.Out, "edge %-9s MQTT %s   hazards %s/api/v1/hazards   LDM %s/api/v1/ldm   metrics %s/metrics\n",
+				e.ID, e.MQTT, e.HTTP, e.HTTP, e.HTTP)
+		}
+		fmt.Fprintf(o.Out, "watch the alerts: mosquitto_sub -V 5 -h 127.0.0.1 -p <MQTT port> -t 'michi/outQueue/v2x/denm/#' -v\nrunning (Ctrl-C ends early and still writes the report)\n")
+	}
+	return live.Run(ctx, lo)
+}
+
+// freeAddr returns 127.0.0.1:port when the port is free, else 127.0.0.1:0.
+func freeAddr(port int) string {
+	addr := fmt.Sprintf("127.0.0.1:%d", port)
+	if port == 0 {
+		return addr
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return "127.0.0.1:0"
+	}
+	ln.Close()
+	return addr
+}
