@@ -89,7 +89,7 @@ func BenchmarkEdgeIngestCAM(b *testing.B) {
 			base := time.Now()
 			f := newFleet(10_000, base)
 			var now time.Time
-			n, err := edge.New(edge.Options{MQTTAddr: "127.0.0.1:0", WSAddr: edge.Off, HTTPAddr: edge.Off, MQTTQUICAddr: edge.Off,
+			n, err := edge.New(edge.Options{MQTTAddr: "127.0.0.1:0", WSAddr: edge.Off, HTTPAddr: edge.Off, MQTTQUICAddr: edge.Off, QUICAddr: edge.Off,
 				DetectInterval: time.Hour, ForwardTelemetry: &forward, MaxClockSkew: time.Hour,
 				LDM: ldm.Options{VehicleTTL: time.Hour}, Now: func() time.Time { return now }})
 			if err != nil {

@@ -3,6 +3,7 @@ package harness
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"log/slog"
 	"os"
 	"os/exec"
@@ -58,7 +59,8 @@ func requireReal(t *testing.T, res *Result) {
 	t.Helper()
 	var buf bytes.Buffer
 	require.NoError(t, WriteTable(&buf, []Result{*res}))
-	t.Logf("\n%s", buf.String())
+	js, _ := json.Marshal(res)
+	t.Logf("\n%s\n%s", buf.String(), js)
 	require.Equal(t, 6, res.AlertsSent)
 	require.Positive(t, res.AlertsExpected)
 	require.Positive(t, res.LatencyMs.Samples)

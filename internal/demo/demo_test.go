@@ -29,7 +29,7 @@ func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return 
 
 // The README's first command, on a compressed timeline: both scripted hazards reach vehicles.
 func TestDemoDeliversBothHazards(t *testing.T) {
-	n, err := edge.New(edge.Options{MQTTAddr: "127.0.0.1:0", WSAddr: "127.0.0.1:0", HTTPAddr: "127.0.0.1:0", MQTTQUICAddr: "127.0.0.1:0",
+	n, err := edge.New(edge.Options{MQTTAddr: "127.0.0.1:0", WSAddr: "127.0.0.1:0", HTTPAddr: "127.0.0.1:0", MQTTQUICAddr: "127.0.0.1:0", QUICAddr: "127.0.0.1:0",
 		Detect: detect.Options{Stationary: detect.StationaryOptions{MinStopped: time.Second}}})
 	require.NoError(t, err)
 	ctx, cancel := context.WithCancel(context.Background())

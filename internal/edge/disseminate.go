@@ -1,7 +1,6 @@
 package edge
 
 import (
-	"encoding/json"
 	"math"
 	"time"
 
@@ -40,25 +39,31 @@ func (n *Node) disseminate(events []hazard.Event, since time.Time) {
 		}
 		n.metrics.hazardEvts.WithLabelValues(eventName(ev.Kind)).Inc()
 		now := n.opts.Now()
+		var d *v2x.DENM
 		switch ev.Kind {
 		case hazard.Created, hazard.Updated:
 			remaining := h.Expiry().Sub(now)
 			if remaining <= 0 {
 				continue
 			}
+			d = n.DENM(h, now, nil)
 			topics := n.hazardTopics(h)
-			n.publishRetained(topics, n.denmJSON(h, now, nil), uint32(math.Ceil(remaining.Seconds())))
+			n.publishRetained(topics, d.AppendJSON(nil), uint32(math.Ceil(remaining.Seconds())))
 			n.clearRetained(minus(last.tiles, topics))
 			n.published[h.ActionID] = published{ref: h.Reference, tiles: topics}
 		case hazard.Terminated:
 			term := v2x.Termination(0) // cancellation: the edge originated the hazard
+			d = n.DENM(h, now, &term)
 			topics := n.hazardTopics(h)
-			n.publishRetained(topics, n.denmJSON(h, now, &term), uint32(n.opts.TerminatedExpiry.Seconds()))
+			n.publishRetained(topics, d.AppendJSON(nil), uint32(n.opts.TerminatedExpiry.Seconds()))
 			n.clearRetained(minus(last.tiles, topics))
 			delete(n.published, h.ActionID)
 		case hazard.Expired:
 			n.clearRetained(last.tiles)
 			delete(n.published, h.ActionID)
+		}
+		if n.geo != nil {
+			n.geo.publish(n.ldm, ev, d)
 		}
 		n.metrics.latency.Observe(time.Since(since).Seconds())
 	}
@@ -83,14 +88,6 @@ func (n *Node) DENM(h hazard.Hazard, now time.Time, term *v2x.Termination) *v2x.
 		AwarenessRadiusM: h.RadiusM, TrafficDirection: h.Direction,
 		InformationQuality: h.InformationQuality, Termination: term, At: now,
 	})
-}
-
-func (n *Node) denmJSON(h hazard.Hazard, now time.Time, term *v2x.Termination) []byte {
-	b, err := json.Marshal(n.DENM(h, now, term))
-	if err != nil { // a DENM of our own making always encodes; anything else is a bug worth seeing
-		panic("encode own DENM: " + err.Error())
-	}
-	return b
 }
 
 func (n *Node) publishRetained(topics []string, payload []byte, expirySeconds uint32) {

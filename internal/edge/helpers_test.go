@@ -41,7 +41,7 @@ func startNode(t *testing.T, mutate ...func(*edge.Options)) (*edge.Node, *clock)
 	t.Helper()
 	clk := &clock{t: time.Now().Truncate(time.Millisecond)}
 	opts := edge.Options{
-		MQTTAddr: "127.0.0.1:0", WSAddr: "127.0.0.1:0", HTTPAddr: "127.0.0.1:0", MQTTQUICAddr: edge.Off,
+		MQTTAddr: "127.0.0.1:0", WSAddr: "127.0.0.1:0", HTTPAddr: "127.0.0.1:0", MQTTQUICAddr: edge.Off, QUICAddr: edge.Off,
 		EdgeID: "test-edge", StationID: 777, DetectInterval: time.Hour, Now: clk.Now,
 	}
 	for _, m := range mutate {

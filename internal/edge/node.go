@@ -18,9 +18,11 @@ import (
 	"github.com/michi-v2x/michi/internal/detect"
 	"github.com/michi-v2x/michi/internal/hazard"
 	"github.com/michi-v2x/michi/internal/ldm"
+	"github.com/michi-v2x/michi/internal/native"
 	"github.com/michi-v2x/michi/internal/quicconn"
 	"github.com/michi-v2x/michi/internal/tlsconf"
 	"github.com/michi-v2x/michi/pkg/v2x"
+	nativewire "github.com/michi-v2x/michi/pkg/v2x/native"
 )
 
 // Node is one edge node. New builds it without I/O; Run binds the listeners, serves until the
@@ -39,6 +41,8 @@ type Node struct {
 
 	broker *mqtt.Server
 	pub    *mqtt.Client // inline MQTT v5 client the edge publishes hazards with
+	native *native.Server
+	geo    *geocast // native-QUIC dissemination; nil when QUICAddr is off
 
 	reportMu  sync.Mutex
 	pubMu     sync.Mutex
@@ -48,9 +52,9 @@ type Node struct {
 	tlsFingerprint string      // SHA-256 of the served certificate
 	tlsGenerated   bool
 
-	ready                                           chan struct{}
-	mqttAddr, wsAddr, httpAd, mqttTLSAd, mqttQUICAd string
-	runOnce                                         sync.Once
+	ready                                                   chan struct{}
+	mqttAddr, wsAddr, httpAd, mqttTLSAd, mqttQUICAd, quicAd string
+	runOnce                                                 sync.Once
 }
 
 // New checks the options and builds a node. It does no I/O.
@@ -83,6 +87,9 @@ func (n *Node) HTTPAddr() string { return n.httpAd }
 // MQTTTLSAddr and MQTTQUICAddr are the bound TLS and QUIC MQTT addresses ("" when off).
 func (n *Node) MQTTTLSAddr() string  { return n.mqttTLSAd }
 func (n *Node) MQTTQUICAddr() string { return n.mqttQUICAd }
+
+// QUICAddr is the bound native michi-v2x/1 address ("" when off).
+func (n *Node) QUICAddr() string { return n.quicAd }
 
 // TLSFingerprint is the SHA-256 fingerprint of the certificate the TLS and QUIC listeners serve
 // (valid after Ready), for clients that pin it.
@@ -153,7 +160,7 @@ func (n *Node) run(ctx context.Context) error {
 			return err
 		}
 	}
-	if n.opts.MQTTTLSAddr != Off || n.opts.MQTTQUICAddr != Off {
+	if n.opts.MQTTTLSAddr != Off || n.opts.MQTTQUICAddr != Off || n.opts.QUICAddr != Off {
 		conf, fp, generated, err := tlsconf.ServerConfig(n.opts.TLSCert, n.opts.TLSKey)
 		if err != nil {
 			return fmt.Errorf("tls: %w", err)
@@ -186,6 +193,26 @@ func (n *Node) run(ctx context.Context) error {
 			return err
 		}
 	}
+	if n.opts.QUICAddr != Off {
+		o := n.opts.Native
+		o.Addr, o.TLS, o.EdgeID, o.Log = n.opts.QUICAddr, n.tlsFor(nativewire.ALPN), n.opts.EdgeID, n.log.With("component", "native")
+		srv, err := native.New(o, nativeHandler{n})
+		if err != nil {
+			return fmt.Errorf("native quic: %w", err)
+		}
+		n.native, n.geo = srv, newGeocast(srv)
+		nctx, stopNative := context.WithCancel(context.Background())
+		var runErr error
+		stopped := make(chan struct{})
+		go func() { defer close(stopped); runErr = srv.Run(nctx) }()
+		closers = append(closers, func() { stopNative(); <-stopped })
+		select {
+		case <-srv.Ready():
+			n.quicAd = srv.Addr().String()
+		case <-stopped:
+			return fmt.Errorf("native quic: %w", runErr)
+		}
+	}
 	var httpSrv *http.Server
 	if n.opts.HTTPAddr != Off {
 		ln, err := net.Listen("tcp", n.opts.HTTPAddr)
@@ -208,7 +235,7 @@ func (n *Node) run(ctx context.Context) error {
 	go func() { defer wg.Done(); n.detectLoop(loopCtx) }()
 	closers = append(closers, func() { stopLoop(); wg.Wait() })
 
-	n.log.Info("edge node ready", "mqtt", n.mqttAddr, "ws", n.wsAddr, "mqtts", n.mqttTLSAd, "mqtt_quic", n.mqttQUICAd, "http", n.httpAd,
+	n.log.Info("edge node ready", "mqtt", n.mqttAddr, "ws", n.wsAddr, "mqtts", n.mqttTLSAd, "mqtt_quic", n.mqttQUICAd, "quic", n.quicAd, "http", n.httpAd,
 		"root", n.opts.Root, "source_uuid", n.opts.SourceUUID, "station_id", n.opts.StationID)
 	close(n.ready)
 	<-ctx.Done()

@@ -11,6 +11,7 @@ import (
 	"github.com/michi-v2x/michi/internal/detect"
 	"github.com/michi-v2x/michi/internal/hazard"
 	"github.com/michi-v2x/michi/internal/ldm"
+	"github.com/michi-v2x/michi/internal/native"
 )
 
 // Options configures a Node. The zero value of every field means "the default"; see setDefaults.
@@ -26,6 +27,7 @@ type Options struct {
 
 	MQTTTLSAddr  string `yaml:"mqtt_tls_addr"`  // MQTT over TLS (mqtts), default "off"
 	MQTTQUICAddr string `yaml:"mqtt_quic_addr"` // MQTT over QUIC, ALPN "mqtt", one stream per connection, default "127.0.0.1:14567"; "off" disables
+	QUICAddr     string `yaml:"quic_addr"`      // native michi-v2x/1 protocol (UDP), default "127.0.0.1:4433"; "off" disables
 	TLSCert      string `yaml:"tls_cert"`       // PEM certificate for the TLS and QUIC listeners; with TLSKey
 	TLSKey       string `yaml:"tls_key"`        // PEM key; both empty = a generated development certificate (fingerprint logged and served)
 	DataDir      string `yaml:"data_dir"`       // state directory (created if missing), default "" = nothing persisted
@@ -41,6 +43,7 @@ type Options struct {
 	DisseminateZoom  int           `yaml:"disseminate_zoom"`  // zoom of the outQueue DENM tiles, default 16
 	TerminatedExpiry time.Duration `yaml:"terminated_expiry"` // how long a termination DENM stays retained, default 60 s
 
+	Native  native.Options   `yaml:"native"` // native QUIC server tuning (queue length, timeouts); its Addr is QUICAddr
 	LDM     ldm.Options      `yaml:"ldm"`
 	Hazards hazard.Options   `yaml:"hazards"`
 	Detect  detect.Options   `yaml:"detect"`
@@ -80,6 +83,9 @@ func (o *Options) setDefaults() {
 	}
 	if o.MQTTQUICAddr == "" {
 		o.MQTTQUICAddr = "127.0.0.1:14567"
+	}
+	if o.QUICAddr == "" {
+		o.QUICAddr = "127.0.0.1:4433"
 	}
 	if o.MaxPayload == 0 {
 		o.MaxPayload = 16 << 10
@@ -156,8 +162,8 @@ func (o *Options) Validate() error {
 	if o.DisseminateZoom < 1 || o.DisseminateZoom > 18 {
 		bad("disseminate_zoom %d: want 1 … 18", o.DisseminateZoom)
 	}
-	if o.MQTTAddr == Off && o.WSAddr == Off && o.MQTTTLSAddr == Off && o.MQTTQUICAddr == Off {
-		bad("every MQTT listener is off: vehicles could not connect")
+	if o.MQTTAddr == Off && o.WSAddr == Off && o.MQTTTLSAddr == Off && o.MQTTQUICAddr == Off && o.QUICAddr == Off {
+		bad("every listener is off: vehicles could not connect")
 	}
 	if (o.TLSCert == "") != (o.TLSKey == "") {
 		bad("tls_cert and tls_key: give both or neither (neither = generated development certificate)")

@@ -67,3 +67,21 @@ func (m *Map) Relevant(c geo.Point, radiusM float64, eventHeadingDeg float64, ha
 		flush()
 	}
 }
+
+// Approaching applies Relevant's rule to one vehicle at p with the given heading (headingOK false
+// = unknown): is an event at c within radiusM, and — when hasHeading — is the vehicle heading
+// towards it and with the affected traffic? The edge uses it for vehicles that connect or drive
+// into an active hazard's area, so they are judged exactly like the ones Relevant finds.
+func Approaching(p geo.Point, headingDeg float64, headingOK bool, c geo.Point, radiusM, eventHeadingDeg float64, hasHeading bool) bool {
+	if geo.Distance(p, c) > radiusM {
+		return false
+	}
+	if !hasHeading || !headingOK {
+		return true
+	}
+	sinH, cosH := math.Sincos(headingDeg * deg2rad)
+	sinE, cosE := math.Sincos(eventHeadingDeg * deg2rad)
+	dE := lonDelta(c.Lon-p.Lon) * math.Cos(c.Lat*deg2rad)
+	dN := c.Lat - p.Lat
+	return sinH*dE+cosH*dN >= 0 && sinH*sinE+cosH*cosE >= 0
+}

@@ -1,9 +1,11 @@
 package ldm
 
 import (
+	"math"
 	"math/rand/v2"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -130,4 +132,36 @@ func abs(x float64) float64 {
 		return -x
 	}
 	return x
+}
+
+// Approaching must judge one vehicle exactly as Relevant judges the map.
+func TestApproachingAgreesWithRelevant(t *testing.T) {
+	c := geo.Point{Lat: 48.85, Lon: 2.35}
+	m := New(Options{})
+	at := time.Unix(1_800_000_000, 0)
+	type veh struct {
+		p       geo.Point
+		heading float64
+	}
+	var vs []veh
+	for i := range 400 {
+		p := geo.Destination(c, float64(i*37%360), float64(i%50)*15)
+		h := float64(i * 53 % 360)
+		vs = append(vs, veh{p, h})
+		m.UpdateVehicle(VehicleState{StationID: uint32(i + 1), StationType: 5, Pos: p, SpeedMPS: 10, HeadingDeg: h, HeadingOK: true, At: at})
+	}
+	for _, eh := range []float64{0, 90, 200} {
+		got := map[uint32]bool{}
+		m.Relevant(c, 500, eh, true, func(o *Object) bool { got[o.StationID] = true; return true })
+		for i, v := range vs {
+			if want := Approaching(v.p, v.heading, true, c, 500, eh, true); want != got[uint32(i+1)] {
+				// Relevant works on a tag-quantised heading: allow disagreement only at the 90° edges.
+				d := math.Abs(math.Mod(v.heading-geo.Bearing(v.p, c)+540, 360) - 180)
+				e := math.Abs(math.Mod(v.heading-eh+540, 360) - 180)
+				if math.Abs(d-90) > 0.5 && math.Abs(e-90) > 0.5 {
+					t.Fatalf("vehicle %d heading %v event heading %v: Approaching %v, Relevant %v", i+1, v.heading, eh, want, got[uint32(i+1)])
+				}
+			}
+		}
+	}
 }
