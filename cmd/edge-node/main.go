@@ -41,6 +41,7 @@ func run() error {
 	fs.StringVar(&flagOpts.HTTPAddr, "http-addr", "", `HTTP API, /metrics and /healthz address (default "127.0.0.1:8080"; "off" disables)`)
 	fs.StringVar(&flagOpts.MQTTTLSAddr, "mqtt-tls-addr", "", `MQTT over TLS listen address (default "off")`)
 	fs.StringVar(&flagOpts.MQTTQUICAddr, "mqtt-quic-addr", "", `MQTT over QUIC (ALPN mqtt, single stream) UDP address (default "127.0.0.1:14567"; "off" disables)`)
+	fs.StringVar(&flagOpts.QUICAddr, "quic-addr", "", `native michi-v2x/1 QUIC UDP address (default "127.0.0.1:4433"; "off" disables)`)
 	fs.StringVar(&flagOpts.TLSCert, "tls-cert", "", "PEM certificate for the TLS and QUIC listeners (default: a generated development certificate)")
 	fs.StringVar(&flagOpts.TLSKey, "tls-key", "", "PEM private key for --tls-cert")
 	fs.StringVar(&flagOpts.Root, "root", "", `topic root (default "michi")`)
@@ -79,6 +80,8 @@ func run() error {
 			opts.MQTTTLSAddr = flagOpts.MQTTTLSAddr
 		case "mqtt-quic-addr":
 			opts.MQTTQUICAddr = flagOpts.MQTTQUICAddr
+		case "quic-addr":
+			opts.QUICAddr = flagOpts.QUICAddr
 		case "tls-cert":
 			opts.TLSCert = flagOpts.TLSCert
 		case "tls-key":
