@@ -21,13 +21,15 @@
 //
 // The URL's scheme chooses the transport; a missing port takes the default shown.
 //
-//	tcp://host:1883, mqtt://      mqtt-tcp   MQTT 3.1.1 over TCP (plaintext)
-//	mqtts://host:8883, ssl://, tls://   mqtt-tls   MQTT over TLS
-//	ws://host:80/mqtt             mqtt-ws    MQTT over WebSocket (path default /mqtt)
-//	wss://host:443/mqtt           mqtt-wss   MQTT over WebSocket over TLS
-//	mqtt+quic://host:14567        mqtt-quic  MQTT over QUIC, ALPN "mqtt", one bidirectional stream
-//	                                         carrying the MQTT byte stream (EMQX/NanoMQ single-stream)
-//	quic://host:4433              quic       michi's native protocol michi-v2x/1 (pkg/v2x/native)
+//	scheme (default port)                   transport  what
+//	tcp://host:1883, mqtt://                mqtt-tcp   MQTT 3.1.1 over TCP (plaintext)
+//	mqtts://host:8883, ssl://, tls://       mqtt-tls   MQTT over TLS
+//	ws://host:80/mqtt                       mqtt-ws    MQTT over WebSocket (path default /mqtt)
+//	wss://host:443/mqtt                     mqtt-wss   MQTT over WebSocket over TLS
+//	mqtt+quic://host:14567                  mqtt-quic  MQTT over QUIC, ALPN "mqtt", one bidirectional
+//	                                                   stream carrying the MQTT bytes (EMQX/NanoMQ)
+//	quic://host:4433                        quic       michi's native protocol michi-v2x/1
+//	                                                   (pkg/v2x/native)
 //
 // Every transport that uses TLS verifies the server as Options.TLS says: a CA file, a pinned
 // SHA-256 certificate fingerprint (the edge logs and serves the fingerprint of its generated
@@ -58,7 +60,9 @@
 //   - Reconnection: after a lost connection the client dials again after a random delay in
 //     [d/2, d], d doubling from Backoff.Min to Backoff.Max, and restores its subscriptions (MQTT)
 //     or its hello (native). Meanwhile SendState fails at once with ErrNotConnected (a fresher
-//     state will follow) and Report waits for the connection until its context ends.
+//     state will follow) and Report waits for the connection until its context ends. A refusal
+//     that another attempt would meet again (bad credentials, not authorised: see
+//     ConnectError.Retryable) ends the client instead, with the *ConnectError as Err.
 //   - Shutdown: Close, or the end of the context given to Dial, ends the session, closes
 //     Alerts and closes Done once every goroutine has returned; Err then says why.
 //

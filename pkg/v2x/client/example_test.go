@@ -54,7 +54,7 @@ func Example() {
 // runExampleEdge starts an edge node on a free loopback port and returns its MQTT/TCP URL and a
 // function that stops it.
 func runExampleEdge() (url string, stop func()) {
-	n, err := edge.New(edge.Options{MQTTAddr: "127.0.0.1:0", WSAddr: edge.Off, MQTTQUICAddr: edge.Off, HTTPAddr: edge.Off})
+	n, err := edge.New(edge.Options{MQTTAddr: "127.0.0.1:0", WSAddr: edge.Off, MQTTQUICAddr: edge.Off, QUICAddr: edge.Off, HTTPAddr: edge.Off})
 	if err != nil {
 		log.Fatal(err)
 	}

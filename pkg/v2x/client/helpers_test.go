@@ -55,7 +55,7 @@ func edgeOpts(t *testing.T, tr transport) edge.Options {
 	certFile, keyFile, _ := certFiles(t)
 	o := edge.Options{
 		EdgeID: "test-edge", StationID: 777,
-		MQTTAddr: edge.Off, WSAddr: edge.Off, MQTTTLSAddr: edge.Off, MQTTQUICAddr: edge.Off,
+		MQTTAddr: edge.Off, WSAddr: edge.Off, MQTTTLSAddr: edge.Off, MQTTQUICAddr: edge.Off, QUICAddr: edge.Off,
 		HTTPAddr: edge.Off, TLSCert: certFile, TLSKey: keyFile, DetectInterval: time.Hour,
 	}
 	*tr.addr(&o) = "127.0.0.1:0"
@@ -143,6 +143,9 @@ type transport struct {
 
 func (tr transport) url(n *edge.Node) string { return tr.scheme + "://" + tr.bound(n) + tr.path }
 
+// mqtt reports whether the transport carries MQTT (tile subscriptions, retained replays).
+func (tr transport) mqtt() bool { return tr.name != client.TransportQUIC }
+
 var (
 	tcp = transport{name: client.TransportMQTTTCP, scheme: "tcp",
 		addr: func(o *edge.Options) *string { return &o.MQTTAddr }, bound: (*edge.Node).MQTTAddr}
@@ -153,7 +156,11 @@ var (
 	mqttQUIC = transport{name: client.TransportMQTTQUIC, scheme: "mqtt+quic", tls: true,
 		addr: func(o *edge.Options) *string { return &o.MQTTQUICAddr }, bound: (*edge.Node).MQTTQUICAddr}
 
+	quic = transport{name: client.TransportQUIC, scheme: "quic", tls: true,
+		addr: func(o *edge.Options) *string { return &o.QUICAddr }, bound: (*edge.Node).QUICAddr}
+
 	mqttTransports = []transport{tcp, ws, mqtts, mqttQUIC}
+	allTransports  = []transport{tcp, ws, mqtts, mqttQUIC, quic}
 )
 
 func vehicleOpts(n *edge.Node, tr transport, id uint32) client.Options {

@@ -143,16 +143,33 @@ func (s *mqttSession) setLost(err error) {
 func (s *mqttSession) lost() <-chan struct{} { return s.lostCh }
 func (s *mqttSession) cause() error          { return s.lostErr }
 
+// close sends DISCONNECT and stops paho's goroutines; Disconnect returns as soon as they have
+// stopped, or after the quiesce time when the connection is stuck.
 func (s *mqttSession) close() {
 	s.setLost(errSessionClosed)
-	s.pc.Disconnect(100)
+	s.pc.Disconnect(disconnectQuiesceMS)
 }
 
-// wait waits for a paho token, the session's end, or ctx.
+const disconnectQuiesceMS = 1000
+
+// wait waits for a paho token, the session's end, or ctx. A token that fails because the
+// connection went away reports ErrNotConnected.
 func (s *mqttSession) wait(ctx context.Context, tok paho.Token) error {
 	select {
 	case <-tok.Done():
-		return tok.Error()
+		err := tok.Error()
+		if err == nil {
+			return nil
+		}
+		select {
+		case <-s.lostCh:
+			return fmt.Errorf("%w: %v", ErrNotConnected, err)
+		default:
+		}
+		if errors.Is(err, paho.ErrNotConnected) {
+			return fmt.Errorf("%w: %v", ErrNotConnected, err)
+		}
+		return err
 	case <-s.lostCh:
 		return fmt.Errorf("%w: %v", ErrNotConnected, s.lostErr)
 	case <-ctx.Done():
