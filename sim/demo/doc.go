@@ -7,5 +7,5 @@
 // The cloud hub (issue 5) has a seam here: Options.Hub, when set, is started first and its
 // address printed; the edges' uplink is wired to it once internal/hub serves.
 //
-// It imports sim, sim/live and sim/report.
+// It imports sim, sim/live, sim/report and internal/edge (the edges' options).
 package demo

@@ -99,6 +99,7 @@ func (r *runner) hazardEvents(ctx context.Context, res *sim.StepResult, t float6
 			case l.reports <- h:
 			default:
 				r.col.Count(func(c *report.Counters) { c.SendErrors++ })
+				r.o.Log.Warn("vehicle report queue full", "station", l.station)
 			}
 		}
 	}
@@ -125,6 +126,7 @@ func (r *runner) authorityReport(ctx context.Context, rep sim.Report, h client.H
 	r.col.Count(func(c *report.Counters) { c.DENMs++ })
 	if err != nil {
 		r.col.Count(func(c *report.Counters) { c.SendErrors++ })
+		r.o.Log.Warn("road works report", "hazard", rep.Hazard, "error", err)
 		return
 	}
 	r.authIDs[rep.Hazard] = id
@@ -152,6 +154,7 @@ func (r *runner) sendReadings(res *sim.StepResult, now time.Time) {
 		m := v2x.NewCPM(v2x.CPMSpec{SourceUUID: "sim_rsu_" + s.Spec.ID, StationID: s.Spec.Station, Pos: r.eng.Point(rd.Pos), At: now, Objects: objs})
 		if err := r.sensors[rd.Sensor].publish(r.o.Root, m, "sim_rsu_"+s.Spec.ID); err != nil {
 			r.col.Count(func(c *report.Counters) { c.SendErrors++ })
+			r.o.Log.Warn("sensor publish", "sensor", s.Spec.ID, "error", err)
 			continue
 		}
 		r.col.Count(func(c *report.Counters) { c.CPMs++ })

@@ -75,6 +75,7 @@ func (r *runner) drive(v *vehLink) {
 		defer cancel()
 		if err := f(ctx); err != nil && r.clientCtx.Err() == nil {
 			r.col.Count(func(c *report.Counters) { c.SendErrors++ })
+			r.o.Log.Warn("vehicle send", "station", v.station, "error", err)
 		}
 	}
 	for {

@@ -1,0 +1,91 @@
+package scenario
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/michi-v2x/michi/sim/report"
+)
+
+// skipMochiRace skips a test whose vehicles keep subscribing while the edge publishes retained
+// hazards: mochi-mqtt v2.7.9 reads a topic's retainPath in TopicsIndex.scanMessages (retained
+// replay on subscribe) without the lock RetainMessage writes it under, and the race detector
+// flags it in the broker, not here. These tests run without -race.
+func skipMochiRace(t *testing.T) {
+	t.Helper()
+	if raceEnabled {
+		t.Skip("mochi-mqtt v2.7.9 retained-message race (TopicsIndex.scanMessages vs RetainMessage); runs without -race")
+	}
+}
+
+func runFile(t *testing.T, s *Scenario, d time.Duration) *report.Report {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), d+time.Minute)
+	defer cancel()
+	rep, err := s.Run(ctx, RunOptions{Duration: d})
+	require.NoError(t, err)
+	return rep
+}
+
+// Replays the committed SUMO FCD (no SUMO needed): the authority's road works reach every
+// connected SUMO vehicle inside the relevance area, and nobody outside it.
+func TestSUMOReplayEndToEnd(t *testing.T) {
+	skipMochiRace(t)
+	fcd, err := filepath.Abs("../testdata/grid.fcd.xml")
+	require.NoError(t, err)
+	s, err := Parse("replay.yaml", []byte(`
+name: replay
+seed: 6
+duration: 12s
+origin: {lat: 45.7578, lon: 4.8320}
+sumo: {fcd: `+fcd+`, begin: 30s}
+traffic: {connected: 1}
+edges: [{id: e, options: {detect: {disable: [collision]}}}]
+hazards: [{kind: road_works, at: {x: 300, y: 300}, start: 1s}]
+`))
+	require.NoError(t, err)
+	rep := runFile(t, s, 12*time.Second)
+	require.Greater(t, rep.Connected, 10, "SUMO vehicles became clients")
+	h := rep.Hazards[0]
+	require.True(t, h.Detected)
+	require.Positive(t, h.AlertsExpected)
+	require.Equal(t, h.AlertsExpected, h.AlertsDelivered, "%+v", h.Missed)
+	require.Zero(t, rep.Overall.FalseDeliveries)
+}
+
+// requireSUMO skips without sumo unless MICHI_REQUIRE_INTEGRATION=1, then it fails.
+func requireSUMO(t *testing.T) {
+	t.Helper()
+	if _, err := exec.LookPath("sumo"); err != nil {
+		if os.Getenv("MICHI_REQUIRE_INTEGRATION") == "1" {
+			t.Fatal("MICHI_REQUIRE_INTEGRATION=1 but sumo is not installed (apt-get install sumo sumo-tools)")
+		}
+		t.Skip("sumo is not installed")
+	}
+}
+
+// Runs real SUMO on the committed netgenerate grid (projected on the fly), its live FCD over a
+// socket, every vehicle a client of an in-process edge.
+func TestSUMOEndToEnd(t *testing.T) {
+	requireSUMO(t)
+	skipMochiRace(t)
+	s, err := Load("../scenarios/sumo-grid.yaml")
+	require.NoError(t, err)
+	rep := runFile(t, s, 12*time.Second)
+	require.Greater(t, rep.Connected, 10)
+	byID := map[string]report.HazardReport{}
+	for _, h := range rep.Hazards {
+		byID[h.ID] = h
+	}
+	works := byID["works"]
+	require.True(t, works.Detected)
+	require.Positive(t, works.AlertsDelivered)
+	require.True(t, byID["debris"].Detected, "vehicles reported the obstacle")
+	require.Zero(t, rep.Overall.FalseDeliveries)
+}
