@@ -21,7 +21,9 @@ GOOS=linux GOARCH=arm64 go build -o /dev/null ./...
 step fuzz smoke
 for pkg in $(go list ./...); do
   for f in $(go test -list '^Fuzz' "$pkg" 2>/dev/null | grep '^Fuzz' || true); do
-    go test -run='^$' -fuzz="^${f}\$" -fuzztime="${FUZZTIME:-5s}" "$pkg" >/dev/null
+    if ! out=$(go test -run='^$' -fuzz="^${f}\$" -fuzztime="${FUZZTIME:-5s}" "$pkg" 2>&1); then
+      echo "$out"; echo "FAIL $f ($pkg)"; exit 1
+    fi
     echo "ok   $f ($pkg)"
   done
 done

@@ -20,7 +20,10 @@ const (
 	ReasonReplay         = "replay"          // not newer than what the same station already sent
 )
 
-var errSlowConsumer = errors.New("slow consumer: outbound queue kept overflowing")
+var (
+	errSlowConsumer = errors.New("slow consumer: outbound queue kept overflowing")
+	errShuttingDown = errors.New("edge node shutting down")
+)
 
 // Rejection is why a message was refused, with the MQTT v5 reason code sent back for it.
 type Rejection struct {

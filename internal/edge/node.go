@@ -227,7 +227,7 @@ func (n *Node) run(ctx context.Context) error {
 	if err := n.broker.Serve(); err != nil {
 		return fmt.Errorf("broker: %w", err)
 	}
-	closers = append(closers, func() { _ = n.broker.Close() })
+	closers = append(closers, func() { n.stopClients(); _ = n.broker.Close() })
 
 	var wg sync.WaitGroup
 	loopCtx, stopLoop := context.WithCancel(ctx)
@@ -246,6 +246,34 @@ func (n *Node) run(ctx context.Context) error {
 		cancel()
 	}
 	return nil
+}
+
+// stopClients disconnects every client before the broker closes. mochi-mqtt v2.7.9's Close walks
+// clients per listener under a read lock it takes twice (Clients.GetByListener); a client leaving
+// in between deadlocks it. Stopping them first (GetAll locks once) and waiting until they are
+// gone leaves Close nothing to race with.
+func (n *Node) stopClients() {
+	for _, cl := range n.broker.Clients.GetAll() {
+		if !cl.Net.Inline {
+			cl.Stop(errShuttingDown)
+		}
+	}
+	// Wait until none is open and the client map has stopped shrinking (mochi deletes a clean
+	// session's entry just after its connection ends; persistent sessions stay, harmlessly).
+	deadline, last := time.Now().Add(3*time.Second), -1
+	for time.Now().Before(deadline) {
+		all, open := n.broker.Clients.GetAll(), 0
+		for _, cl := range all {
+			if !cl.Net.Inline && !cl.Closed() {
+				open++
+			}
+		}
+		if open == 0 && len(all) == last {
+			return
+		}
+		last = len(all)
+		time.Sleep(5 * time.Millisecond)
+	}
 }
 
 // tlsFor is the node's server TLS configuration offering one ALPN protocol.
