@@ -56,3 +56,42 @@ func TestStoppedVehicleEndToEnd(t *testing.T) {
 	require.Greater(t, h.LatencyMS.N, 0)
 	require.Equal(t, 41, rep.Connected)
 }
+
+// A pedestrian seen only by a roadside camera (CPM): the edge raises cause 12 and every
+// connected vehicle inside the relevance area is warned, nobody outside it.
+func TestPedestrianFromRoadsideSensorEndToEnd(t *testing.T) {
+	rep := runReport(t, Options{
+		Name: "pedestrian", Duration: 14 * time.Second,
+		Edges: []EdgeSpec{{ID: "e1", Options: edge.Options{Detect: detect.Options{Disable: []string{detect.NameCollision}}}}},
+		World: sim.Config{Origin: lyon, Seed: 2,
+			Roads:   []sim.RoadSpec{{Grid: &sim.GridSpec{Cols: 3, Rows: 3, BlockM: 150}}},
+			Traffic: sim.Traffic{Vehicles: 30, Connected: share(1)},
+			Sensors: []sim.SensorSpec{{ID: "cam", At: sim.XY(5, 5), RangeM: 120, Hz: 10}},
+			Hazards: []sim.HazardSpec{{Kind: sim.Pedestrian, At: sim.XY(0, 60), Start: 6 * time.Second}}},
+	})
+	h := rep.Hazards[0]
+	require.True(t, h.Detected, "the edge found the pedestrian in the camera's CPMs")
+	require.EqualValues(t, 12, h.EdgeHazards[0].Cause)
+	require.Positive(t, h.AlertsExpected)
+	require.Equal(t, h.AlertsExpected, h.AlertsDelivered, "%+v", h.Missed)
+	require.Zero(t, rep.Overall.FalseDeliveries)
+	require.Positive(t, rep.Traffic.CPMs)
+}
+
+// A wrong-way driver: detected from the CAMs of the oncoming traffic, and the vehicles it meets
+// are warned before they meet it.
+func TestWrongWayDriverEndToEnd(t *testing.T) {
+	rep := runReport(t, Options{
+		Name: "wrong-way", Duration: 12 * time.Second, Edges: []EdgeSpec{{ID: "e1"}},
+		World: sim.Config{Origin: lyon, Seed: 3,
+			Roads:   []sim.RoadSpec{{Highway: &sim.HighwaySpec{LengthM: 3000, Lanes: 2}}},
+			Traffic: sim.Traffic{Vehicles: 80, Connected: share(1)},
+			Hazards: []sim.HazardSpec{{Kind: sim.WrongWay, At: sim.XY(1300, -1.75), Start: time.Second}}},
+	})
+	h := rep.Hazards[0]
+	require.True(t, h.Detected)
+	require.Positive(t, h.AlertsDelivered)
+	require.Positive(t, h.LeadTimeS.N, "vehicles met the driver after the warning")
+	require.Positive(t, h.LeadTimeS.P50)
+	require.Zero(t, rep.Overall.FalseDeliveries)
+}

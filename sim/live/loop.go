@@ -33,7 +33,8 @@ func (r *runner) loop(ctx context.Context, start time.Time) {
 		} else if ctx.Err() != nil {
 			return
 		} else if -wait > dt {
-			r.behind += -wait - dt
+			r.lateSteps++
+			r.maxLag = max(r.maxLag, -wait)
 		}
 		if r.o.Source != nil {
 			states, ok, err := r.o.Source.Next(time.Duration(step) * dt)
@@ -58,7 +59,7 @@ func (r *runner) loop(ctx context.Context, start time.Time) {
 		r.track(t, step)
 		if now.Sub(lastProgress) >= time.Second {
 			lastProgress = now
-			pr.line(t, r.col.Progress(), r.eng, r.col.Totals(), r.behind)
+			pr.line(t, r.col.Progress(), r.eng, r.col.Totals(), r.maxLag)
 		}
 	}
 }
@@ -173,7 +174,6 @@ func (r *runner) sendCAMs(step, every int, now time.Time) {
 		p := r.eng.Point(v.Pos)
 		select {
 		case l.states <- client.State{Pos: p, SpeedMPS: v.Speed, HeadingDeg: v.Heading, At: now}:
-			r.camPos[i] = p
 			sent++
 		default:
 			skipped++
@@ -190,7 +190,11 @@ func (r *runner) track(t float64, step int) {
 			continue
 		}
 		v := &r.eng.Vehicles[i]
-		vs = append(vs, report.VehicleState{ID: i, Active: v.Active, Pos: r.eng.Point(v.Pos), CAMPos: r.camPos[i]})
+		var sub geo.Point
+		if p := l.subPos.Load(); p != nil {
+			sub = *p
+		}
+		vs = append(vs, report.VehicleState{ID: i, Active: v.Active, Pos: r.eng.Point(v.Pos), CAMPos: sub})
 	}
 	trace := r.eng.Config().External && step%50 == 0
 	r.col.Step(t, vs, trace)
@@ -221,7 +225,6 @@ func (r *runner) track(t float64, step int) {
 func (r *runner) attachExternal(ctx context.Context) {
 	for len(r.links) < len(r.eng.Vehicles) {
 		r.links = append(r.links, nil)
-		r.camPos = append(r.camPos, geo.Point{})
 	}
 	for i := range r.eng.Vehicles {
 		v := &r.eng.Vehicles[i]

@@ -37,7 +37,7 @@ func (p *progress) line(t float64, pr report.Progress, eng *sim.Engine, c report
 		t, p.total.Seconds(), c.CAMs-p.last.CAMs, c.CPMs-p.last.CPMs, active, published, c.AlertsReceived, pr.ExpectedSoFar, pr.InsideSoFar,
 		pr.LatencyP50, pr.LatencyP99)
 	if behind > 0 {
-		s += fmt.Sprintf(" · behind %.1f s", behind.Seconds())
+		s += fmt.Sprintf(" · step lag max %.0f ms", float64(behind.Microseconds())/1000)
 	}
 	p.last = c
 	switch {

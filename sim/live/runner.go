@@ -38,17 +38,17 @@ type runner struct {
 	clientStop context.CancelFunc
 	cwg        sync.WaitGroup // vehicle goroutines and background sends
 
-	links    []*vehLink // by vehicle id; nil when not connected
-	sensors  []*publisher
-	auth     map[string]*client.Client
-	authIDs  map[int]v2x.ActionID
-	camPos   []geo.Point
-	reached  map[[2]int]bool
-	inboxMu  sync.Mutex
-	inbox    []warning
-	behind   time.Duration
-	dialSem  chan struct{}
-	lastMove time.Duration
+	links     []*vehLink // by vehicle id; nil when not connected
+	sensors   []*publisher
+	auth      map[string]*client.Client
+	authIDs   map[int]v2x.ActionID
+	reached   map[[2]int]bool
+	inboxMu   sync.Mutex
+	inbox     []warning
+	maxLag    time.Duration // the latest a step started
+	lateSteps int           // steps that started more than one step late
+	dialSem   chan struct{}
+	lastMove  time.Duration
 }
 
 // Run builds the world, starts or reaches the edges, connects every client, runs the world in
@@ -113,7 +113,6 @@ func (r *runner) connect(ctx context.Context) error {
 		}
 	}
 	r.links = make([]*vehLink, len(r.eng.Vehicles))
-	r.camPos = make([]geo.Point, len(r.eng.Vehicles))
 	var todo []*vehLink
 	for i := range r.eng.Vehicles {
 		v := &r.eng.Vehicles[i]
@@ -180,7 +179,7 @@ func (r *runner) describe(rep *report.Report) {
 	c := r.eng.Config()
 	rep.Scenario, rep.Seed, rep.Transport, rep.Relevance = r.o.Name, c.Seed, r.o.Transport, Relevance
 	rep.Vehicles, rep.Sensors, rep.StepMS, rep.RealTime = len(r.eng.Vehicles), len(r.eng.Sensors), float64(c.Step.Microseconds())/1000, true
-	rep.SlowStepsS = r.behind.Seconds()
+	rep.MaxStepLagMS, rep.LateSteps = float64(r.maxLag.Microseconds())/1000, r.lateSteps
 	for _, l := range r.links {
 		if l != nil && l.up.Load() {
 			rep.Connected++

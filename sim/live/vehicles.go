@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/michi-v2x/michi/pkg/geo"
 	"github.com/michi-v2x/michi/pkg/v2x"
 	"github.com/michi-v2x/michi/pkg/v2x/client"
 	"github.com/michi-v2x/michi/sim/report"
@@ -22,6 +23,7 @@ type vehLink struct {
 	states  chan client.State
 	reports chan client.Hazard
 	up      atomic.Bool
+	subPos  atomic.Pointer[geo.Point] // position of the last state the edge acknowledged (its subscriptions follow it)
 	stop    chan struct{}
 	once    sync.Once
 }
@@ -85,7 +87,13 @@ func (r *runner) drive(v *vehLink) {
 		case <-r.clientCtx.Done():
 			return
 		case st := <-v.states:
-			send(func(ctx context.Context) error { return v.c.SendState(ctx, st) })
+			send(func(ctx context.Context) error {
+				err := v.c.SendState(ctx, st)
+				if err == nil {
+					v.subPos.Store(&st.Pos)
+				}
+				return err
+			})
 		case h := <-v.reports:
 			send(func(ctx context.Context) error { _, err := v.c.Report(ctx, h); return err })
 			r.col.Count(func(c *report.Counters) { c.DENMs++ })

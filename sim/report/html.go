@@ -40,7 +40,7 @@ th{background:#f3f3f3}td:first-child,th:first-child{text-align:left}
 svg{background:#fafafa;border:1px solid #ddd}
 </style></head><body>
 <h1>michi-sim report: {{.R.Scenario}}</h1>
-<p class="note">seed {{.R.Seed}} · transport {{.R.Transport}} · {{printf "%.0f" .R.DurationS}} s {{if .R.RealTime}}in real time{{else}}of virtual time{{end}} · {{.R.Vehicles}} vehicles, {{.R.Connected}} connected · {{.R.Sensors}} roadside sensors · edges {{range .R.Edges}}{{.}} {{end}}· started {{.R.StartedAt.Format "2006-01-02 15:04:05 MST"}}</p>
+<p class="note">seed {{.R.Seed}} · transport {{.R.Transport}} · {{printf "%.0f" .R.DurationS}} s {{if .R.RealTime}}in real time{{else}}of virtual time{{end}} · {{.R.Vehicles}} vehicles, {{.R.Connected}} connected · {{.R.Sensors}} roadside sensors · edges {{range .R.Edges}}{{.}} {{end}}· started {{.R.StartedAt.Format "2006-01-02 15:04:05 MST"}}{{if .R.LateSteps}} · {{.R.LateSteps}} steps started late, by up to {{.R.MaxStepLagMS}} ms{{end}}</p>
 <div class="cards">
 <div class="card">delivery ratio<b>{{pct .R.Overall.DeliveryRatio}}</b>{{.R.Overall.AlertsDelivered}} of {{.R.Overall.AlertsExpected}} expected</div>
 <div class="card">false deliveries<b>{{.R.Overall.FalseDeliveries}}</b>outside the relevance area</div>
@@ -121,7 +121,7 @@ func (r *Report) leadHistogram() string {
 		top = max(top, counts[i])
 	}
 	xmax := float64(n) * bin
-	axes(&b, xmax, fmt.Sprintf("lead time (s, from %.0f, bins of %.0f s)", lo, bin), "vehicles", float64(top), "%.0f")
+	axes(&b, xmax, fmt.Sprintf("lead time (s, from %.0f, bins of %.0f s)", lo, bin), "vehicles", float64(top), "%.3g")
 	w := (plotW - pad - 10) / float64(n)
 	for i, c := range counts {
 		h := float64(c) / float64(top) * (plotH - pad - 10)
@@ -154,6 +154,11 @@ func (r *Report) mapSVG() string {
 	}
 	k := math.Cos((minLat + maxLat) / 2 * math.Pi / 180)
 	wDeg, hDeg := math.Max((maxLon-minLon)*k, 1e-4), math.Max(maxLat-minLat, 1e-4)
+	if hDeg < wDeg/4 { // a straight road would be a line: show a band around it
+		c := (minLat + maxLat) / 2
+		hDeg = wDeg / 4
+		minLat = c - hDeg/2
+	}
 	const W = 1000.0
 	scale := (W - 40) / wDeg
 	H := math.Min(hDeg*scale+40, 800)

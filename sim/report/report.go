@@ -14,19 +14,22 @@ import (
 
 // Report is the result of a run.
 type Report struct {
-	Scenario   string    `json:"scenario"`
-	Seed       uint64    `json:"seed"`
-	Transport  string    `json:"transport"`
-	Relevance  string    `json:"relevance"`
-	StartedAt  time.Time `json:"started_at"`
-	DurationS  float64   `json:"duration_s"`
-	Vehicles   int       `json:"vehicles"`
-	Connected  int       `json:"connected"`
-	Sensors    int       `json:"sensors"`
-	Edges      []string  `json:"edges"`
-	StepMS     float64   `json:"step_ms"`
-	RealTime   bool      `json:"real_time"`
-	SlowStepsS float64   `json:"behind_schedule_s,omitempty"` // time the stepping loop ran late in total
+	Scenario  string    `json:"scenario"`
+	Seed      uint64    `json:"seed"`
+	Transport string    `json:"transport"`
+	Relevance string    `json:"relevance"`
+	StartedAt time.Time `json:"started_at"`
+	DurationS float64   `json:"duration_s"`
+	Vehicles  int       `json:"vehicles"`
+	Connected int       `json:"connected"`
+	Sensors   int       `json:"sensors"`
+	Edges     []string  `json:"edges"`
+	StepMS    float64   `json:"step_ms"`
+	RealTime  bool      `json:"real_time"`
+	// MaxStepLagMS is the latest a step started after its wall-clock time; LateSteps counts the
+	// steps that started more than one step late (the run did not keep up with real time then).
+	MaxStepLagMS float64 `json:"max_step_lag_ms"`
+	LateSteps    int     `json:"late_steps"`
 
 	Overall      Overall        `json:"overall"`
 	Hazards      []HazardReport `json:"hazards"`
@@ -168,7 +171,7 @@ func (c *Collector) Report() *Report {
 		r.latencies = append(r.latencies, c.latencies(perInj[i])...)
 		if len(perInj[i]) > 0 {
 			hr.Detected = true
-			d := round(inj.published-inj.start, 2)
+			d := max(0, round(inj.published-inj.start, 2)) // ms timestamps may put it a hair before
 			hr.DetectionDelayS = &d
 			delays = append(delays, d)
 		}

@@ -46,7 +46,8 @@ func BenchmarkEndToEnd1000(b *testing.B) {
 		b.ReportMetric(float64(o.FalseDeliveries), "false")
 		b.ReportMetric(o.LatencyMS.P50, "p50_ms")
 		b.ReportMetric(o.LatencyMS.P99, "p99_ms")
-		b.ReportMetric(rep.SlowStepsS, "behind_s")
+		b.ReportMetric(rep.MaxStepLagMS, "max_step_lag_ms")
+		b.ReportMetric(float64(rep.LateSteps), "late_steps")
 		b.ReportMetric(cpu.Seconds()/wall.Seconds(), "cpu_cores")
 		b.ReportMetric(float64(after.Maxrss)/1024, "maxrss_MiB")
 	}
