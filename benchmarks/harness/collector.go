@@ -2,6 +2,7 @@ package harness
 
 import (
 	"math"
+	"math/bits"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -103,7 +104,16 @@ func (c *collector) register(slot int32, sched time.Duration, refMs int64, expec
 // deliver records that vehicle v received payload (an alert DENM) at recv since start. It does
 // not keep payload.
 func (c *collector) deliver(v int32, payload []byte, recv time.Duration) {
-	k := c.lookup(payload)
+	c.record(c.lookup(payload), v, recv)
+}
+
+// deliverDENM is deliver for an alert that arrives decoded (the native protocol).
+func (c *collector) deliverDENM(v int32, d *v2x.DENM, recv time.Duration) {
+	c.record(c.identifyDENM(d), v, recv)
+}
+
+// record counts vehicle v's receipt of hazard k (-1: no hazard of this run) at recv.
+func (c *collector) record(k int32, v int32, recv time.Duration) {
 	if k < 0 {
 		c.unmatched.Add(1)
 		return
@@ -156,6 +166,11 @@ func (c *collector) identify(payload []byte) int32 {
 		c.malformed.Add(1)
 		return -1
 	}
+	return c.identifyDENM(d)
+}
+
+// identifyDENM is the hazard of this run that alert d is about, or -1.
+func (c *collector) identifyDENM(d *v2x.DENM) int32 {
 	if cause, _ := d.Cause(); cause != c.cause {
 		return -1
 	}
@@ -177,6 +192,27 @@ func (c *collector) identify(payload []byte) int32 {
 		c.radiusMismatch.Add(1)
 	}
 	return k
+}
+
+// lossSpread is how many hazards missed some expected vehicle, and how many vehicles missed
+// some hazard: a few dead connections and a few undelivered hazards look alike in the totals.
+func (c *collector) lossSpread() (hazards, vehicles int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	missed := newBitset(len(c.sc.vehicles))
+	for _, in := range c.inj {
+		if in.nGot == in.nExp {
+			continue
+		}
+		hazards++
+		for w := range in.expected {
+			missed[w] |= in.expected[w] &^ in.got[w]
+		}
+	}
+	for _, w := range missed {
+		vehicles += bits.OnesCount64(w)
+	}
+	return hazards, vehicles
 }
 
 // snapshot is the state of the collector at one moment.

@@ -44,6 +44,8 @@ func TestCollectorCountsFirstCopiesOfExpectedVehicles(t *testing.T) {
 	var res Result
 	(&runner{col: c}).finish(&res)
 	require.Equal(t, int64(1), res.AlertsLost, "vehicle 2 never got it")
+	require.Equal(t, 1, res.LostHazards)
+	require.Equal(t, 1, res.LostVehicles)
 	require.Equal(t, int64(2), res.LatencyMs.Samples)
 	require.InDelta(t, 5, res.LatencyMs.Max, 0.01)
 	require.InDelta(t, 3, res.LatencyMs.P50, 0.01)

@@ -29,6 +29,8 @@ type Result struct {
 	AlertsExpected int64   `json:"alerts_expected"` // (hazard, vehicle) deliveries expected
 	AlertsReceived int64   `json:"alerts_received"` // of those, received before the grace period ended
 	AlertsLost     int64   `json:"alerts_lost"`
+	LostHazards    int     `json:"lost_hazards,omitempty"`  // hazards some expected vehicle missed
+	LostVehicles   int     `json:"lost_vehicles,omitempty"` // vehicles that missed some hazard
 	// Alerts a vehicle received that it was not expected to get (none over MQTT, where the tiles
 	// decide), further copies of one hazard (one per subscribed tile it covers, and updates), and
 	// alerts of no hazard of this run (retained ones from earlier runs).

@@ -2,7 +2,6 @@ package harness
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strconv"
 	"sync"
@@ -71,9 +70,11 @@ func Run(ctx context.Context, o Options, t Target) (*Result, error) {
 		if err != nil {
 			return nil, fmt.Errorf("sensor: %w", err)
 		}
-		s = &sensor{o: &o, c: c, sc: r.sc, col: r.col, start: r.start, baseline: t.Baseline,
-			seqBase: uint16(time.Now().Unix())}
-		r.goRead(s.readAcks)
+		s = &sensor{o: &o, sc: r.sc, col: r.col, start: r.start, seqBase: uint16(time.Now().Unix())}
+		ms := &mqttSensor{s: s, c: c, baseline: t.Baseline}
+		ping := pingreq()
+		s.prepare, s.ping = ms.prepare, func() error { return c.write(ping) }
+		r.goRead(ms.readAcks)
 	}
 	for _, v := range vs {
 		r.goRead(func() { r.readAlerts(v.idx, v.c) })
@@ -82,7 +83,12 @@ func Run(ctx context.Context, o Options, t Target) (*Result, error) {
 	for i, v := range vs {
 		senders[i] = v
 	}
-	return r.drive(ctx, senders, func(ctx context.Context, t0 time.Duration) error {
+	return r.drive(ctx, senders, r.injector(s), idle)
+}
+
+// injector runs the sensor, if there is one, and reports on it.
+func (r *runner) injector(s *sensor) func(context.Context, time.Duration) error {
+	return func(ctx context.Context, t0 time.Duration) error {
 		if s == nil {
 			return nil
 		}
@@ -90,10 +96,10 @@ func Run(ctx context.Context, o Options, t Target) (*Result, error) {
 		r.res.InjectionLagMaxMs = s.lagMax.Seconds() * 1000
 		r.res.SensorRejected = s.rejected.Load()
 		if code := s.lastCode.Load(); code != 0 {
-			o.Log.Warn("the target refused injected hazards", "count", s.rejected.Load(), "last_reason", fmt.Sprintf("0x%02x", code))
+			r.o.Log.Warn("the target refused injected hazards", "count", s.rejected.Load(), "last_reason", fmt.Sprintf("0x%02x", code))
 		}
 		return err
-	}, idle)
+	}
 }
 
 // runner holds the state one run shares between its phases.
@@ -313,6 +319,7 @@ func (r *runner) drive(ctx context.Context, senders []sender, inject func(contex
 // finish copies the collector's counts and histograms into res.
 func (r *runner) finish(res *Result) {
 	c := r.col
+	res.LostHazards, res.LostVehicles = c.lossSpread()
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	res.AlertsSent = len(c.inj)
@@ -370,11 +377,4 @@ func sleep(ctx context.Context, d time.Duration) error {
 	case <-t.C:
 		return nil
 	}
-}
-
-// errNative is returned until the native transport is wired in.
-var errNative = errors.New("the native QUIC transport is not available yet")
-
-func runNative(context.Context, Options, Target) (*Result, error) {
-	return nil, fmt.Errorf("%s: %w", QUIC, errNative)
 }

@@ -10,35 +10,60 @@ import (
 	"github.com/mochi-mqtt/server/v2/packets"
 )
 
-// sensor is the reporting station that injects hazards: against michi it publishes a report
-// DENM into inQueue and the edge does the rest; against a baseline broker it publishes the
-// alert itself on every tile the hazard covers, as a relay would.
+// sensor is the reporting station that injects hazards: against michi it reports a DENM (into
+// inQueue over MQTT, or on the control stream of the native protocol) and the edge does the
+// rest; against a baseline broker it publishes the alert itself on every tile the hazard covers,
+// as a relay would.
 type sensor struct {
-	o        *Options
-	c        *conn
-	sc       *scenario
-	col      *collector
-	start    time.Time
-	baseline bool
-	within   bool // expected recipients by distance (native protocol) rather than by tile
-	seqBase  uint16
+	o       *Options
+	sc      *scenario
+	col     *collector
+	start   time.Time
+	within  bool // expected recipients by distance (native protocol) rather than by tile
+	seqBase uint16
+	// prepare encodes hazard h (covering tiles) off the hot path and returns what sends it.
+	prepare func(h hazardSpec, tiles []string) (send func() error, err error)
+	ping    func() error // keeps an idle connection alive; nil = not needed
 
-	id       uint16
 	lagMax   time.Duration // worst lateness of an injection behind its schedule
-	rejected atomic.Int64  // PUBACKs with a failure reason code
+	rejected atomic.Int64  // refusals by the target
 	lastCode atomic.Int32
+}
+
+// mqttSensor is the sensor's MQTT side: its connection and packet ids.
+type mqttSensor struct {
+	s        *sensor
+	c        *conn
+	baseline bool
+	id       uint16
+}
+
+func (m *mqttSensor) nextID() uint16 {
+	if m.id++; m.id == 0 {
+		m.id = 1
+	}
+	return m.id
+}
+
+func (m *mqttSensor) prepare(h hazardSpec, tiles []string) (func() error, error) {
+	var (
+		pkt []byte
+		err error
+	)
+	if m.baseline {
+		pkt, err = relayPackets(m.s.o.Root, h, tiles, m.nextID)
+	} else {
+		pkt, err = reportPacket(m.s.o.Root, h, m.nextID())
+	}
+	if err != nil {
+		return nil, err
+	}
+	return func() error { return m.c.write(pkt) }, nil
 }
 
 // spin is how long before an injection the sensor stops sleeping and polls the clock, so that
 // timer slack does not delay injections (and inflate latencies) by up to a scheduler tick.
 const spin = 300 * time.Microsecond
-
-func (s *sensor) nextID() uint16 {
-	if s.id++; s.id == 0 {
-		s.id = 1
-	}
-	return s.id
-}
 
 // run injects the run's hazards, hazard k due at t0 + (k+½)·interval, and returns after the
 // last one is sent.
@@ -49,11 +74,10 @@ func (s *sensor) run(ctx context.Context, t0 time.Duration) error {
 	}
 	interval := time.Duration(float64(time.Second) / s.o.HazardRate)
 	prepare := min(interval/2, 200*time.Millisecond)
-	ping := pingreq()
 	last := time.Since(s.start)
 	for k := range n {
 		sched := t0 + time.Duration(k)*interval + interval/2
-		if err := s.waitUntil(ctx, sched-prepare, ping, &last); err != nil {
+		if err := s.waitUntil(ctx, sched-prepare, &last); err != nil {
 			return err
 		}
 		slot := s.sc.order[k]
@@ -62,27 +86,21 @@ func (s *sensor) run(ctx context.Context, t0 time.Duration) error {
 		var (
 			expected []int32
 			tiles    []string
-			pkt      []byte
-			err      error
 		)
 		if s.within {
 			expected = s.sc.expectedWithin(h.pos, h.radiusM)
 		} else {
 			expected, tiles = s.sc.expectedTiles(h.pos, h.radiusM, s.o.Zoom)
 		}
-		if s.baseline {
-			pkt, err = relayPackets(s.o.Root, h, tiles, s.nextID)
-		} else {
-			pkt, err = reportPacket(s.o.Root, h, s.nextID())
-		}
+		send, err := s.prepare(h, tiles)
 		if err != nil {
 			return err
 		}
 		s.col.register(slot, sched, h.at.UnixMilli(), expected)
-		if err := s.waitUntil(ctx, sched, ping, &last); err != nil {
+		if err := s.waitUntil(ctx, sched, &last); err != nil {
 			return err
 		}
-		if err := s.c.write(pkt); err != nil {
+		if err := send(); err != nil {
 			return fmt.Errorf("sensor: inject hazard %d: %w", k, err)
 		}
 		last = time.Since(s.start)
@@ -93,14 +111,14 @@ func (s *sensor) run(ctx context.Context, t0 time.Duration) error {
 
 // waitUntil sleeps until at (since start), spinning for the last moment, and pings the broker
 // when the connection has been idle for half the keep-alive.
-func (s *sensor) waitUntil(ctx context.Context, at time.Duration, ping []byte, last *time.Duration) error {
+func (s *sensor) waitUntil(ctx context.Context, at time.Duration, last *time.Duration) error {
 	for {
 		now := time.Since(s.start)
 		if now >= at {
 			return nil
 		}
-		if now-*last > keepalive/2 {
-			if err := s.c.write(ping); err != nil {
+		if s.ping != nil && now-*last > keepalive/2 {
+			if err := s.ping(); err != nil {
 				return fmt.Errorf("sensor: ping: %w", err)
 			}
 			*last = now
@@ -124,9 +142,10 @@ func (s *sensor) waitUntil(ctx context.Context, at time.Duration, ping []byte, l
 
 // readAcks consumes what the broker sends the sensor and counts refusals, until the connection
 // closes.
-func (s *sensor) readAcks() {
+func (m *mqttSensor) readAcks() {
+	s := m.s
 	for {
-		fh, body, err := s.c.readPacket()
+		fh, body, err := m.c.readPacket()
 		if err != nil {
 			return
 		}
