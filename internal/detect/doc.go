@@ -10,6 +10,8 @@
 //	endofqueue  27     a slow queue with fast traffic approaching its tail
 //	collision   97     constant-velocity closest point of approach between tracked objects
 //	human       12     a roadside-perceived pedestrian on the road
+//	authority   any    hazards the cloud hub sends down: an authority's road works, closures and
+//	                   weather, and neighbouring edges' hazards relayed to this edge (Authorities)
 //
 // Keys are stable identities within one detector ("station:<id>" for a self-reporting vehicle,
 // "obj:<ldm id>" for an object only sensors see); sources name stations as "station:<id>" for a
