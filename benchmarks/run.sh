@@ -20,4 +20,4 @@ go test -run '^$' -bench . -benchmem -benchtime "$benchtime" -count 3 ./benchmar
   grep -E '^(Benchmark|goos|goarch|pkg|cpu|ok)' "$out"
   echo '```'
 } > benchmarks/RESULTS.raw.md
-echo "raw results written to benchmarks/RESULTS.raw.md"
+echo "raw results written to benchmarks/RESULTS.raw.md; summarise them in benchmarks/RESULTS.md"
