@@ -1,6 +1,7 @@
 // Command edge-node runs a michi roadside edge node: an embedded MQTT broker (TCP, WebSocket)
 // that takes in CAM, DENM and CPM, keeps a Local Dynamic Map, detects hazards and publishes them
-// to exactly the outQueue tiles their relevance area touches.
+// to exactly the outQueue tiles their relevance area touches. With --hub it reports to a cloud
+// hub and disseminates the authority hazards the hub sends down.
 package main
 
 import (
@@ -48,7 +49,12 @@ func run() error {
 	fs.StringVar(&flagOpts.EdgeID, "edge-id", "", `edge name (default "edge-1")`)
 	fs.StringVar(&flagOpts.SourceUUID, "source-uuid", "", `source_uuid of the DENMs the edge originates (default "michi_" + edge id)`)
 	stationID := fs.Uint("station-id", 0, "ETSI station id of the edge (default: derived from the edge id)")
-	fs.StringVar(&flagOpts.DataDir, "data-dir", "", "state directory (default: none)")
+	fs.StringVar(&flagOpts.DataDir, "data-dir", "", "state directory (default: none; required with --hub: the uplink queue lives in DIR/uplink)")
+	fs.StringVar(&flagOpts.HubAddr, "hub", "", "cloud hub uplink address host:port (QUIC, mutual TLS; default: no uplink)")
+	fs.StringVar(&flagOpts.HubCA, "hub-ca", "", "PEM CA the hub's certificate chains to (ca.crt of `cloud-hub pki init`)")
+	fs.StringVar(&flagOpts.EdgeCert, "edge-cert", "", "PEM client certificate of this edge (`cloud-hub pki issue-edge EDGE-ID`)")
+	fs.StringVar(&flagOpts.EdgeKey, "edge-key", "", "PEM private key for --edge-cert")
+	fs.StringVar(&flagOpts.Coverage, "coverage", "", "area this edge serves, minLon,minLat,maxLon,maxLat (default: grown from the vehicles seen)")
 	if err := fs.Parse(os.Args[1:]); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
@@ -96,6 +102,16 @@ func run() error {
 			opts.StationID = uint32(*stationID)
 		case "data-dir":
 			opts.DataDir = flagOpts.DataDir
+		case "hub":
+			opts.HubAddr = flagOpts.HubAddr
+		case "hub-ca":
+			opts.HubCA = flagOpts.HubCA
+		case "edge-cert":
+			opts.EdgeCert = flagOpts.EdgeCert
+		case "edge-key":
+			opts.EdgeKey = flagOpts.EdgeKey
+		case "coverage":
+			opts.Coverage = flagOpts.Coverage
 		}
 	})
 

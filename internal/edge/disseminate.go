@@ -39,6 +39,9 @@ func (n *Node) disseminate(events []hazard.Event, since time.Time) {
 		}
 		n.metrics.hazardEvts.WithLabelValues(eventName(ev.Kind)).Inc()
 		now := n.opts.Now()
+		if n.up != nil {
+			n.up.recordHazard(ev, now)
+		}
 		var d *v2x.DENM
 		switch ev.Kind {
 		case hazard.Created, hazard.Updated:
@@ -65,7 +68,11 @@ func (n *Node) disseminate(events []hazard.Event, since time.Time) {
 		if n.geo != nil {
 			n.geo.publish(n.ldm, ev, d)
 		}
-		n.metrics.latency.Observe(time.Since(since).Seconds())
+		lat := time.Since(since).Seconds()
+		n.metrics.latency.Observe(lat)
+		if n.up != nil {
+			n.up.lat.add(lat)
+		}
 	}
 }
 

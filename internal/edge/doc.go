@@ -4,7 +4,11 @@
 // every zoom-16 outQueue tile their relevance area touches.
 //
 // Data flows one way: listener → ingest (decode, validate, authorise) → ldm / reports →
-// detectors → hazard manager → dissemination. Ingest runs on the publishing client's goroutine;
+// detectors → hazard manager → dissemination (MQTT tiles, native QUIC geocast, and, with
+// Options.HubAddr, the uplink queue to the cloud hub). The uplink (uplink.go) also carries
+// per-tile traffic aggregates and edge health, sampled by loops of its own off the ingest path,
+// and brings hazards down from the hub (an authority's road works, a neighbour's relayed
+// hazard), which enter the "authority" detector and are disseminated like a vehicle's report. Ingest runs on the publishing client's goroutine;
 // periodic detection runs on one goroutine owned by Run; dissemination is serialised by
 // Node.pubMu so retained state per tile only moves forward in time.
 //
@@ -14,6 +18,9 @@
 //   - Node.pubMu guards the dissemination state (last published version per hazard) and the
 //     injection of publishes into the broker; it is taken after the hazard manager returns its
 //     events, never before.
+//   - The uplink's locks are leaves — the record backlog (taken under pubMu), the coverage, the
+//     latency reservoir — except the traffic aggregate's, held by one sampling round over the
+//     LDM's read pass and then the coverage and backlog locks.
 //
 // This package must not be imported by pkg/…; it may import every internal package it wires.
 package edge

@@ -22,8 +22,13 @@ import (
 func (n *Node) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
-		writeJSON(w, http.StatusOK, map[string]any{"status": "ok", "edge_id": n.opts.EdgeID,
-			"source_uuid": n.opts.SourceUUID, "station_id": n.opts.StationID})
+		body := map[string]any{"status": "ok", "edge_id": n.opts.EdgeID,
+			"source_uuid": n.opts.SourceUUID, "station_id": n.opts.StationID}
+		if st, ok := n.UplinkStats(); ok { // the edge is healthy without its hub: reported, not failed
+			body["uplink"] = map[string]any{"hub": n.opts.HubAddr, "connected": st.Connected, "depth": st.Depth,
+				"acked_seq": st.AckedSeq, "last_error": st.LastError}
+		}
+		writeJSON(w, http.StatusOK, body)
 	})
 	mux.HandleFunc("GET /api/v1/tls", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]any{"fingerprint_sha256": n.tlsFingerprint, "generated": n.tlsGenerated,

@@ -103,6 +103,9 @@ func (n *Node) admit(m v2x.Message) error {
 		n.applyCPM(m)
 	}
 	n.metrics.ingestedBy[typ].Inc()
+	if n.up != nil {
+		n.up.ingestN.Add(1)
+	}
 	return nil
 }
 

@@ -3,6 +3,8 @@ package edge
 import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/michi-v2x/michi/internal/uplink"
 )
 
 // metrics are the edge's Prometheus collectors, on a registry of the node's own (never the global
@@ -19,6 +21,9 @@ type metrics struct {
 	dropped    prometheus.Counter
 	evicted    prometheus.Counter
 	detectDur  prometheus.Histogram
+
+	uplinkRecords *prometheus.CounterVec // records appended to the uplink queue, by kind
+	uplinkLost    *prometheus.CounterVec // records that never reached the queue, by kind and reason
 }
 
 func newMetrics(n *Node) *metrics {
@@ -56,6 +61,16 @@ func newMetrics(n *Node) *metrics {
 			Buckets: prometheus.ExponentialBuckets(50e-6, 2, 14),
 		}),
 	}
+	m.uplinkRecords = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "michi_edge_uplink_records_total", Help: "Records appended to the uplink queue for the hub, by kind (hazard, traffic, health).",
+	}, []string{"kind"})
+	m.uplinkLost = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "michi_edge_uplink_lost_total",
+		Help: "Records for the hub that never reached the uplink queue, by kind and reason (backlog: the in-memory backlog was full or closing; queue_full: the queue refused it; error: a disk error).",
+	}, []string{"kind", "reason"})
+	if n.up != nil {
+		m.registerUplink(n.up)
+	}
 	m.ingestedBy = map[string]prometheus.Counter{}
 	for _, typ := range []string{"cam", "denm", "cpm"} {
 		m.ingestedBy[typ] = m.ingested.WithLabelValues(typ)
@@ -74,4 +89,52 @@ func newMetrics(n *Node) *metrics {
 		}, func() float64 { return float64(len(n.hazards.Active())) }),
 	)
 	return m
+}
+
+// registerUplink adds the uplink's metrics; the queue and the client exist once Run opened them.
+func (m *metrics) registerUplink(l *hubLink) {
+	queue := func(f func(q *uplink.Queue) float64) func() float64 {
+		return func() float64 {
+			if q := l.queue.Load(); q != nil {
+				return f(q)
+			}
+			return 0
+		}
+	}
+	client := func(f func(st uplink.ClientStats) float64) func() float64 {
+		return func() float64 {
+			if c := l.client.Load(); c != nil {
+				return f(c.Stats())
+			}
+			return 0
+		}
+	}
+	m.reg.MustRegister(m.uplinkRecords, m.uplinkLost,
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "michi_edge_uplink_connected", Help: "1 while the uplink to the hub is established (Welcome received), else 0.",
+		}, client(func(st uplink.ClientStats) float64 {
+			if st.Connected {
+				return 1
+			}
+			return 0
+		})),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "michi_edge_uplink_connects_total", Help: "Uplink sessions established with the hub.",
+		}, client(func(st uplink.ClientStats) float64 { return float64(st.Connects) })),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "michi_edge_uplink_acked_seq", Help: "The hub holds every record of this edge up to this seq.",
+		}, client(func(st uplink.ClientStats) float64 { return float64(st.AckedSeq) })),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "michi_edge_uplink_queue_depth", Help: "Records in the uplink queue not yet acknowledged by the hub.",
+		}, queue(func(q *uplink.Queue) float64 { return float64(q.Depth()) })),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "michi_edge_uplink_queue_bytes", Help: "On-disk size of the records the uplink queue holds.",
+		}, queue(func(q *uplink.Queue) float64 { return float64(q.Stats().Bytes) })),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "michi_edge_uplink_queue_dropped_total", Help: "Traffic and health records the uplink queue dropped under pressure (oldest first; hazards are never dropped).",
+		}, queue(func(q *uplink.Queue) float64 { return float64(q.Dropped()) })),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "michi_edge_uplink_queue_rejected_total", Help: "Hazard records the uplink queue refused at its hard limit.",
+		}, queue(func(q *uplink.Queue) float64 { return float64(q.Rejected()) })),
+	)
 }

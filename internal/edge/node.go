@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	mqtt "github.com/mochi-mqtt/server/v2"
@@ -34,8 +35,9 @@ type Node struct {
 	ldm             *ldm.Map
 	hazards         *hazard.Manager
 	reports         *detect.Reports
-	reportDetectors []detect.Detector // over n.reports; run under reportMu
-	detectors       []detect.Detector // over the LDM; run by the detection loop only
+	reportDetectors []detect.Detector   // over n.reports and n.authorities; run under reportMu
+	authorities     *detect.Authorities // hazards the hub sent down (authority's and relayed)
+	detectors       []detect.Detector   // over the LDM; run by the detection loop only
 	metrics         *metrics
 	inPrefix        string
 
@@ -43,6 +45,7 @@ type Node struct {
 	pub    *mqtt.Client // inline MQTT v5 client the edge publishes hazards with
 	native *native.Server
 	geo    *geocast // native-QUIC dissemination; nil when QUICAddr is off
+	up     *hubLink // the uplink to the cloud hub; nil when HubAddr is empty
 
 	reportMu  sync.Mutex
 	pubMu     sync.Mutex
@@ -72,6 +75,11 @@ func New(opts Options) (*Node, error) {
 		ready:     make(chan struct{}),
 	}
 	n.reports, n.reportDetectors, n.detectors = detect.Build(opts.Detect)
+	n.authorities = detect.NewAuthorities()
+	n.reportDetectors = append(n.reportDetectors, n.authorities)
+	if opts.HubAddr != "" {
+		n.up = newHubLink(n)
+	}
 	n.metrics = newMetrics(n)
 	return n, nil
 }
@@ -138,6 +146,13 @@ func (n *Node) run(ctx context.Context) error {
 			closers[i]()
 		}
 	}()
+	if n.up != nil { // first opened, last closed: what the edge still says on its way down is kept
+		closeQueue, err := n.up.open()
+		if err != nil {
+			return fmt.Errorf("uplink: %w", err)
+		}
+		closers = append(closers, closeQueue)
+	}
 	if n.opts.MQTTAddr != Off {
 		ln, err := net.Listen("tcp", n.opts.MQTTAddr)
 		if err != nil {
@@ -228,14 +243,20 @@ func (n *Node) run(ctx context.Context) error {
 		return fmt.Errorf("broker: %w", err)
 	}
 	closers = append(closers, func() { n.stopClients(); _ = n.broker.Close() })
+	if n.up != nil { // authority hazards disseminate through the broker: stopped before it
+		closers = append(closers, n.up.startClient())
+	}
 
 	var wg sync.WaitGroup
 	loopCtx, stopLoop := context.WithCancel(ctx)
 	wg.Add(1)
 	go func() { defer wg.Done(); n.detectLoop(loopCtx) }()
 	closers = append(closers, func() { stopLoop(); wg.Wait() })
+	if n.up != nil {
+		closers = append(closers, n.up.startLoops())
+	}
 
-	n.log.Info("edge node ready", "mqtt", n.mqttAddr, "ws", n.wsAddr, "mqtts", n.mqttTLSAd, "mqtt_quic", n.mqttQUICAd, "quic", n.quicAd, "http", n.httpAd,
+	n.log.Info("edge node ready", "mqtt", n.mqttAddr, "ws", n.wsAddr, "mqtts", n.mqttTLSAd, "mqtt_quic", n.mqttQUICAd, "quic", n.quicAd, "http", n.httpAd, "hub", n.opts.HubAddr,
 		"root", n.opts.Root, "source_uuid", n.opts.SourceUUID, "station_id", n.opts.StationID)
 	close(n.ready)
 	<-ctx.Done()
@@ -275,6 +296,9 @@ func (n *Node) stopClients() {
 		time.Sleep(5 * time.Millisecond)
 	}
 }
+
+// mqttClients is the number of connected MQTT clients (the edge's inline publisher excluded).
+func (n *Node) mqttClients() int64 { return atomic.LoadInt64(&n.broker.Info.ClientsConnected) }
 
 // tlsFor is the node's server TLS configuration offering one ALPN protocol.
 func (n *Node) tlsFor(alpn string) *tls.Config {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"log/slog"
+	"net"
 	"strings"
 	"time"
 
@@ -12,6 +13,7 @@ import (
 	"github.com/michi-v2x/michi/internal/hazard"
 	"github.com/michi-v2x/michi/internal/ldm"
 	"github.com/michi-v2x/michi/internal/native"
+	"github.com/michi-v2x/michi/internal/uplink"
 )
 
 // Options configures a Node. The zero value of every field means "the default"; see setDefaults.
@@ -30,7 +32,20 @@ type Options struct {
 	QUICAddr     string `yaml:"quic_addr"`      // native michi-v2x/1 protocol (UDP), default "127.0.0.1:4433"; "off" disables
 	TLSCert      string `yaml:"tls_cert"`       // PEM certificate for the TLS and QUIC listeners; with TLSKey
 	TLSKey       string `yaml:"tls_key"`        // PEM key; both empty = a generated development certificate (fingerprint logged and served)
-	DataDir      string `yaml:"data_dir"`       // state directory (created if missing), default "" = nothing persisted
+	DataDir      string `yaml:"data_dir"`       // state directory (created if missing), default "" = nothing persisted; the uplink queue lives in DataDir/uplink
+
+	// The uplink to the cloud hub (QUIC, mutual TLS; docs/uplink-protocol.md). Off while HubAddr
+	// is empty; with it, DataDir, HubCA, EdgeCert and EdgeKey are required. The hub knows the edge
+	// by EdgeCert's CommonName (`cloud-hub pki issue-edge NAME`), which should equal EdgeID.
+	HubAddr  string `yaml:"hub_addr"`  // the hub's uplink address, host:port (UDP)
+	HubCA    string `yaml:"hub_ca"`    // PEM CA the hub's certificate chains to (the PKI's ca.crt)
+	EdgeCert string `yaml:"edge_cert"` // PEM client certificate of this edge
+	EdgeKey  string `yaml:"edge_key"`  // its PEM private key
+	// Coverage is the area this edge serves, "minLon,minLat,maxLon,maxLat"; the hub sends it the
+	// authority hazards and neighbours' hazards that touch it. Empty = grown from where the LDM
+	// has seen vehicles (widened by Uplink.CoverageMarginM).
+	Coverage string        `yaml:"coverage"`
+	Uplink   UplinkOptions `yaml:"uplink"`
 
 	MaxPayload       int           `yaml:"max_payload"`       // bytes, default 16 KiB; larger publishes are rejected
 	MaxClockSkew     time.Duration `yaml:"max_clock_skew"`    // |message timestamp - now| bound, default 10 s
@@ -117,6 +132,7 @@ func (o *Options) setDefaults() {
 	if o.TerminatedExpiry == 0 {
 		o.TerminatedExpiry = time.Minute
 	}
+	o.Uplink.setDefaults()
 	if o.Hazards.StationID == 0 {
 		o.Hazards.StationID = o.StationID
 	}
@@ -168,6 +184,25 @@ func (o *Options) Validate() error {
 	if (o.TLSCert == "") != (o.TLSKey == "") {
 		bad("tls_cert and tls_key: give both or neither (neither = generated development certificate)")
 	}
+	if o.Coverage != "" {
+		if _, _, err := parseBBox(o.Coverage); err != nil {
+			bad("coverage: %w", err)
+		}
+	}
+	if o.HubAddr != "" {
+		if _, _, err := net.SplitHostPort(o.HubAddr); err != nil {
+			bad("hub_addr %q: want host:port: %v", o.HubAddr, err)
+		}
+		if o.DataDir == "" {
+			bad("data_dir is required with hub_addr: the uplink queue keeps records there until the hub has them")
+		}
+		if o.HubCA == "" || o.EdgeCert == "" || o.EdgeKey == "" {
+			bad("hub_ca, edge_cert and edge_key are required with hub_addr (mutual TLS; `cloud-hub pki issue-edge %s` writes the edge's pair)", o.EdgeID)
+		}
+	}
+	if err := o.Uplink.validate(); err != nil {
+		bad("uplink: %w", err)
+	}
 	for name, err := range map[string]error{"ldm": o.LDM.Validate(), "hazards": o.Hazards.Validate(), "detect": o.Detect.Validate()} {
 		if err != nil {
 			bad("%s: %w", name, err)
@@ -177,3 +212,53 @@ func (o *Options) Validate() error {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// UplinkOptions tunes the uplink to the hub. The zero value of every field means its default.
+type UplinkOptions struct {
+	HealthEvery     time.Duration `yaml:"health_every"`      // period of the edge health record, default 10 s
+	TrafficSample   time.Duration `yaml:"traffic_sample"`    // how often the LDM is sampled for traffic aggregates, default 1 s
+	CoverageMarginM float64       `yaml:"coverage_margin_m"` // a grown coverage reaches this far beyond the vehicles seen, default 300 m
+	Backlog         int           `yaml:"backlog"`           // records waiting in memory for the disk queue, default 65536; beyond, records are lost and counted
+	QueueMaxBytes   int64         `yaml:"queue_max_bytes"`   // the disk queue's soft limit, default 256 MiB (see uplink.QueueOptions)
+	QueueMaxRecords int           `yaml:"queue_max_records"` // its soft limit in records, default 1,048,576
+	BackoffMin      time.Duration `yaml:"backoff_min"`       // first reconnect delay, default 250 ms
+	BackoffMax      time.Duration `yaml:"backoff_max"`       // reconnect delays double up to this, default 30 s
+}
+
+func (o *UplinkOptions) setDefaults() {
+	if o.HealthEvery == 0 {
+		o.HealthEvery = 10 * time.Second
+	}
+	if o.TrafficSample == 0 {
+		o.TrafficSample = time.Second
+	}
+	if o.CoverageMarginM == 0 {
+		o.CoverageMarginM = 300
+	}
+	if o.Backlog == 0 {
+		o.Backlog = 1 << 16
+	}
+	if o.QueueMaxBytes == 0 {
+		o.QueueMaxBytes = uplink.DefaultQueueMaxBytes
+	}
+	if o.QueueMaxRecords == 0 {
+		o.QueueMaxRecords = uplink.DefaultQueueMaxRecords
+	}
+	if o.BackoffMin == 0 {
+		o.BackoffMin = uplink.DefaultBackoffMin
+	}
+	if o.BackoffMax == 0 {
+		o.BackoffMax = uplink.DefaultBackoffMax
+	}
+}
+
+func (o *UplinkOptions) validate() error {
+	var errs []error
+	if o.HealthEvery < 100*time.Millisecond || o.TrafficSample < 10*time.Millisecond || o.TrafficSample > 30*time.Second {
+		errs = append(errs, fmt.Errorf("want health_every ≥ 100ms (got %s) and traffic_sample 10ms … 30s (got %s)", o.HealthEvery, o.TrafficSample))
+	}
+	if o.CoverageMarginM < 0 || o.Backlog < 1 || o.QueueMaxBytes < 64<<10 || o.QueueMaxRecords < 16 || o.BackoffMin < 0 || o.BackoffMax < o.BackoffMin {
+		errs = append(errs, errors.New("want coverage_margin_m ≥ 0, backlog ≥ 1, queue_max_bytes ≥ 64 KiB, queue_max_records ≥ 16, 0 ≤ backoff_min ≤ backoff_max"))
+	}
+	return errors.Join(errs...)
+}
