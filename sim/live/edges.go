@@ -50,6 +50,8 @@ func (r *runner) startEdges(ctx context.Context) error {
 			eo.WSAddr = "127.0.0.1:0"
 		case TransportMQTTQUIC:
 			eo.MQTTQUICAddr = "127.0.0.1:0"
+		case TransportQUIC:
+			eo.QUICAddr = "127.0.0.1:0"
 		}
 		if eo.Log == nil {
 			eo.Log = r.o.Log.With("edge", spec.ID)
@@ -79,6 +81,10 @@ func (r *runner) startEdges(ctx context.Context) error {
 			e.info.QUIC = "mqtt+quic://" + a
 			e.fingerprint = n.TLSFingerprint()
 		}
+		if a := n.QUICAddr(); a != "" {
+			e.info.Native = "quic://" + a
+			e.fingerprint = n.TLSFingerprint()
+		}
 		if a := n.HTTPAddr(); a != "" {
 			e.info.HTTP = "http://" + a
 		}
@@ -93,6 +99,8 @@ func (e *edgeRun) vehicleURL(transport string) string {
 		return e.info.WS
 	case TransportMQTTQUIC:
 		return e.info.QUIC
+	case TransportQUIC:
+		return e.info.Native
 	}
 	return e.info.MQTT
 }

@@ -191,10 +191,15 @@ func (r *runner) track(t float64, step int) {
 		}
 		v := &r.eng.Vehicles[i]
 		var sub geo.Point
-		if p := l.subPos.Load(); p != nil {
-			sub = *p
+		var heading float64
+		if st := l.subState.Load(); st != nil {
+			sub, heading = st.Pos, st.HeadingDeg
 		}
-		vs = append(vs, report.VehicleState{ID: i, Active: v.Active, Pos: r.eng.Point(v.Pos), CAMPos: sub})
+		var pending geo.Point
+		if st := l.pending.Load(); st != nil {
+			pending = st.Pos
+		}
+		vs = append(vs, report.VehicleState{ID: i, Active: v.Active, Pos: r.eng.Point(v.Pos), CAMPos: sub, Heading: heading, Pending: pending})
 	}
 	trace := r.eng.Config().External && step%50 == 0
 	r.col.Step(t, vs, trace)

@@ -17,6 +17,7 @@ const (
 	TransportMQTTTCP  = "mqtt-tcp"
 	TransportMQTTWS   = "mqtt-ws"
 	TransportMQTTQUIC = "mqtt-quic"
+	TransportQUIC     = "quic" // michi's native protocol: the edge geocasts to the relevance circle
 )
 
 // EdgeSpec is one edge node of a run: started in-process, or an external one at URL.
@@ -67,6 +68,7 @@ type EdgeInfo struct {
 	MQTT     string // tcp:// URL
 	WS       string // ws:// URL, "" when off
 	QUIC     string // mqtt+quic:// URL, "" when off
+	Native   string // quic:// URL of the native protocol, "" when off
 	HTTP     string // http:// base URL, "" for external edges or when off
 	External bool
 }
@@ -117,9 +119,9 @@ func (o *Options) Validate() error {
 		errs = append(errs, &sim.FieldError{Path: path, Msg: fmt.Sprintf(format, a...)})
 	}
 	switch o.Transport {
-	case TransportMQTTTCP, TransportMQTTWS, TransportMQTTQUIC:
+	case TransportMQTTTCP, TransportMQTTWS, TransportMQTTQUIC, TransportQUIC:
 	default:
-		bad("transport", "%q: want %s, %s or %s", o.Transport, TransportMQTTTCP, TransportMQTTWS, TransportMQTTQUIC)
+		bad("transport", "%q: want %s, %s, %s or %s", o.Transport, TransportMQTTTCP, TransportMQTTWS, TransportMQTTQUIC, TransportQUIC)
 	}
 	if o.Duration <= 0 {
 		bad("duration", "required (e.g. 60s)")

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/michi-v2x/michi/internal/ldm"
 	"github.com/michi-v2x/michi/pkg/geo"
 	"github.com/michi-v2x/michi/pkg/v2x"
 	"github.com/michi-v2x/michi/pkg/v2x/client"
@@ -15,7 +16,7 @@ import (
 )
 
 // Relevance explains, in the report, what "inside the relevance area" means for this run.
-const Relevance = "MQTT tile cover: a vehicle is inside while the zoom-16 tile of its last CAM, or one of the 8 around it, " +
+const Relevance = "mqtt tile cover: a vehicle is inside while the zoom-16 tile of its last CAM, or one of the 8 around it, " +
 	"received the hazard (the tiles the edge published it on, as an observer saw them); a vehicle must have been inside " +
 	"at least the grace time before the hazard ended to be expected"
 
@@ -67,7 +68,11 @@ func Run(ctx context.Context, o Options) (*report.Report, error) {
 	r.edgeCtx, r.edgeCancel = context.WithCancel(context.Background())
 	r.clientCtx, r.clientStop = context.WithCancel(context.Background())
 	defer r.shutdown()
-	r.col = report.New(report.Options{SubscribeZoom: o.SubscribeZoom, Grace: o.Grace})
+	ro := report.Options{SubscribeZoom: o.SubscribeZoom, Grace: o.Grace}
+	if o.Transport == TransportQUIC {
+		ro.Relevant, ro.Geometry = geocastRelevant, r.geometry
+	}
+	r.col = report.New(ro)
 	if err := r.startEdges(ctx); err != nil {
 		return nil, err
 	}
@@ -174,10 +179,41 @@ func (r *runner) shutdown() {
 	}
 }
 
+// RelevanceQUIC explains the relevance area of a run over michi's native QUIC protocol.
+const RelevanceQUIC = "native QUIC geocast: a vehicle is inside while its last state is within the hazard's relevance radius " +
+	"and, when the hazard has a direction, it heads towards the event with the affected traffic (the edge's own rule, " +
+	"ldm.Approaching, on the hazard's exact geometry); a vehicle is expected once it has been inside for the grace time " +
+	"(2 s by default) before the hazard ended"
+
+// geocastRelevant is the edge's geocast rule.
+// A vehicle within atHazardM of the event counts as there (the edge's own test of "heading
+// towards" turns on the last millimetres of a vehicle standing on the spot, e.g. the broken-down
+// car itself).
+func geocastRelevant(g report.Geometry, p geo.Point, heading float64) bool {
+	const atHazardM = 5
+	return geo.Distance(p, g.Pos) <= atHazardM || ldm.Approaching(p, heading, true, g.Pos, g.RadiusM, g.HeadingDeg, g.HasHeading)
+}
+
+// geometry looks a hazard up in an in-process edge (the DENM gives its radius only as a class).
+func (r *runner) geometry(edgeID string, id v2x.ActionID) (report.Geometry, bool) {
+	for _, e := range r.edges {
+		if e.spec.ID != edgeID || e.node == nil {
+			continue
+		}
+		if h, ok := e.node.Hazards().Get(id); ok {
+			return report.Geometry{Pos: h.Pos, RadiusM: h.RadiusM, HeadingDeg: h.HeadingDeg, HasHeading: h.HasHeading}, true
+		}
+	}
+	return report.Geometry{}, false
+}
+
 // describe fills the report's description of the run.
 func (r *runner) describe(rep *report.Report) {
 	c := r.eng.Config()
 	rep.Scenario, rep.Seed, rep.Transport, rep.Relevance = r.o.Name, c.Seed, r.o.Transport, Relevance
+	if r.o.Transport == TransportQUIC {
+		rep.Relevance = RelevanceQUIC
+	}
 	rep.Vehicles, rep.Sensors, rep.StepMS, rep.RealTime = len(r.eng.Vehicles), len(r.eng.Sensors), float64(c.Step.Microseconds())/1000, true
 	rep.MaxStepLagMS, rep.LateSteps = float64(r.maxLag.Microseconds())/1000, r.lateSteps
 	for _, l := range r.links {

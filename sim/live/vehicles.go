@@ -7,7 +7,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/michi-v2x/michi/pkg/geo"
 	"github.com/michi-v2x/michi/pkg/v2x"
 	"github.com/michi-v2x/michi/pkg/v2x/client"
 	"github.com/michi-v2x/michi/sim/report"
@@ -23,9 +22,11 @@ type vehLink struct {
 	states  chan client.State
 	reports chan client.Hazard
 	up      atomic.Bool
-	subPos  atomic.Pointer[geo.Point] // position of the last state the edge acknowledged (its subscriptions follow it)
-	stop    chan struct{}
-	once    sync.Once
+	// subState is the last state sent successfully (over MQTT its subscriptions follow it).
+	subState atomic.Pointer[client.State]
+	pending  atomic.Pointer[client.State] // the state being sent
+	stop     chan struct{}
+	once     sync.Once
 }
 
 func newVehLink(id int, station uint32, e *edgeRun) *vehLink {
@@ -40,7 +41,7 @@ func (r *runner) dial(ctx context.Context, v *vehLink) error {
 		SourceUUID: fmt.Sprintf("sim_car_%d", v.station), SubscribeZoom: r.o.SubscribeZoom,
 		DialTimeout: 10 * time.Second, Log: r.o.Log,
 	}
-	if r.o.Transport == TransportMQTTQUIC {
+	if r.o.Transport == TransportMQTTQUIC || r.o.Transport == TransportQUIC {
 		o.TLS = client.TLS{PinnedFingerprint: v.edge.fingerprint}
 	}
 	c, err := client.Dial(r.clientCtx, o)
@@ -87,10 +88,11 @@ func (r *runner) drive(v *vehLink) {
 		case <-r.clientCtx.Done():
 			return
 		case st := <-v.states:
+			v.pending.Store(&st)
 			send(func(ctx context.Context) error {
 				err := v.c.SendState(ctx, st)
 				if err == nil {
-					v.subPos.Store(&st.Pos)
+					v.subState.Store(&st)
 				}
 				return err
 			})

@@ -14,6 +14,20 @@ type Options struct {
 	SubscribeZoom int           // zoom of the vehicles' alert subscriptions, default 16
 	Grace         time.Duration // a vehicle must have been inside this long before the hazard ends to be expected, default 2 s
 	MatchM        float64       // an edge hazard matches an injected one this close, default 300 m
+	// Relevant, when set, replaces the MQTT tile cover by a geometric relevance area (michi's
+	// native QUIC geocast): is a vehicle at p with heading inside the area of a hazard at c?
+	Relevant func(g Geometry, p geo.Point, headingDeg float64) bool
+	// Geometry, when set, gives the exact geometry of an edge's hazard (the DENM carries its
+	// radius only as an ETSI awareness-distance class); ok false falls back to the DENM.
+	Geometry func(edge string, id v2x.ActionID) (Geometry, bool)
+}
+
+// Geometry is where a hazard is and whom it concerns.
+type Geometry struct {
+	Pos        geo.Point
+	RadiusM    float64
+	HeadingDeg float64 // direction of the affected traffic, when HasHeading
+	HasHeading bool
 }
 
 // Collector gathers what happens during a run. It is safe for concurrent use: the observer and
@@ -63,6 +77,7 @@ type reachKey struct{ h, v int }
 
 type edgeHazard struct {
 	key        hkey
+	geom       Geometry
 	cause      uint8
 	pos        geo.Point
 	radius     float64
@@ -94,8 +109,12 @@ type vehicle struct {
 	id      int
 	edge    string
 	station uint32
-	tile    [2]string // subscription tiles: of the last CAM position and of the one before
+	tile    [3]string // subscription tiles: of the last acknowledged state, the one before, and of the state being sent
+	pending geo.Point
 	camPos  geo.Point
+	heading float64
+	prevPos geo.Point // the state before (the edge may have judged the vehicle on it)
+	prevHdg float64
 	pos     geo.Point
 	active  bool
 }
@@ -110,7 +129,25 @@ type delivery struct {
 	latency  float64 // ms
 	replayed bool
 	pos      geo.Point
-	tiles    [2]string
+	tiles    [3]string
+	states   [2]stateAt // the vehicle's last two acknowledged states at the delivery
+}
+
+type stateAt struct {
+	pos     geo.Point
+	heading float64
+}
+
+// insideAt applies the geometric relevance rule to the states a vehicle had at a delivery (the
+// edge judged it on one of them; the hazard's geometry may only be known later, since a native
+// QUIC alert can beat the observer's MQTT copy).
+func (c *Collector) insideAt(h *edgeHazard, d *delivery) bool {
+	for _, st := range d.states {
+		if st.pos.Valid() && st.pos != (geo.Point{}) && c.o.Relevant(h.geom, st.pos, st.heading) {
+			return true
+		}
+	}
+	return false
 }
 
 // New returns an empty collector.
@@ -202,6 +239,13 @@ func (c *Collector) Published(edge string, d *v2x.DENM, topic v2x.Topic) {
 		r, _ := d.AwarenessRadius()
 		h = &edgeHazard{key: k, cause: cause, pos: d.EventPosition(), radius: r, first: at, end: -1,
 			tiles: map[string]bool{}, area: map[string]bool{}}
+		h.geom = Geometry{Pos: h.pos, RadiusM: r}
+		h.geom.HeadingDeg, h.geom.HasHeading = d.EventHeading()
+		if c.o.Geometry != nil {
+			if g, ok := c.o.Geometry(edge, k.id); ok {
+				h.geom, h.pos, h.radius = g, g.Pos, g.RadiusM
+			}
+		}
 		c.edgeHz[k] = h
 		c.hzOrder = append(c.hzOrder, k)
 	}
@@ -229,10 +273,14 @@ func (c *Collector) Published(edge string, d *v2x.DENM, topic v2x.Topic) {
 
 // VehicleState is a connected vehicle at one step.
 type VehicleState struct {
-	ID     int
-	Active bool
-	Pos    geo.Point // where it is
-	CAMPos geo.Point // where it last said it was (its subscriptions follow this)
+	ID      int
+	Active  bool
+	Pos     geo.Point // where it is
+	CAMPos  geo.Point // where it last said it was (its subscriptions follow this)
+	Heading float64   // its heading then
+	// Pending is the position of a state being sent: over MQTT the client subscribes to its
+	// tiles before it drops the old ones, so alerts from there may already arrive.
+	Pending geo.Point
 }
 
 // Step records the connected vehicles at virtual time t (s). Call it once per step, in order.
@@ -253,17 +301,22 @@ func (c *Collector) Step(t float64, vs []VehicleState, trace bool) {
 			c.traces = append(c.traces, s.Pos)
 		}
 		if s.CAMPos != v.camPos && s.CAMPos.Valid() && (s.CAMPos != geo.Point{}) {
-			v.camPos = s.CAMPos
+			v.prevPos, v.prevHdg = v.camPos, v.heading
+			v.camPos, v.heading = s.CAMPos, s.Heading
 			if qk := geo.Quadkey(s.CAMPos, c.o.SubscribeZoom); qk != v.tile[0] {
 				v.tile[1], v.tile[0] = v.tile[0], qk
 			}
+		}
+		if s.Pending != v.pending && s.Pending.Valid() && (s.Pending != geo.Point{}) {
+			v.pending = s.Pending
+			v.tile[2] = geo.Quadkey(s.Pending, c.o.SubscribeZoom)
 		}
 		if v.tile[0] == "" {
 			continue
 		}
 		for _, k := range c.hzOrder {
 			h := c.edgeHz[k]
-			if k.edge != v.edge || h.end >= 0 || !h.area[v.tile[0]] {
+			if k.edge != v.edge || h.end >= 0 || !c.insideNow(h, v) {
 				continue
 			}
 			p := pair{k, v.id}
@@ -274,6 +327,14 @@ func (c *Collector) Step(t float64, vs []VehicleState, trace bool) {
 			}
 		}
 	}
+}
+
+// insideNow applies the relevance rule to a vehicle's last acknowledged state.
+func (c *Collector) insideNow(h *edgeHazard, v *vehicle) bool {
+	if c.o.Relevant != nil {
+		return c.o.Relevant(h.geom, v.camPos, v.heading)
+	}
+	return h.area[v.tile[0]]
 }
 
 // Reached records that vehicle v came within reach of injected hazard index at t (s).
@@ -307,6 +368,8 @@ func (c *Collector) Delivered(v int, edge string, a Alert) {
 	d := &delivery{t: c.since(a.Received), latency: float64(a.Latency.Microseconds()) / 1000, replayed: a.Replayed}
 	if veh := c.vehicles[v]; veh != nil {
 		d.pos, d.tiles = veh.pos, veh.tile
+		d.states = [2]stateAt{{veh.camPos, veh.heading}, {veh.prevPos, veh.prevHdg}}
+
 	}
 	c.deliv[p] = d
 }

@@ -56,6 +56,8 @@ type Summary struct {
 	ReachedBeforeDetection int `json:"reached_before_detection"`
 	// Missed lists (up to 50) stations expected but not warned, with when they entered the area.
 	Missed []Miss `json:"missed,omitempty"`
+	// FalseTo lists (up to 50) stations alerted while outside the area, with when.
+	FalseTo []Miss `json:"false_to,omitempty"`
 }
 
 // Miss is a vehicle that was inside the relevance area and not warned.
@@ -209,6 +211,10 @@ func (s *Summary) add(o Summary) {
 	s.FalseDeliveries += o.FalseDeliveries
 	s.Replayed += o.Replayed
 	s.Missed = append(s.Missed, o.Missed...)
+	s.FalseTo = append(s.FalseTo, o.FalseTo...)
+	if len(s.FalseTo) > 50 {
+		s.FalseTo = s.FalseTo[:50]
+	}
 	if len(s.Missed) > 50 {
 		s.Missed = s.Missed[:50]
 	}
@@ -259,8 +265,15 @@ func (c *Collector) edgeSummary(h *edgeHazard, grace float64, m *Map) EdgeHazard
 		if d.replayed {
 			eh.Replayed++
 		}
-		if c.inside[p] == nil && !h.area[d.tiles[0]] && !h.area[d.tiles[1]] {
+		outside := !h.area[d.tiles[0]] && !h.area[d.tiles[1]] && !h.area[d.tiles[2]]
+		if c.o.Relevant != nil {
+			outside = !c.insideAt(h, d)
+		}
+		if c.inside[p] == nil && outside {
 			eh.FalseDeliveries++
+			if v := c.vehicles[p.v]; v != nil && len(eh.FalseTo) < 50 {
+				eh.FalseTo = append(eh.FalseTo, Miss{Station: v.station, Edge: p.h.edge, EnteredS: round(d.t, 2)})
+			}
 			if m != nil {
 				m.False = append(m.False, d.pos)
 			}
