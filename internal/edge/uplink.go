@@ -49,7 +49,7 @@ type hubLink struct {
 	covFixed bool
 	covGrown bool
 
-	traffic    *trafficAgg // owned by the sampling loop
+	traffic    *trafficAgg // the sampling loop's (and SampleTraffic's), under its own mutex
 	ingestMark uint64      // owned by the health loop: ingestN at ingestAt
 	ingestAt   time.Time
 }
