@@ -44,8 +44,9 @@ type Node struct {
 	broker *mqtt.Server
 	pub    *mqtt.Client // inline MQTT v5 client the edge publishes hazards with
 	native *native.Server
-	geo    *geocast // native-QUIC dissemination; nil when QUICAddr is off
-	up     *hubLink // the uplink to the cloud hub; nil when HubAddr is empty
+	lns    []net.Listener // the broker's listeners, closed first at shutdown
+	geo    *geocast       // native-QUIC dissemination; nil when QUICAddr is off
+	up     *hubLink       // the uplink to the cloud hub; nil when HubAddr is empty
 
 	reportMu  sync.Mutex
 	pubMu     sync.Mutex
@@ -159,8 +160,7 @@ func (n *Node) run(ctx context.Context) error {
 			return fmt.Errorf("mqtt listener: %w", err)
 		}
 		n.mqttAddr = ln.Addr().String()
-		if err := n.broker.AddListener(listeners.NewNet("tcp", ln)); err != nil {
-			ln.Close()
+		if err := n.addListener("tcp", ln); err != nil {
 			return err
 		}
 	}
@@ -170,8 +170,7 @@ func (n *Node) run(ctx context.Context) error {
 			return fmt.Errorf("websocket listener: %w", err)
 		}
 		n.wsAddr = ln.Addr().String()
-		if err := n.broker.AddListener(listeners.NewNet("ws", newWSListener(ln))); err != nil {
-			ln.Close()
+		if err := n.addListener("ws", newWSListener(ln)); err != nil {
 			return err
 		}
 	}
@@ -192,8 +191,7 @@ func (n *Node) run(ctx context.Context) error {
 			return fmt.Errorf("mqtt tls listener: %w", err)
 		}
 		n.mqttTLSAd = ln.Addr().String()
-		if err := n.broker.AddListener(listeners.NewNet("tls", ln)); err != nil {
-			ln.Close()
+		if err := n.addListener("tls", ln); err != nil {
 			return err
 		}
 	}
@@ -203,8 +201,7 @@ func (n *Node) run(ctx context.Context) error {
 			return fmt.Errorf("mqtt quic listener: %w", err)
 		}
 		n.mqttQUICAd = ln.Addr().String()
-		if err := n.broker.AddListener(listeners.NewNet("quic", ln)); err != nil {
-			ln.Close()
+		if err := n.addListener("quic", ln); err != nil {
 			return err
 		}
 	}
@@ -269,11 +266,24 @@ func (n *Node) run(ctx context.Context) error {
 	return nil
 }
 
+// addListener serves MQTT on ln through the embedded broker and remembers ln for shutdown.
+func (n *Node) addListener(id string, ln net.Listener) error {
+	if err := n.broker.AddListener(listeners.NewNet(id, ln)); err != nil {
+		ln.Close()
+		return err
+	}
+	n.lns = append(n.lns, ln)
+	return nil
+}
+
 // stopClients disconnects every client before the broker closes. mochi-mqtt v2.7.9's Close walks
 // clients per listener under a read lock it takes twice (Clients.GetByListener); a client leaving
 // in between deadlocks it. Stopping them first (GetAll locks once) and waiting until they are
 // gone leaves Close nothing to race with.
 func (n *Node) stopClients() {
+	for _, ln := range n.lns { // no new connections, not even auto-reconnecting clients
+		_ = ln.Close()
+	}
 	for _, cl := range n.broker.Clients.GetAll() {
 		if !cl.Net.Inline {
 			cl.Stop(errShuttingDown)
