@@ -77,7 +77,7 @@ type reachKey struct{ h, v int }
 
 type edgeHazard struct {
 	key        hkey
-	geom       Geometry
+	geoms      []Geometry // geometric relevance: every version's area
 	cause      uint8
 	pos        geo.Point
 	radius     float64
@@ -143,7 +143,7 @@ type stateAt struct {
 // QUIC alert can beat the observer's MQTT copy).
 func (c *Collector) insideAt(h *edgeHazard, d *delivery) bool {
 	for _, st := range d.states {
-		if st.pos.Valid() && st.pos != (geo.Point{}) && c.o.Relevant(h.geom, st.pos, st.heading) {
+		if st.pos.Valid() && st.pos != (geo.Point{}) && c.relevant(h, st.pos, st.heading) {
 			return true
 		}
 	}
@@ -239,15 +239,26 @@ func (c *Collector) Published(edge string, d *v2x.DENM, topic v2x.Topic) {
 		r, _ := d.AwarenessRadius()
 		h = &edgeHazard{key: k, cause: cause, pos: d.EventPosition(), radius: r, first: at, end: -1,
 			tiles: map[string]bool{}, area: map[string]bool{}}
-		h.geom = Geometry{Pos: h.pos, RadiusM: r}
-		h.geom.HeadingDeg, h.geom.HasHeading = d.EventHeading()
-		if c.o.Geometry != nil {
-			if g, ok := c.o.Geometry(edge, k.id); ok {
-				h.geom, h.pos, h.radius = g, g.Pos, g.RadiusM
-			}
-		}
 		c.edgeHz[k] = h
 		c.hzOrder = append(c.hzOrder, k)
+	}
+	if _, term := d.Termination(); !term && c.o.Relevant != nil {
+		// Every version's area counts (an end of queue moves upstream as it grows), like the
+		// union of the tiles over MQTT.
+		r, _ := d.AwarenessRadius()
+		g := Geometry{Pos: d.EventPosition(), RadiusM: r}
+		g.HeadingDeg, g.HasHeading = d.EventHeading()
+		if c.o.Geometry != nil {
+			if eg, ok := c.o.Geometry(edge, k.id); ok {
+				g = eg
+			}
+		}
+		if n := len(h.geoms); n == 0 || h.geoms[n-1] != g {
+			h.geoms = append(h.geoms, g)
+		}
+		if len(h.geoms) == 1 {
+			h.pos, h.radius = g.Pos, g.RadiusM
+		}
 	}
 	if _, term := d.Termination(); term {
 		if h.end < 0 {
@@ -332,9 +343,18 @@ func (c *Collector) Step(t float64, vs []VehicleState, trace bool) {
 // insideNow applies the relevance rule to a vehicle's last acknowledged state.
 func (c *Collector) insideNow(h *edgeHazard, v *vehicle) bool {
 	if c.o.Relevant != nil {
-		return c.o.Relevant(h.geom, v.camPos, v.heading)
+		return c.relevant(h, v.camPos, v.heading)
 	}
 	return h.area[v.tile[0]]
+}
+
+func (c *Collector) relevant(h *edgeHazard, p geo.Point, heading float64) bool {
+	for _, g := range h.geoms {
+		if c.o.Relevant(g, p, heading) {
+			return true
+		}
+	}
+	return false
 }
 
 // Reached records that vehicle v came within reach of injected hazard index at t (s).
