@@ -142,7 +142,13 @@ func StartEdge(ctx context.Context, bin string, extra []string, log *slog.Logger
 			default:
 			}
 		} else if lvl := kv["level"]; lvl == "WARN" || lvl == "ERROR" {
-			log.Warn("edge-node: " + kv["msg"])
+			attrs := []any{}
+			for _, k := range []string{"type", "reason", "error"} {
+				if v := kv[k]; v != "" {
+					attrs = append(attrs, k, v)
+				}
+			}
+			log.Warn("edge-node: "+kv["msg"], attrs...)
 		}
 	})
 	if err != nil {
