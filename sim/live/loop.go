@@ -196,10 +196,12 @@ func (r *runner) track(t float64, step int) {
 			sub, heading = st.Pos, st.HeadingDeg
 		}
 		var pending geo.Point
+		var pendHdg float64
 		if st := l.pending.Load(); st != nil {
-			pending = st.Pos
+			pending, pendHdg = st.Pos, st.HeadingDeg
 		}
-		vs = append(vs, report.VehicleState{ID: i, Active: v.Active, Pos: r.eng.Point(v.Pos), CAMPos: sub, Heading: heading, Pending: pending})
+		vs = append(vs, report.VehicleState{ID: i, Active: v.Active, Pos: r.eng.Point(v.Pos), CAMPos: sub, Heading: heading,
+			Pending: pending, PendingHeading: pendHdg})
 	}
 	trace := r.eng.Config().External && step%50 == 0
 	r.col.Step(t, vs, trace)

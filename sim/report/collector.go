@@ -111,6 +111,7 @@ type vehicle struct {
 	station uint32
 	tile    [3]string // subscription tiles: of the last acknowledged state, the one before, and of the state being sent
 	pending geo.Point
+	pendHdg float64
 	camPos  geo.Point
 	heading float64
 	prevPos geo.Point // the state before (the edge may have judged the vehicle on it)
@@ -130,7 +131,7 @@ type delivery struct {
 	replayed bool
 	pos      geo.Point
 	tiles    [3]string
-	states   [2]stateAt // the vehicle's last two acknowledged states at the delivery
+	states   [3]stateAt // the vehicle's last two acknowledged states and the one being sent, at the delivery
 }
 
 type stateAt struct {
@@ -291,7 +292,8 @@ type VehicleState struct {
 	Heading float64   // its heading then
 	// Pending is the position of a state being sent: over MQTT the client subscribes to its
 	// tiles before it drops the old ones, so alerts from there may already arrive.
-	Pending geo.Point
+	Pending        geo.Point
+	PendingHeading float64
 }
 
 // Step records the connected vehicles at virtual time t (s). Call it once per step, in order.
@@ -319,7 +321,7 @@ func (c *Collector) Step(t float64, vs []VehicleState, trace bool) {
 			}
 		}
 		if s.Pending != v.pending && s.Pending.Valid() && (s.Pending != geo.Point{}) {
-			v.pending = s.Pending
+			v.pending, v.pendHdg = s.Pending, s.PendingHeading
 			v.tile[2] = geo.Quadkey(s.Pending, c.o.SubscribeZoom)
 		}
 		if v.tile[0] == "" {
@@ -388,7 +390,7 @@ func (c *Collector) Delivered(v int, edge string, a Alert) {
 	d := &delivery{t: c.since(a.Received), latency: float64(a.Latency.Microseconds()) / 1000, replayed: a.Replayed}
 	if veh := c.vehicles[v]; veh != nil {
 		d.pos, d.tiles = veh.pos, veh.tile
-		d.states = [2]stateAt{{veh.camPos, veh.heading}, {veh.prevPos, veh.prevHdg}}
+		d.states = [3]stateAt{{veh.camPos, veh.heading}, {veh.prevPos, veh.prevHdg}, {veh.pending, veh.pendHdg}}
 
 	}
 	c.deliv[p] = d
