@@ -15,6 +15,7 @@ import (
 	"github.com/michi-v2x/michi/internal/hub/api"
 	"github.com/michi-v2x/michi/internal/hub/downlink"
 	"github.com/michi-v2x/michi/internal/hub/store"
+	"github.com/michi-v2x/michi/internal/hub/web"
 	"github.com/michi-v2x/michi/internal/tlsconf"
 	"github.com/michi-v2x/michi/internal/uplink"
 )
@@ -120,7 +121,7 @@ func (h *Hub) Run(ctx context.Context) (err error) {
 	if err != nil {
 		return fmt.Errorf("http listen: %w", err)
 	}
-	httpSrv := &http.Server{Handler: a, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
+	httpSrv := &http.Server{Handler: web.With(a), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
 
 	runCtx, cancel := context.WithCancel(context.Background())
 	defer cancel()
