@@ -28,7 +28,7 @@ type Scenario struct {
 	Step        time.Duration `yaml:"step"` // default 100 ms
 	Origin      Origin        `yaml:"origin"`
 
-	Transport     string        `yaml:"transport"`      // mqtt-tcp (default), mqtt-ws, mqtt-quic
+	Transport     string        `yaml:"transport"`      // mqtt-tcp (default), mqtt-ws, mqtt-quic, quic (native)
 	CAMHz         float64       `yaml:"cam_hz"`         // default 5
 	SubscribeZoom int           `yaml:"subscribe_zoom"` // default 16
 	ReachM        float64       `yaml:"reach_m"`        // default 20 m
