@@ -256,3 +256,21 @@ func TestConfigErrorsNameTheField(t *testing.T) {
 	_, err = New(c)
 	require.ErrorContains(t, err, "hazards[0].at: 495 m from the nearest lane")
 }
+
+func TestWarnedVehicleSlowsDown(t *testing.T) {
+	e, err := New(highway(2))
+	require.NoError(t, err)
+	run(t, e, 30*time.Second, nil)
+	v := &e.Vehicles[0]
+	free := v.Speed
+	ahead := e.Point(v.Pos.Add(unit(v.Heading).Scale(1500)))
+	behind := e.Point(v.Pos.Add(unit(v.Heading).Scale(-500)))
+	require.False(t, e.Warn(v.ID, behind), "a hazard behind is ignored")
+	require.True(t, e.Warn(v.ID, ahead))
+	require.True(t, e.Warned(v.ID))
+	run(t, e, 45*time.Second, nil)
+	require.InDelta(t, free*e.Config().Traffic.ReactFactor, v.Speed, 3, "slowed to the react factor")
+	e.Unwarn(v.ID)
+	run(t, e, 75*time.Second, nil)
+	require.InDelta(t, free, v.Speed, 2, "back to its desired speed")
+}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/michi-v2x/michi/internal/edge"
 	"github.com/michi-v2x/michi/sim/report"
 )
 
@@ -88,4 +89,32 @@ func TestSUMOEndToEnd(t *testing.T) {
 	require.Positive(t, works.AlertsDelivered)
 	require.True(t, byID["debris"].Detected, "vehicles reported the obstacle")
 	require.Zero(t, rep.Overall.FalseDeliveries)
+}
+
+// --edge: the run uses an edge node that is already running (here one started by the test).
+func TestExternalEdge(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	n, err := edge.New(edge.Options{MQTTAddr: "127.0.0.1:0", WSAddr: edge.Off, HTTPAddr: edge.Off, MQTTQUICAddr: edge.Off, QUICAddr: edge.Off})
+	require.NoError(t, err)
+	done := make(chan error, 1)
+	go func() { done <- n.Run(ctx) }()
+	t.Cleanup(func() { cancel(); <-done })
+	<-n.Ready()
+	s, err := Parse("ext.yaml", []byte(`
+duration: 4s
+origin: {lat: 45.76, lon: 4.83}
+roads: [{highway: {length_m: 1500, lanes: 1}}]
+traffic: {vehicles: 12, connected: 1}
+hazards: [{kind: road_works, at: {x: 100, y: 2}, start: 1s}]
+`))
+	require.NoError(t, err)
+	rep, err := s.Run(ctx, RunOptions{EdgeURL: "tcp://" + n.MQTTAddr()})
+	require.NoError(t, err)
+	require.Equal(t, []string{"external"}, rep.Edges)
+	h := rep.Hazards[0]
+	require.True(t, h.Detected)
+	require.Equal(t, h.AlertsExpected, h.AlertsDelivered)
+	require.Positive(t, h.AlertsExpected)
+	require.Len(t, n.Hazards().Active(), 1, "the hazard lives in the external edge")
 }
