@@ -3,7 +3,7 @@
 //
 //	michi-sim run scenario.yaml [--out dir] [--edge tcp://host:1883] [--duration 60s] [--seed N]
 //	michi-sim check scenario.yaml
-//	michi-sim demo [--duration 2m] [--out dir]
+//	michi-sim demo [--duration 2m] [--out dir] [--no-hub]
 package main
 
 import (
@@ -25,7 +25,7 @@ import (
 const usage = `usage:
   michi-sim run scenario.yaml [--out dir] [--edge tcp://host:port] [--duration d] [--seed n] [--log-level l]
   michi-sim check scenario.yaml
-  michi-sim demo [--duration d] [--out dir] [--log-level l]
+  michi-sim demo [--duration d] [--out dir] [--no-hub] [--log-level l]
 `
 
 func main() {
@@ -47,6 +47,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	duration := fs.Duration("duration", 0, "run this long (default: the scenario's; demo: 2m)")
 	seed := fs.Int64("seed", -1, "override the scenario's seed")
 	level := fs.String("log-level", "error", "debug, info, warn, error")
+	noHub := fs.Bool("no-hub", false, "demo: leave the cloud hub out")
 	pos, err := parseInterleaved(fs, args[1:])
 	if err != nil {
 		return err
@@ -85,7 +86,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 		}
 		return finish(stdout, rep, orDefault(*out, "sim-report-"+rep.Scenario))
 	case "demo":
-		rep, err := demo.Run(ctx, demo.Options{Duration: *duration, Out: stdout, TTY: tty, Log: log})
+		rep, err := demo.Run(ctx, demo.Options{Duration: *duration, Out: stdout, TTY: tty, Log: log, NoHub: *noHub})
 		if err != nil {
 			return err
 		}

@@ -23,11 +23,10 @@ type Options struct {
 	Out      io.Writer     // banner and progress line
 	TTY      bool
 	Log      *slog.Logger
-	// Hub, when set, starts a cloud hub before the edges and returns the addresses to print.
-	// Nil while internal/hub has no server (issue 5): the edges then run standalone.
-	Hub func(ctx context.Context) (addrs []string, err error)
-	// Ports: try these HTTP ports for the two edges' APIs (fall back to a free port when taken);
-	// nil = 8080 and 8081; set to []int{0, 0} in tests.
+	// NoHub leaves the cloud hub out: the edges then run standalone.
+	NoHub bool
+	// Ports: try these HTTP ports for the hub's dashboard and the two edges' APIs (fall back to
+	// a free port when taken); nil = 9090, 8080 and 8081; set to []int{0, 0, 0} in tests.
 	HTTPPorts []int
 }
 
@@ -44,7 +43,7 @@ func Config(o Options) live.Options {
 	}
 	ports := o.HTTPPorts
 	if ports == nil {
-		ports = []int{8080, 8081}
+		ports = []int{9090, 8080, 8081}
 	}
 	half := 0.5
 	hw, city := -1500.0, 500.0 // north offsets of the motorway and of the district
@@ -77,10 +76,10 @@ func Config(o Options) live.Options {
 	}
 	return live.Options{Name: "demo", World: world, Duration: o.Duration, Progress: o.Out, ProgressTTY: o.TTY, Log: o.Log,
 		Edges: []live.EdgeSpec{
-			{ID: "a7-edge", At: sim.XY(0, hw), HTTPAddr: freeAddr(ports[0])},
+			{ID: "a7-edge", At: sim.XY(0, hw), HTTPAddr: freeAddr(ports[1])},
 			// The district's junctions have no signals, so crossing traffic would be a collision
 			// risk (97) at every junction: the city edge leaves that detector out.
-			{ID: "city-edge", At: sim.XY(0, city), HTTPAddr: freeAddr(ports[1]),
+			{ID: "city-edge", At: sim.XY(0, city), HTTPAddr: freeAddr(ports[2]),
 				Options: edge.Options{Detect: detect.Options{Disable: []string{detect.NameCollision}}}},
 		}}
 }
@@ -92,20 +91,35 @@ func Run(ctx context.Context, o Options) (*report.Report, error) {
 		o.Out = io.Discard
 	}
 	lo := Config(o)
-	hub := "none yet: the cloud hub (issue 5) is not built, the two edges run standalone"
-	if o.Hub != nil {
-		addrs, err := o.Hub(ctx)
+	hubLine := "left out (--no-hub): the two edges run standalone"
+	if !o.NoHub {
+		ports := o.HTTPPorts
+		if ports == nil {
+			ports = []int{9090}
+		}
+		log := o.Log
+		if log == nil {
+			log = slog.New(slog.DiscardHandler)
+		}
+		h, err := startHub(ctx, freeAddr(ports[0]), log.With("component", "hub"))
 		if err != nil {
 			return nil, fmt.Errorf("demo hub: %w", err)
 		}
-		hub = fmt.Sprint(addrs)
+		defer h.close() // after live.Run has stopped the edges
+		for i := range lo.Edges {
+			if err := h.wire(&lo.Edges[i].Options, lo.Edges[i].ID); err != nil {
+				return nil, fmt.Errorf("demo hub: %w", err)
+			}
+		}
+		hubLine = fmt.Sprintf("%s (dashboard), %s/api/v1/hazards, %s/api/v1/edges; both edges send their hazards and traffic up over QUIC with mutual TLS",
+			h.HTTP(), h.HTTP(), h.HTTP())
 	}
 	eng, err := sim.New(lo.World)
 	if err != nil {
 		return nil, err
 	}
 	fmt.Fprintf(o.Out, "michi demo: %s; %d hazards over %s\ncloud hub: %s\nconnecting…\n",
-		eng, len(lo.World.Hazards), lo.Duration, hub)
+		eng, len(lo.World.Hazards), lo.Duration, hubLine)
 	lo.OnReady = func(es []live.EdgeInfo) {
 		for _, e := range es {
 			fmt.Fprintf(o.Out, "edge %-9s MQTT %s   hazards %s/api/v1/hazards   LDM %s/api/v1/ldm   metrics %s/metrics\n",

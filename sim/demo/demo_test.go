@@ -12,7 +12,7 @@ import (
 )
 
 func TestDemoWorldIsValid(t *testing.T) {
-	o := Config(Options{HTTPPorts: []int{0, 0}})
+	o := Config(Options{HTTPPorts: []int{0, 0, 0}})
 	e, err := sim.New(o.World)
 	require.NoError(t, err)
 	require.Len(t, e.Hazards, 6)
@@ -29,8 +29,9 @@ func TestDemoRuns(t *testing.T) {
 	var out bytes.Buffer
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	rep, err := Run(ctx, Options{Duration: 11 * time.Second, Vehicles: 120, Out: &out, HTTPPorts: []int{0, 0}})
+	rep, err := Run(ctx, Options{Duration: 11 * time.Second, Vehicles: 120, Out: &out, HTTPPorts: []int{0, 0, 0}})
 	require.NoError(t, err)
+	require.Contains(t, out.String(), "cloud hub: http://127.0.0.1:")
 	require.Contains(t, out.String(), "edge a7-edge")
 	require.Contains(t, out.String(), "/api/v1/hazards")
 	require.Equal(t, []string{"a7-edge", "city-edge"}, rep.Edges)
