@@ -111,8 +111,11 @@ func Run(ctx context.Context, o Options) (*report.Report, error) {
 				return nil, fmt.Errorf("demo hub: %w", err)
 			}
 		}
-		hubLine = fmt.Sprintf("%s (dashboard), %s/api/v1/hazards, %s/api/v1/edges; both edges send their hazards and traffic up over QUIC with mutual TLS",
-			h.HTTP(), h.HTTP(), h.HTTP())
+		// The road authority issues its road works through the hub's API, which sends them
+		// down to the edge whose coverage they touch.
+		lo.HubURL, lo.HubToken = h.HTTP(), Token
+		hubLine = fmt.Sprintf("%s (dashboard), %s/api/v1/hazards, %s/api/v1/edges; both edges send their hazards and traffic up over QUIC with mutual TLS; road works are issued through it (token %s)",
+			h.HTTP(), h.HTTP(), h.HTTP(), Token)
 	}
 	eng, err := sim.New(lo.World)
 	if err != nil {

@@ -13,6 +13,9 @@ import (
 	"github.com/michi-v2x/michi/internal/tlsconf"
 )
 
+// Token is the demo hub's bearer token for issuing authority hazards (loopback only).
+const Token = "michi-demo-token"
+
 // demoHub is the in-process cloud hub of the demo and the throwaway PKI that ties the edges to
 // it (mutual TLS on the uplink, as in production; the files live in a temporary directory).
 type demoHub struct {
@@ -48,7 +51,7 @@ func startHub(ctx context.Context, httpAddr string, log *slog.Logger) (*demoHub,
 		return nil, d.fail(err)
 	}
 	h, err := hub.New(hub.Options{UplinkAddr: "127.0.0.1:0", HTTPAddr: httpAddr, TLSCert: crt, TLSKey: key, ClientCA: d.ca,
-		Store: store.Options{DSN: filepath.Join(dir, "hub.db")}, Log: log})
+		Store: store.Options{DSN: filepath.Join(dir, "hub.db")}, Token: Token, Log: log})
 	if err != nil {
 		return nil, d.fail(err)
 	}

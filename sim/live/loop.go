@@ -91,6 +91,10 @@ func (r *runner) hazardEvents(ctx context.Context, res *sim.StepResult, t float6
 	for _, rep := range res.Reports {
 		h := client.Hazard{Cause: rep.Cause, Pos: r.eng.Point(rep.Pos), HeadingDeg: rep.Heading, HasHeading: rep.HasHeading,
 			AwarenessRadiusM: rep.RadiusM}
+		if rep.Vehicle < 0 && r.hub != nil {
+			r.hubReport(rep)
+			continue
+		}
 		if rep.Vehicle < 0 {
 			r.authorityReport(ctx, rep, h)
 			continue

@@ -57,6 +57,10 @@ type Options struct {
 	// Progress receives a progress line every second ("\r"-rewritten when ProgressTTY).
 	Progress    io.Writer
 	ProgressTTY bool
+	// HubURL, when set with HubToken, makes the road authority issue its road works through the
+	// cloud hub's API (http://host:port) instead of publishing DENMs to the nearest edge itself.
+	HubURL   string
+	HubToken string
 	// OnReady is called once every edge serves and every client is connected.
 	OnReady func(edges []EdgeInfo)
 	Log     *slog.Logger

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"sync"
 	"time"
 
@@ -42,6 +43,7 @@ type runner struct {
 	links     []*vehLink // by vehicle id; nil when not connected
 	sensors   []*publisher
 	auth      map[string]*client.Client
+	hub       *hubAuthority // road works through the hub's API, when set
 	authIDs   map[int]v2x.ActionID
 	reached   map[[2]int]bool
 	inboxMu   sync.Mutex
@@ -49,7 +51,6 @@ type runner struct {
 	maxLag    time.Duration // the latest a step started
 	lateSteps int           // steps that started more than one step late
 	dialSem   chan struct{}
-	lastMove  time.Duration
 }
 
 // Run builds the world, starts or reaches the edges, connects every client, runs the world in
@@ -65,6 +66,9 @@ func Run(ctx context.Context, o Options) (*report.Report, error) {
 	}
 	r := &runner{o: o, eng: eng, auth: map[string]*client.Client{}, authIDs: map[int]v2x.ActionID{},
 		reached: map[[2]int]bool{}, dialSem: make(chan struct{}, o.DialParallel)}
+	if o.HubURL != "" {
+		r.hub = &hubAuthority{base: o.HubURL, token: o.HubToken, hc: &http.Client{Timeout: 10 * time.Second}}
+	}
 	r.edgeCtx, r.edgeCancel = context.WithCancel(context.Background())
 	r.clientCtx, r.clientStop = context.WithCancel(context.Background())
 	defer r.shutdown()
@@ -111,7 +115,7 @@ func (r *runner) connect(ctx context.Context) error {
 		r.sensors = append(r.sensors, &publisher{c: c})
 	}
 	for _, h := range r.eng.Hazards {
-		if h.Spec.Kind == sim.RoadWorks {
+		if h.Spec.Kind == sim.RoadWorks && r.hub == nil {
 			if _, err := r.authority(ctx, r.nearestEdge(h.Pos)); err != nil {
 				return err
 			}
