@@ -100,10 +100,13 @@ func (n *Node) DENM(h hazard.Hazard, now time.Time, term *v2x.Termination) *v2x.
 func (n *Node) publishRetained(topics []string, payload []byte, expirySeconds uint32) {
 	for _, topic := range topics {
 		err := n.broker.InjectPacket(n.pub, packets.Packet{
-			FixedHeader: packets.FixedHeader{Type: packets.Publish, Qos: 1, Retain: true},
+			// QoS 0 on purpose: mochi v2.7.9 refuses a client's SUBSCRIBE whose packet id equals
+			// one of its own outbound QoS 1 ids in flight (it mixes the two directions' ids), which
+			// alerts in flight made happen to vehicles changing tiles. A live TCP connection loses
+			// nothing at QoS 0, and a reconnecting vehicle gets every active hazard retained.
+			FixedHeader: packets.FixedHeader{Type: packets.Publish, Retain: true},
 			TopicName:   topic,
 			Payload:     payload,
-			PacketID:    1, // the inline client acknowledges nothing; any id passes validation
 			Properties: packets.Properties{
 				MessageExpiryInterval: expirySeconds,
 				PayloadFormat:         1, PayloadFormatFlag: true,
