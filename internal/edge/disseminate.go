@@ -2,6 +2,7 @@ package edge
 
 import (
 	"math"
+	"strings"
 	"time"
 
 	"github.com/mochi-mqtt/server/v2/packets"
@@ -76,13 +77,39 @@ func (n *Node) disseminate(events []hazard.Event, since time.Time) {
 	}
 }
 
+// hazardTopics lists the topics a hazard is retained on: one per zoom-N tile its relevance circle
+// touches. Retained state is one message per topic, so each hazard gets its own topic inside the
+// tile: the tile's digits continued down to zoom 23 towards the point of the tile nearest the
+// event (the event's own cell in the tile that holds it). A subscription to the tile, "…/{tile}/#",
+// matches every hazard in it, and a second hazard on the same tile no longer replaces the first
+// one's retained copy. Only hazards within one zoom-23 cell (≈ 5 m) of each other share a topic.
 func (n *Node) hazardTopics(h hazard.Hazard) []string {
 	tiles := geo.TilesCoveringCircle(h.Pos, h.RadiusM, n.opts.DisseminateZoom)
 	topics := make([]string, len(tiles))
 	for i, qk := range tiles {
-		topics[i] = v2x.Topic{Root: n.opts.Root, Queue: v2x.OutQueue, Type: v2x.TypeDENM, SourceID: n.opts.SourceUUID, Quadkey: qk}.String()
+		topics[i] = v2x.Topic{Root: n.opts.Root, Queue: v2x.OutQueue, Type: v2x.TypeDENM, SourceID: n.opts.SourceUUID,
+			Quadkey: cellToward(qk, h.Pos)}.String()
 	}
 	return topics
+}
+
+// cellToward continues tile qk down to zoom 23 at the point of the tile nearest p.
+func cellToward(qk string, p geo.Point) string {
+	box, err := geo.QuadkeyBox(qk)
+	if err != nil {
+		return qk
+	}
+	// Clamp p into the tile, a hair inside its edges (the north and east edges belong to the
+	// neighbours).
+	epsLat, epsLon := (box.Max.Lat-box.Min.Lat)*1e-6, (box.Max.Lon-box.Min.Lon)*1e-6
+	q := geo.Point{
+		Lat: min(max(p.Lat, box.Min.Lat+epsLat), box.Max.Lat-epsLat),
+		Lon: min(max(p.Lon, box.Min.Lon+epsLon), box.Max.Lon-epsLon),
+	}
+	if cell := geo.Quadkey(q, geo.MaxZoom); strings.HasPrefix(cell, qk) {
+		return cell
+	}
+	return qk
 }
 
 // DENM renders a hazard as the DENM the edge originates.

@@ -56,7 +56,8 @@ func TestVehicleReportBecomesEdgeHazardOnlyOnItsTiles(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, v2x.OutQueue, tp.Queue)
 	require.Equal(t, "michi_test-edge", tp.SourceID)
-	require.Len(t, tp.Quadkey, 16)
+	require.Len(t, tp.Quadkey, 23, "each hazard has its own cell inside each zoom-16 tile")
+	require.Equal(t, geo.Quadkey(event, 16), tp.Quadkey[:16])
 
 	// Barrier: a second hazard at the far point. The far subscriber must see it first, proving
 	// the first hazard (20 km away) never reached its tile.
@@ -177,3 +178,28 @@ func TestLateSubscriberGetsHazardOnItsExactTile(t *testing.T) {
 }
 
 var errNotYet = errors.New("not yet")
+
+// Retained state is per topic: two hazards on one tile must both reach a late subscriber.
+func TestLateSubscriberGetsEveryHazardOnATile(t *testing.T) {
+	n, clk := startNode(t)
+	a := geo.Destination(here, 0, 40)
+	b := geo.Destination(here, 180, 40)
+	require.Equal(t, geo.Quadkey(a, 16), geo.Quadkey(b, 16), "both in one zoom-16 tile")
+	now := clk.Now()
+	newVehicle(t, n, 1).denm(t, v2x.DENMSpec{Cause: v2x.CauseAccident, Pos: a, Detection: now, Reference: now, At: now})
+	newVehicle(t, n, 2).denm(t, v2x.DENMSpec{Cause: v2x.CauseObstacle, Pos: b, Detection: now, Reference: now, At: now})
+	checkFor(t, 5*time.Second, func() error {
+		if len(n.Hazards().Active()) != 2 {
+			return errNotYet
+		}
+		return nil
+	})
+	late := subscribe(t, connect(t, "tcp://"+n.MQTTAddr(), "late"), denmFilter(n, here, 16))
+	got := map[uint8]bool{}
+	for len(got) < 2 {
+		d, _ := nextDENM(t, late)
+		c, _ := d.Cause()
+		got[c] = true
+	}
+	require.Equal(t, map[uint8]bool{v2x.CauseAccident: true, v2x.CauseObstacle: true}, got)
+}
