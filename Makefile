@@ -7,7 +7,7 @@ test:
 	go test -race ./...
 
 demo:
-	go run ./cmd/edge-node --demo
+	go run ./cmd/michi-sim demo
 
 bench:
 	go test -run='^$$' -bench=. -benchmem ./pkg/... ./internal/... ./benchmarks/...
