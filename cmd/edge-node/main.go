@@ -40,6 +40,7 @@ func run() error {
 	fs.StringVar(&flagOpts.MQTTAddr, "mqtt-addr", "", `MQTT over TCP listen address (default "127.0.0.1:1883"; "off" disables)`)
 	fs.StringVar(&flagOpts.WSAddr, "ws-addr", "", `MQTT over WebSocket listen address (default "127.0.0.1:8083"; "off" disables)`)
 	fs.StringVar(&flagOpts.HTTPAddr, "http-addr", "", `HTTP API, /metrics and /healthz address (default "127.0.0.1:8080"; "off" disables)`)
+	fs.BoolVar(&flagOpts.Pprof, "pprof", false, "serve Go's profiler at /debug/pprof/ on the HTTP address (keep it private)")
 	fs.StringVar(&flagOpts.MQTTTLSAddr, "mqtt-tls-addr", "", `MQTT over TLS listen address (default "off")`)
 	fs.StringVar(&flagOpts.MQTTQUICAddr, "mqtt-quic-addr", "", `MQTT over QUIC (ALPN mqtt, single stream) UDP address (default "127.0.0.1:14567"; "off" disables)`)
 	fs.StringVar(&flagOpts.QUICAddr, "quic-addr", "", `native michi-v2x/1 QUIC UDP address (default "127.0.0.1:4433"; "off" disables)`)
@@ -82,6 +83,8 @@ func run() error {
 			opts.WSAddr = flagOpts.WSAddr
 		case "http-addr":
 			opts.HTTPAddr = flagOpts.HTTPAddr
+		case "pprof":
+			opts.Pprof = flagOpts.Pprof
 		case "mqtt-tls-addr":
 			opts.MQTTTLSAddr = flagOpts.MQTTTLSAddr
 		case "mqtt-quic-addr":

@@ -124,30 +124,6 @@ func (n *Node) DENM(h hazard.Hazard, now time.Time, term *v2x.Termination) *v2x.
 	})
 }
 
-func (n *Node) publishRetained(topics []string, payload []byte, expirySeconds uint32) {
-	for _, topic := range topics {
-		err := n.broker.InjectPacket(n.pub, packets.Packet{
-			// QoS 0 on purpose: mochi v2.7.9 refuses a client's SUBSCRIBE whose packet id equals
-			// one of its own outbound QoS 1 ids in flight (it mixes the two directions' ids), which
-			// alerts in flight made happen to vehicles changing tiles. A live TCP connection loses
-			// nothing at QoS 0, and a reconnecting vehicle gets every active hazard retained.
-			FixedHeader: packets.FixedHeader{Type: packets.Publish, Retain: true},
-			TopicName:   topic,
-			Payload:     payload,
-			Properties: packets.Properties{
-				MessageExpiryInterval: expirySeconds,
-				PayloadFormat:         1, PayloadFormatFlag: true,
-				ContentType: "application/json",
-			},
-		})
-		if err != nil {
-			n.log.Error("publish hazard", "topic", topic, "error", err)
-			continue
-		}
-		n.metrics.published.Inc()
-	}
-}
-
 // clearRetained deletes retained copies without delivering anything to subscribers.
 func (n *Node) clearRetained(topics []string) {
 	for _, topic := range topics {

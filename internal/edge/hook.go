@@ -26,6 +26,7 @@ type clientState struct {
 	logMu   sync.Mutex
 	lastLog time.Time
 	evicted atomic.Bool
+	replay  []retainedReplay // set by OnSubscribe, consumed by OnSubscribed: the client's read goroutine only
 }
 
 func (h *hook) ID() string { return "michi-edge" }
@@ -33,7 +34,7 @@ func (h *hook) ID() string { return "michi-edge" }
 func (h *hook) Provides(b byte) bool {
 	return bytes.Contains([]byte{
 		mqtt.OnConnect, mqtt.OnDisconnect, mqtt.OnACLCheck, mqtt.OnConnectAuthenticate,
-		mqtt.OnPublish, mqtt.OnPublishDropped, mqtt.OnPacketSent, mqtt.OnSubscribed,
+		mqtt.OnPublish, mqtt.OnPublishDropped, mqtt.OnPacketSent, mqtt.OnSubscribe, mqtt.OnSubscribed,
 	}, []byte{b})
 }
 

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/http/pprof"
 	"strconv"
 	"strings"
 	"time"
@@ -16,7 +17,8 @@ import (
 	"github.com/michi-v2x/michi/pkg/v2x"
 )
 
-// Handler serves /healthz, /metrics, /api/v1/tls, /api/v1/ldm?bbox= and /api/v1/hazards[?bbox=].
+// Handler serves /healthz, /metrics, /api/v1/tls, /api/v1/ldm?bbox= and /api/v1/hazards[?bbox=], and
+// with Options.Pprof Go's profiler under /debug/pprof/.
 // Geographic answers are GeoJSON FeatureCollections (RFC 7946: coordinates lon,lat;
 // bbox=minLon,minLat,maxLon,maxLat).
 func (n *Node) Handler() http.Handler {
@@ -37,6 +39,13 @@ func (n *Node) Handler() http.Handler {
 	mux.Handle("GET /metrics", promhttp.HandlerFor(n.metrics.reg, promhttp.HandlerOpts{}))
 	mux.HandleFunc("GET /api/v1/ldm", n.serveLDM)
 	mux.HandleFunc("GET /api/v1/hazards", n.serveHazards)
+	if n.opts.Pprof {
+		mux.HandleFunc("GET /debug/pprof/", pprof.Index)
+		mux.HandleFunc("GET /debug/pprof/cmdline", pprof.Cmdline)
+		mux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
+		mux.HandleFunc("GET /debug/pprof/symbol", pprof.Symbol)
+		mux.HandleFunc("GET /debug/pprof/trace", pprof.Trace)
+	}
 	return mux
 }
 

@@ -43,6 +43,7 @@ type Node struct {
 
 	broker *mqtt.Server
 	pub    *mqtt.Client // inline MQTT v5 client the edge publishes hazards with
+	hook   *hook
 	native *native.Server
 	lns    []net.Listener // the broker's listeners, closed first at shutdown
 	geo    *geocast       // native-QUIC dissemination; nil when QUICAddr is off
@@ -137,7 +138,8 @@ func (n *Node) run(ctx context.Context) error {
 	})
 	n.pub = n.broker.NewClient(nil, mqtt.LocalListener, "michi-edge-"+n.opts.EdgeID, true)
 	n.pub.Properties.ProtocolVersion = 5 // retained hazards carry v5 message expiry
-	if err := n.broker.AddHook(&hook{n: n}, nil); err != nil {
+	n.hook = &hook{n: n}
+	if err := n.broker.AddHook(n.hook, nil); err != nil {
 		return err
 	}
 
@@ -266,9 +268,10 @@ func (n *Node) run(ctx context.Context) error {
 	return nil
 }
 
-// addListener serves MQTT on ln through the embedded broker and remembers ln for shutdown.
+// addListener serves MQTT on ln through the embedded broker, each connection with an alert lane
+// (lane.go), and remembers ln for shutdown.
 func (n *Node) addListener(id string, ln net.Listener) error {
-	if err := n.broker.AddListener(listeners.NewNet(id, ln)); err != nil {
+	if err := n.broker.AddListener(listeners.NewNet(id, laneListener{Listener: ln, max: n.opts.ClientQueue << 10})); err != nil {
 		ln.Close()
 		return err
 	}

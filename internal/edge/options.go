@@ -26,6 +26,7 @@ type Options struct {
 	MQTTAddr string `yaml:"mqtt_addr"` // MQTT over TCP, default "127.0.0.1:1883"; "off" disables
 	WSAddr   string `yaml:"ws_addr"`   // MQTT over WebSocket (path /mqtt or /), default "127.0.0.1:8083"; "off" disables
 	HTTPAddr string `yaml:"http_addr"` // API, /metrics, /healthz, default "127.0.0.1:8080"; "off" disables
+	Pprof    bool   `yaml:"pprof"`     // also serve Go's profiler at /debug/pprof/ on HTTPAddr (keep that address private)
 
 	MQTTTLSAddr  string `yaml:"mqtt_tls_addr"`  // MQTT over TLS (mqtts), default "off"
 	MQTTQUICAddr string `yaml:"mqtt_quic_addr"` // MQTT over QUIC, ALPN "mqtt", one stream per connection, default "127.0.0.1:14567"; "off" disables
@@ -52,7 +53,7 @@ type Options struct {
 	BindSource       *bool         `yaml:"bind_source"`       // a connection may publish as one source_uuid only, default true
 	ForwardTelemetry *bool         `yaml:"forward_telemetry"` // republish validated CAM/CPM on outQueue, default true
 	DetectInterval   time.Duration `yaml:"detect_interval"`   // period of the detection round, default 200 ms
-	ClientQueue      int           `yaml:"client_queue"`      // per-client outbound queue (messages), default 256
+	ClientQueue      int           `yaml:"client_queue"`      // per-client outbound queue: messages, and KiB of alerts on the lane (fanout.go); default 256
 	SlowClientDrops  int           `yaml:"slow_client_drops"` // consecutive drops before a client is evicted, default 64
 	RejectLogEvery   time.Duration `yaml:"reject_log_every"`  // at most one reject log line per client per interval, default 10 s
 	DisseminateZoom  int           `yaml:"disseminate_zoom"`  // zoom of the outQueue DENM tiles, default 16

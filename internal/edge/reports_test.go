@@ -162,7 +162,8 @@ func TestLateSubscriberGetsHazardOnItsExactTile(t *testing.T) {
 		}
 		return nil
 	})
-	// Subscribing at the dissemination zoom (16) exercises retained.go; at 14, mochi's own scan.
+	// At the dissemination zoom (16) the hazard is retained on the tile itself (the parent level of
+	// the filter); at 14, on the zoom-16 tiles below it. retained.go replays both.
 	for _, zoom := range []int{16, 14} {
 		ch := subscribe(t, connect(t, "tcp://"+n.MQTTAddr(), fmt.Sprintf("late-%d", zoom)), denmFilter(n, event, zoom))
 		d, _ := nextDENM(t, ch)

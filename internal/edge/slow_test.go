@@ -83,3 +83,33 @@ func TestStalledSubscriberIsEvictedAndDelaysNoOne(t *testing.T) {
 	}
 	require.GreaterOrEqual(t, metric(t, n, "michi_edge_mqtt_dropped_total"), 8.0)
 }
+
+// Alerts reach MQTT vehicles through the edge's connection lanes (fanout.go), not the broker's
+// queues: a subscriber that stops reading fills its lane, is evicted for it, and delays no one.
+func TestStalledAlertSubscriberIsEvictedAndDelaysNoOne(t *testing.T) {
+	n, clk := startNode(t, func(o *edge.Options) { o.ClientQueue, o.SlowClientDrops = 8, 4 })
+	stalledClient(t, n.MQTTAddr())
+	event := geo.Destination(here, 45, 200)
+	sub := subscribe(t, connect(t, "tcp://"+n.MQTTAddr(), "listener"), denmFilter(n, event, 16))
+
+	// A hazard report moved 1 km each time, each version an alert, until the stalled client's lane overflows.
+	reporter := newVehicle(t, n, 2)
+	for i := 0; i%50 != 0 || metric(t, n, "michi_edge_mqtt_evicted_total") < 1; i++ {
+		require.Less(t, i, 5000, "the stalled client was never evicted")
+		now := clk.Add(time.Millisecond)
+		p := geo.Destination(geo.Destination(here, 180, 5000), 90, float64(i)*1000)
+		reporter.denm(t, v2x.DENMSpec{Cause: v2x.CauseAnimal, Pos: p, Detection: now, Reference: now, At: now})
+	}
+	require.GreaterOrEqual(t, metric(t, n, "michi_edge_mqtt_dropped_total"), 4.0)
+
+	now := clk.Now()
+	reporter.denm(t, v2x.DENMSpec{Cause: v2x.CauseAccident, Pos: event, Detection: now, Reference: now, At: now})
+	select {
+	case m := <-sub:
+		d, err := v2x.UnmarshalDENM(m.Payload())
+		require.NoError(t, err)
+		require.True(t, isCause(v2x.CauseAccident, event)(d))
+	case <-time.After(5 * time.Second):
+		t.Fatal("the listener got no alert")
+	}
+}

@@ -1,0 +1,131 @@
+package edge
+
+import (
+	"net"
+	"sync"
+	"syscall"
+)
+
+// laneListener hands the broker connections that carry a second way in: the alert lane.
+type laneListener struct {
+	net.Listener
+	max int // bytes a connection's lane may hold unwritten
+}
+
+func (l laneListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	return newLaneConn(c, l.max), nil
+}
+
+// laneConn is a broker connection the edge's hazard fan-out (fanout.go) writes to directly,
+// between the broker's own writes. mochi-mqtt writes each packet, or a run of whole packets, in
+// one Write call; wmu makes every Write — the broker's or the lane's — whole, so the two never
+// interleave inside a packet.
+//
+// The lane first tries one non-blocking write from the fan-out's goroutine (plain TCP only), so a
+// hazard reaches a thousand vehicles in a thousand system calls without a thousand goroutine
+// wake-ups. What the socket does not take at once (a full send buffer, a connection the broker is
+// writing to, TLS, WebSocket, QUIC) is queued and written by a short-lived flusher goroutine. The
+// queue is bounded: send reports false when it is full, and the caller counts that towards the
+// slow-client eviction, as the broker does for its own queue.
+type laneConn struct {
+	net.Conn
+	raw syscall.RawConn // the socket, for non-blocking writes; nil when not plain TCP
+	max int
+
+	wmu sync.Mutex // held for one whole write; held by a running flusher until it is done
+
+	qmu      sync.Mutex
+	pending  []byte // queued lane bytes, whole packets
+	flushing bool   // a flusher owns wmu or is about to
+}
+
+func newLaneConn(c net.Conn, max int) *laneConn {
+	lc := &laneConn{Conn: c, max: max}
+	if tc, ok := c.(*net.TCPConn); ok {
+		if raw, err := tc.SyscallConn(); err == nil {
+			lc.raw = raw
+		}
+	}
+	return lc
+}
+
+// Write is the broker's way out.
+func (c *laneConn) Write(b []byte) (int, error) {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	return c.Conn.Write(b)
+}
+
+// send writes b (whole packets) to the connection without ever blocking the caller: now if the
+// socket takes it, else after what is queued. b is not retained.
+func (c *laneConn) send(b []byte) bool {
+	c.qmu.Lock()
+	if c.flushing {
+		ok := len(c.pending)+len(b) <= c.max
+		if ok {
+			c.pending = append(c.pending, b...)
+		}
+		c.qmu.Unlock()
+		return ok
+	}
+	c.flushing = true
+	c.qmu.Unlock()
+
+	if c.raw != nil && c.wmu.TryLock() {
+		n := writeNonBlocking(c.raw, b)
+		if n == len(b) {
+			c.wmu.Unlock()
+			c.qmu.Lock()
+			c.flushing = false
+			c.qmu.Unlock()
+			return true
+		}
+		// Part of a packet may be out: nothing else may be written before the rest, so the
+		// flusher inherits wmu.
+		rest := append([]byte(nil), b[n:]...)
+		go c.flush(rest)
+		return true
+	}
+	if len(b) > c.max {
+		c.qmu.Lock()
+		c.flushing = false
+		c.qmu.Unlock()
+		return false
+	}
+	rest := append([]byte(nil), b...)
+	go func() {
+		c.wmu.Lock()
+		c.flush(rest)
+	}()
+	return true
+}
+
+// flush writes rest and then whatever was queued meanwhile, holding wmu, and releases both the
+// lock and the flushing mark when the queue is empty. A write error (the connection closed)
+// drops what is left; the broker notices the closed connection on its own.
+func (c *laneConn) flush(rest []byte) {
+	for {
+		if len(rest) > 0 {
+			if _, err := c.Conn.Write(rest); err != nil {
+				c.qmu.Lock()
+				c.pending, c.flushing = nil, false
+				c.qmu.Unlock()
+				c.wmu.Unlock()
+				return
+			}
+		}
+		c.qmu.Lock()
+		rest, c.pending = c.pending, nil
+		if len(rest) == 0 {
+			c.flushing = false
+			c.qmu.Unlock()
+			c.wmu.Unlock()
+			return
+		}
+		c.qmu.Unlock()
+	}
+}
