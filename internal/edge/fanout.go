@@ -185,12 +185,19 @@ func subscriptionIDs(sub packets.Subscription) []int {
 	return ids
 }
 
-// sendCopies hands each recipient what pick returns (nothing when empty), from GOMAXPROCS
-// goroutines when there are enough recipients to be worth it, and returns when all are handed.
+// sendCopies hands each recipient what pick returns (nothing when empty) and returns when all
+// are handed. The calling goroutine works through the recipients; with enough of them, up to
+// GOMAXPROCS-1 helpers take recipients from the same counter, so a helper that gets a processor
+// late simply takes fewer.
 func (n *Node) sendCopies(rs []recipient, pick func(r *recipient, buf *[]byte) []byte) {
-	run := func(rs []recipient) {
+	var next atomic.Int64
+	run := func() {
 		var buf []byte
-		for i := range rs {
+		for {
+			i := int(next.Add(1)) - 1
+			if i >= len(rs) {
+				return
+			}
 			r := &rs[i]
 			b := pick(r, &buf)
 			if len(b) == 0 {
@@ -203,16 +210,11 @@ func (n *Node) sendCopies(rs []recipient, pick func(r *recipient, buf *[]byte) [
 			n.hook.OnPublishDropped(r.cl, packets.Packet{})
 		}
 	}
-	workers := min(runtime.GOMAXPROCS(0), len(rs)/minPerWorker)
-	if workers <= 1 {
-		run(rs)
-		return
-	}
 	var wg sync.WaitGroup
-	for w := range workers {
-		lo, hi := w*len(rs)/workers, (w+1)*len(rs)/workers
-		wg.Go(func() { run(rs[lo:hi]) })
+	for range min(runtime.GOMAXPROCS(0), len(rs)/minPerWorker) - 1 {
+		wg.Go(run)
 	}
+	run()
 	wg.Wait()
 }
 

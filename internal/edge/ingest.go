@@ -127,9 +127,9 @@ func tileHolds(qk string, pos geo.Point) bool {
 func (n *Node) applyCAM(m *v2x.CAM) *Rejection {
 	at := time.UnixMilli(m.Timestamp)
 	id := m.StationID()
-	if prev, ok := n.ldm.Vehicle(id); ok && !at.After(prev.Updated) {
+	if prev, ok := n.ldm.VehicleUpdated(id); ok && !at.After(prev) {
 		return reject("cam", ReasonReplay, packets.ErrImplementationSpecificError,
-			fmt.Errorf("station %d: timestamp %s not after %s", id, at.Format(time.RFC3339Nano), prev.Updated.Format(time.RFC3339Nano)))
+			fmt.Errorf("station %d: timestamp %s not after %s", id, at.Format(time.RFC3339Nano), prev.Format(time.RFC3339Nano)))
 	}
 	speed, _ := m.Speed()
 	heading, hok := m.Heading()

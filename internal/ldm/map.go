@@ -120,6 +120,17 @@ func (m *Map) Vehicle(stationID uint32) (Object, bool) {
 	return t.Clone(), true
 }
 
+// VehicleUpdated is when the vehicle's own state last updated its track, without copying it.
+func (m *Map) VehicleUpdated(stationID uint32) (time.Time, bool) {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	t, ok := m.byStation[stationID]
+	if !ok {
+		return time.Time{}, false
+	}
+	return t.Updated, true
+}
+
 // Within calls fn for every object within radiusM metres of c with its distance, until fn
 // returns false. It holds the read lock: fn must not call the map, nor keep o past the call.
 func (m *Map) Within(c geo.Point, radiusM float64, fn func(o *Object, distM float64) bool) {

@@ -1,6 +1,7 @@
 package v2x
 
 import (
+	"strconv"
 	"strings"
 
 	"github.com/michi-v2x/michi/pkg/geo"
@@ -79,6 +80,10 @@ func (e *TopicError) Error() string {
 // Is reports whether target is ErrBadTopic.
 func (e *TopicError) Is(target error) bool { return target == ErrBadTopic }
 
+// maxTopicLevels bounds the levels of a topic ParseTopic accepts: a root of up to 20 levels,
+// queue, "v2x", type, source and 23 quadkey digits.
+const maxTopicLevels = 48
+
 // ParseTopic parses a concrete (wildcard-free) its-client topic. The queue
 // segment is the first inQueue, outQueue or interQueue followed by "v2x";
 // everything before it is the root.
@@ -89,7 +94,19 @@ func ParseTopic(s string) (Topic, error) {
 	if strings.ContainsAny(s, "+#\x00") {
 		return Topic{}, topicErr(s, "wildcards and NUL are not allowed in a topic name")
 	}
-	segs := strings.Split(s, "/")
+	var levels [maxTopicLevels]string // on the stack: parsing allocates only the quadkey
+	segs := levels[:0]
+	for rest := s; ; {
+		if len(segs) == len(levels) {
+			return Topic{}, topicErr(s, "more than "+strconv.Itoa(maxTopicLevels)+" levels")
+		}
+		seg, tail, more := strings.Cut(rest, "/")
+		segs = append(segs, seg)
+		if !more {
+			break
+		}
+		rest = tail
+	}
 	qi := -1
 	for i := 1; i+1 < len(segs); i++ {
 		if Queue(segs[i]).Valid() && segs[i+1] == "v2x" {
@@ -109,7 +126,11 @@ func ParseTopic(s string) (Topic, error) {
 	if len(rest) < 3 {
 		return Topic{}, topicErr(s, "want {type}/{source_id}/{quadkey digits} after v2x")
 	}
-	t := Topic{Root: strings.Join(segs[:qi], "/"), Queue: Queue(segs[qi]), Type: MessageType(rest[0]), SourceID: rest[1]}
+	rootLen := qi - 1 // the slashes between root levels
+	for _, r := range segs[:qi] {
+		rootLen += len(r)
+	}
+	t := Topic{Root: s[:rootLen], Queue: Queue(segs[qi]), Type: MessageType(rest[0]), SourceID: rest[1]}
 	if !t.Type.Valid() {
 		return Topic{}, topicErr(s, "message type "+string(appendJSONString(nil, rest[0]))+" is not cam, denm or cpm")
 	}

@@ -63,3 +63,13 @@ func TestTopicFor(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, tp, back)
 }
+
+func BenchmarkParseTopic(b *testing.B) {
+	s := "michi/inQueue/v2x/cam/com_car_42/1/2/0/2/2/0/1/3/0/2/2/2/1/3/3/0/1/2/2/0/3/1"
+	b.ReportAllocs()
+	for range b.N {
+		if _, err := ParseTopic(s); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
