@@ -3,13 +3,14 @@ package edge
 import (
 	"bytes"
 	"runtime"
-	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	mqtt "github.com/mochi-mqtt/server/v2"
 	"github.com/mochi-mqtt/server/v2/packets"
+
+	"github.com/michi-v2x/michi/pkg/v2x"
 )
 
 // publishRetained retains one hazard version on each of its topics and delivers it, QoS 0, to
@@ -18,7 +19,8 @@ import (
 // The broker's own publish path (InjectPacket) encodes the message once per subscriber, queues it
 // to that subscriber's writer goroutine and writes each copy with its own system call: for a
 // hazard on four tiles and 2,000 vehicles around, some 700 encodings, goroutine wake-ups and
-// writes, of which the last vehicle waits for all. The fan-out here encodes each topic's message
+// writes, of which the last vehicle waits for all. The fan-out here finds the subscribers in the
+// edge's own index of them (subindex.go), encodes each topic's message
 // once per protocol version, gathers all the copies one client is owed (one per subscribed tile
 // the hazard covers) and hands them to the client's connection lane (lane.go) in one write,
 // straight from this goroutine. MQTT's delivery rules are kept: every matching subscription gets
@@ -61,14 +63,16 @@ func (n *Node) publishRetained(topics []string, payload []byte, expirySeconds ui
 	atomic.StoreInt64(&n.broker.Info.Retained, int64(n.broker.Topics.Retained.Len()))
 
 	targets := make(map[string][]match)
+	byClient := make(map[string]*clientMatch)
 	for i, pk := range pks {
-		subs := n.broker.Topics.Subscribers(pk.TopicName)
-		if len(subs.Shared) > 0 || len(subs.InlineSubscriptions) > 0 {
+		t, err := v2x.ParseTopic(pk.TopicName)
+		clear(byClient)
+		if err != nil || !n.subs.match(pk.TopicName, t.SourceID, t.Quadkey, byClient) {
 			viaBroker = append(viaBroker, i)
 			continue
 		}
-		for id, sub := range subs.Subscriptions {
-			targets[id] = append(targets[id], match{topic: i, sub: sub})
+		for id, m := range byClient {
+			targets[id] = append(targets[id], match{topic: i, m: m})
 		}
 	}
 	n.deliver(pks, targets)
@@ -81,10 +85,10 @@ func (n *Node) publishRetained(topics []string, payload []byte, expirySeconds ui
 	}
 }
 
-// match is one of a client's subscriptions that a hazard's topic matched.
+// match is how one of a hazard's topics reaches a client.
 type match struct {
 	topic int // index into the version's packets
-	sub   packets.Subscription
+	m     *clientMatch
 }
 
 // encodedKey identifies the bytes of one topic's message as a class of subscribers receives them.
@@ -131,9 +135,13 @@ func (n *Node) recipients(pks []packets.Packet, targets map[string][]match) []re
 	}
 	rs := make([]recipient, 0, len(targets))
 	for id, ms := range targets {
-		cl, ok := n.broker.Clients.Get(id)
-		if !ok || cl.Closed() {
-			continue
+		cl := ms[0].m.cl
+		if cl.Closed() { // a session taken over keeps its subscriptions on a new client
+			live, ok := n.broker.Clients.Get(id)
+			if !ok || live.Closed() {
+				continue
+			}
+			cl = live
 		}
 		lane, ok := cl.Net.Conn.(*laneConn)
 		if !ok {
@@ -146,9 +154,9 @@ func (n *Node) recipients(pks []packets.Packet, targets map[string][]match) []re
 			if !n.hook.OnACLCheck(cl, pk.TopicName, false) {
 				continue
 			}
-			retain := version == 5 && m.sub.RetainAsPublished // [MQTT-3.3.1-12] [MQTT-3.3.1-13]
+			retain := version == 5 && m.m.rap // [MQTT-3.3.1-12] [MQTT-3.3.1-13]
 			var b []byte
-			if ids := subscriptionIDs(m.sub); len(ids) == 0 {
+			if ids := m.m.ids; len(ids) == 0 {
 				key := encodedKey{m.topic, version, retain}
 				if b, ok = encoded[key]; !ok {
 					pk.ProtocolVersion, pk.FixedHeader.Retain = version, retain
@@ -170,19 +178,6 @@ func (n *Node) recipients(pks []packets.Packet, targets map[string][]match) []re
 		}
 	}
 	return rs
-}
-
-// subscriptionIDs are the identifiers a (merged) subscription asked for, sorted. mochi-mqtt
-// records every filter in Identifiers, with 0 for "none".
-func subscriptionIDs(sub packets.Subscription) []int {
-	var ids []int
-	for _, id := range sub.Identifiers {
-		if id > 0 {
-			ids = append(ids, id)
-		}
-	}
-	slices.Sort(ids)
-	return ids
 }
 
 // sendCopies hands each recipient what pick returns (nothing when empty) and returns when all

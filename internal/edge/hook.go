@@ -143,9 +143,12 @@ func (h *hook) trackTelemetry(cl *mqtt.Client, pk packets.Packet, reasonCodes []
 	}
 }
 
-// OnUnsubscribed forgets telemetry filters; mochi calls it for every filter of a session that
-// ends, too.
+// OnUnsubscribed forgets filters in the hazard subscription index and the telemetry count; mochi
+// calls it for every filter of a session that ends, too.
 func (h *hook) OnUnsubscribed(cl *mqtt.Client, pk packets.Packet) {
+	for _, sub := range pk.Filters {
+		h.n.subs.remove(cl.ID, sub.Filter)
+	}
 	h.telMu.Lock()
 	defer h.telMu.Unlock()
 	fs := h.telSub[cl.ID]

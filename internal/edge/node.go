@@ -44,6 +44,7 @@ type Node struct {
 	broker *mqtt.Server
 	pub    *mqtt.Client // inline MQTT v5 client the edge publishes hazards with
 	hook   *hook
+	subs   *subIndex // the subscriptions hazards can reach, mirrored from the broker's hooks
 	native *native.Server
 	lns    []net.Listener // the broker's listeners, closed first at shutdown
 	geo    *geocast       // native-QUIC dissemination; nil when QUICAddr is off
@@ -74,6 +75,7 @@ func New(opts Options) (*Node, error) {
 		hazards:   hazard.New(opts.Hazards),
 		inPrefix:  opts.Root + "/" + string(v2x.InQueue) + "/v2x/",
 		published: make(map[v2x.ActionID]published),
+		subs:      newSubIndex(opts.Root),
 		ready:     make(chan struct{}),
 	}
 	n.reports, n.reportDetectors, n.detectors = detect.Build(opts.Detect)

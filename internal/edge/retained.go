@@ -69,6 +69,11 @@ func (h *hook) OnSubscribe(cl *mqtt.Client, pk packets.Packet) packets.Packet {
 // OnSubscribed sends the retained messages OnSubscribe kept for the edge to replay, from a
 // goroutine of its own (see above) that the read goroutine waits for.
 func (h *hook) OnSubscribed(cl *mqtt.Client, pk packets.Packet, reasonCodes []byte) {
+	for i, sub := range pk.Filters {
+		if i < len(reasonCodes) && reasonCodes[i] <= 2 {
+			h.n.subs.add(cl, sub)
+		}
+	}
 	if cl.Net.Inline {
 		return
 	}
