@@ -100,6 +100,8 @@ type encodedKey struct {
 
 // recipient is one client a hazard version goes to, with the encoded copies it is owed.
 type recipient struct {
+	id     string
+	ms     []match
 	cl     *mqtt.Client
 	lane   *laneConn
 	copies [][]byte // one whole PUBLISH per matching subscription
@@ -108,105 +110,122 @@ type recipient struct {
 // deliver sends every recipient its first copy, then the rest (a client subscribed to several
 // tiles the hazard covers gets one copy per tile, and de-duplicates by action id): the first copy
 // is what makes a vehicle aware, so no vehicle waits for another's duplicates. Both passes are
-// spread over GOMAXPROCS goroutines, each writing from its own slice of the recipients.
+// spread over GOMAXPROCS goroutines; the first also prepares each recipient's copies just before
+// its write, so the first vehicle is written to as soon as possible.
 func (n *Node) deliver(pks []packets.Packet, targets map[string][]match) {
-	rs := n.recipients(pks, targets)
-	n.sendCopies(rs, func(r *recipient, _ *[]byte) []byte { return r.copies[0] })
-	n.sendCopies(rs, func(r *recipient, buf *[]byte) []byte {
+	rs := make([]recipient, 0, len(targets))
+	for id, ms := range targets {
+		rs = append(rs, recipient{id: id, ms: ms})
+	}
+	enc := encoder{n: n, pks: pks, cache: make(map[encodedKey][]byte, len(pks))}
+	n.parallel(len(rs), func(i int, _ *[]byte) {
+		r := &rs[i]
+		if n.prepare(r, &enc) {
+			n.send(r, r.copies[0])
+		}
+	})
+	n.parallel(len(rs), func(i int, buf *[]byte) {
+		r := &rs[i]
+		if len(r.copies) < 2 {
+			return
+		}
 		*buf = (*buf)[:0]
 		for _, c := range r.copies[1:] {
 			*buf = append(*buf, c...)
 		}
-		return *buf
+		n.send(r, *buf)
 	})
 }
 
-// recipients encodes each topic's message once per class of subscriber and lists who gets what.
-func (n *Node) recipients(pks []packets.Packet, targets map[string][]match) []recipient {
-	encoded := make(map[encodedKey][]byte, len(pks))
-	var buf bytes.Buffer
-	encode := func(pk packets.Packet) []byte {
-		buf.Reset()
-		if err := pk.PublishEncode(&buf); err != nil {
-			n.log.Error("encode hazard", "topic", pk.TopicName, "error", err)
-			return nil
+// prepare finds r's connection and encodes its copies; false when there is nothing to send.
+func (n *Node) prepare(r *recipient, enc *encoder) bool {
+	cl := r.ms[0].m.cl
+	if cl.Closed() { // a session taken over keeps its subscriptions on a new client
+		live, ok := n.broker.Clients.Get(r.id)
+		if !ok || live.Closed() {
+			return false
 		}
-		return append([]byte(nil), buf.Bytes()...)
+		cl = live
 	}
-	rs := make([]recipient, 0, len(targets))
-	for id, ms := range targets {
-		cl := ms[0].m.cl
-		if cl.Closed() { // a session taken over keeps its subscriptions on a new client
-			live, ok := n.broker.Clients.Get(id)
-			if !ok || live.Closed() {
-				continue
-			}
-			cl = live
-		}
-		lane, ok := cl.Net.Conn.(*laneConn)
-		if !ok {
-			continue // not connected (a persistent session) or not a network client
-		}
-		r := recipient{cl: cl, lane: lane}
-		version := cl.Properties.ProtocolVersion
-		for _, m := range ms {
-			pk := pks[m.topic]
-			if !n.hook.OnACLCheck(cl, pk.TopicName, false) {
-				continue
-			}
-			retain := version == 5 && m.m.rap // [MQTT-3.3.1-12] [MQTT-3.3.1-13]
-			var b []byte
-			if ids := m.m.ids; len(ids) == 0 {
-				key := encodedKey{m.topic, version, retain}
-				if b, ok = encoded[key]; !ok {
-					pk.ProtocolVersion, pk.FixedHeader.Retain = version, retain
-					b = encode(pk)
-					encoded[key] = b
-				}
-			} else { // [MQTT-3.3.4-3]: this subscription's identifiers ride along
-				pk.ProtocolVersion, pk.FixedHeader.Retain = version, retain
-				pk.Properties.SubscriptionIdentifier = ids
-				b = encode(pk)
-			}
-			if max := cl.Properties.Props.MaximumPacketSize; len(b) == 0 || max > 0 && uint32(len(b)) > max {
-				continue // [MQTT-3.1.2-25]: not sent to a client that cannot take it
-			}
-			r.copies = append(r.copies, b)
-		}
-		if len(r.copies) > 0 {
-			rs = append(rs, r)
-		}
+	lane, ok := cl.Net.Conn.(*laneConn)
+	if !ok {
+		return false // not connected (a persistent session) or not a network client
 	}
-	return rs
+	r.cl, r.lane = cl, lane
+	version := cl.Properties.ProtocolVersion
+	for _, m := range r.ms {
+		if !n.hook.OnACLCheck(cl, enc.pks[m.topic].TopicName, false) {
+			continue
+		}
+		b := enc.encode(m, version)
+		if max := cl.Properties.Props.MaximumPacketSize; len(b) == 0 || max > 0 && uint32(len(b)) > max {
+			continue // [MQTT-3.1.2-25]: not sent to a client that cannot take it
+		}
+		r.copies = append(r.copies, b)
+	}
+	return len(r.copies) > 0
 }
 
-// sendCopies hands each recipient what pick returns (nothing when empty) and returns when all
-// are handed. The calling goroutine works through the recipients; with enough of them, up to
-// GOMAXPROCS-1 helpers take recipients from the same counter, so a helper that gets a processor
-// late simply takes fewer.
-func (n *Node) sendCopies(rs []recipient, pick func(r *recipient, buf *[]byte) []byte) {
+// send hands b to r's lane and counts the outcome towards slow-client eviction.
+func (n *Node) send(r *recipient, b []byte) {
+	if r.lane.send(b) {
+		n.hook.state(r.cl).drops.Store(0)
+		return
+	}
+	n.hook.OnPublishDropped(r.cl, packets.Packet{})
+}
+
+// encoder encodes each topic's message once per class of subscriber (protocol version, retain
+// flag); a subscription with identifiers gets bytes of its own.
+type encoder struct {
+	n     *Node
+	pks   []packets.Packet
+	mu    sync.Mutex
+	cache map[encodedKey][]byte
+}
+
+func (e *encoder) encode(m match, version byte) []byte {
+	pk := e.pks[m.topic]
+	retain := version == 5 && m.m.rap // [MQTT-3.3.1-12] [MQTT-3.3.1-13]
+	pk.ProtocolVersion, pk.FixedHeader.Retain = version, retain
+	if len(m.m.ids) > 0 { // [MQTT-3.3.4-3]: this subscription's identifiers ride along
+		pk.Properties.SubscriptionIdentifier = m.m.ids
+		return e.bytes(pk)
+	}
+	key := encodedKey{m.topic, version, retain}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	b, ok := e.cache[key]
+	if !ok {
+		b = e.bytes(pk)
+		e.cache[key] = b
+	}
+	return b
+}
+
+func (e *encoder) bytes(pk packets.Packet) []byte {
+	var buf bytes.Buffer
+	if err := pk.PublishEncode(&buf); err != nil {
+		e.n.log.Error("encode hazard", "topic", pk.TopicName, "error", err)
+		return nil
+	}
+	return buf.Bytes()
+}
+
+// parallel calls f(i) for every i < count and returns when all are done. The calling goroutine
+// works through them; with enough of them, up to GOMAXPROCS-1 helpers take indexes from the same
+// counter, so a helper that gets a processor late simply takes fewer. Each goroutine has a
+// scratch buffer of its own.
+func (n *Node) parallel(count int, f func(i int, buf *[]byte)) {
 	var next atomic.Int64
 	run := func() {
 		var buf []byte
-		for {
-			i := int(next.Add(1)) - 1
-			if i >= len(rs) {
-				return
-			}
-			r := &rs[i]
-			b := pick(r, &buf)
-			if len(b) == 0 {
-				continue
-			}
-			if r.lane.send(b) {
-				n.hook.state(r.cl).drops.Store(0)
-				continue
-			}
-			n.hook.OnPublishDropped(r.cl, packets.Packet{})
+		for i := int(next.Add(1)) - 1; i < count; i = int(next.Add(1)) - 1 {
+			f(i, &buf)
 		}
 	}
 	var wg sync.WaitGroup
-	for range min(runtime.GOMAXPROCS(0), len(rs)/minPerWorker) - 1 {
+	for range min(runtime.GOMAXPROCS(0), count/minPerWorker) - 1 {
 		wg.Go(run)
 	}
 	run()
