@@ -165,6 +165,17 @@ func getJSON(t *testing.T, url string, into any) {
 }
 
 // checkFor polls fn until it returns nil or the timeout passes.
+// waitActive waits until the edge has exactly want active hazards.
+func waitActive(t *testing.T, n *edge.Node, want int) {
+	t.Helper()
+	checkFor(t, 5*time.Second, func() error {
+		if len(n.Hazards().Active()) != want {
+			return errNotYet
+		}
+		return nil
+	})
+}
+
 func checkFor(t *testing.T, timeout time.Duration, fn func() error) {
 	t.Helper()
 	deadline := time.Now().Add(timeout)

@@ -133,12 +133,7 @@ func TestHazardEndsWhenItsReportExpires(t *testing.T) {
 	event := geo.Destination(here, 300, 400)
 	now := clk.Now()
 	newVehicle(t, n, 1).denm(t, v2x.DENMSpec{Cause: v2x.CauseAccident, Pos: event, Detection: now, Reference: now, At: now, Validity: 30 * time.Second})
-	checkFor(t, 5*time.Second, func() error {
-		if len(n.Hazards().Active()) != 1 {
-			return errNotYet
-		}
-		return nil
-	})
+	waitActive(t, n, 1)
 
 	clk.Add(31 * time.Second) // the report's validity has run out and nobody renewed it
 	n.DetectOnce()
@@ -156,12 +151,7 @@ func TestLateSubscriberGetsHazardOnItsExactTile(t *testing.T) {
 	event := geo.Destination(here, 120, 700)
 	now := clk.Now()
 	newVehicle(t, n, 1).denm(t, v2x.DENMSpec{Cause: v2x.CauseObstacle, Pos: event, Detection: now, Reference: now, At: now})
-	checkFor(t, 5*time.Second, func() error {
-		if len(n.Hazards().Active()) != 1 {
-			return errNotYet
-		}
-		return nil
-	})
+	waitActive(t, n, 1)
 	// At the dissemination zoom (16) the hazard is retained on the tile itself (the parent level of
 	// the filter); at 14, on the zoom-16 tiles below it. retained.go replays both.
 	for _, zoom := range []int{16, 14} {

@@ -104,12 +104,7 @@ func TestRetainedReplayHonoursMQTT5Options(t *testing.T) {
 	event := geo.Destination(here, 60, 200)
 	now := clk.Now()
 	newVehicle(t, n, 1).denm(t, v2x.DENMSpec{Cause: v2x.CauseObstacle, Pos: event, Detection: now, Reference: now, At: now})
-	checkFor(t, 5*time.Second, func() error {
-		if len(n.Hazards().Active()) != 1 {
-			return errNotYet
-		}
-		return nil
-	})
+	waitActive(t, n, 1)
 
 	v := dialV5(t, n.MQTTAddr(), "replay")
 	got := v.subscribe(t, packets.Subscription{Filter: denmFilter(n, event, 16), Identifier: 7})
