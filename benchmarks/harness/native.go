@@ -84,18 +84,24 @@ func runNative(ctx context.Context, o Options, t Target) (*Result, error) {
 	}
 	r := newRunner(&o, t)
 	var conns []*native.Conn
+	socks, err := newNativeSockets(nativeSocketCount(o.Vehicles))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", QUIC, err)
+	}
 	defer func() {
 		r.closing.Store(true)
 		for _, c := range conns {
 			_ = c.Close()
 		}
 		r.readers.Wait()
+		socks.close()
 	}()
 	dial := func(ctx context.Context, d native.Dialer, hello native.Hello) (*native.Conn, error) {
 		ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 		defer cancel()
 		d.AlertBuffer, d.Now = 256, time.Now
-		return d.Dial(ctx, t.QUICAddr, tlsConf, hello)
+		d.Transport = socks.pick(hello.StationID)
+		return dialRetry(ctx, func() (*native.Conn, error) { return d.Dial(ctx, t.QUICAddr, tlsConf, hello) })
 	}
 
 	idle := r.sampleTarget()

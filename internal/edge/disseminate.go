@@ -40,34 +40,41 @@ func (n *Node) disseminate(events []hazard.Event, since time.Time) {
 		}
 		n.metrics.hazardEvts.WithLabelValues(eventName(ev.Kind)).Inc()
 		now := n.opts.Now()
-		if n.up != nil {
-			n.up.recordHazard(ev, now)
-		}
-		var d *v2x.DENM
+		var (
+			d      *v2x.DENM
+			expiry uint32 // seconds the MQTT copies stay retained
+		)
 		switch ev.Kind {
 		case hazard.Created, hazard.Updated:
 			remaining := h.Expiry().Sub(now)
 			if remaining <= 0 {
 				continue
 			}
-			d = n.DENM(h, now, nil)
-			topics := n.hazardTopics(h)
-			n.publishRetained(topics, d.AppendJSON(nil), uint32(math.Ceil(remaining.Seconds())))
-			n.clearRetained(minus(last.tiles, topics))
-			n.published[h.ActionID] = published{ref: h.Reference, tiles: topics}
+			d, expiry = n.DENM(h, now, nil), uint32(math.Ceil(remaining.Seconds()))
 		case hazard.Terminated:
 			term := v2x.Termination(0) // cancellation: the edge originated the hazard
-			d = n.DENM(h, now, &term)
+			d, expiry = n.DENM(h, now, &term), uint32(n.opts.TerminatedExpiry.Seconds())
+		}
+		// Native vehicles first: the geocast reaches the few inside the relevance area, each on a
+		// stream of its own, in well under the time the MQTT fan-out to every tile takes.
+		if n.geo != nil {
+			n.geo.publish(n.ldm, ev, d)
+		}
+		if d != nil {
 			topics := n.hazardTopics(h)
-			n.publishRetained(topics, d.AppendJSON(nil), uint32(n.opts.TerminatedExpiry.Seconds()))
+			n.publishRetained(topics, d.AppendJSON(nil), expiry)
 			n.clearRetained(minus(last.tiles, topics))
-			delete(n.published, h.ActionID)
-		case hazard.Expired:
+			if ev.Kind == hazard.Terminated {
+				delete(n.published, h.ActionID)
+			} else {
+				n.published[h.ActionID] = published{ref: h.Reference, tiles: topics}
+			}
+		} else { // expired: every receiver knows its validity, so the copies just go
 			n.clearRetained(last.tiles)
 			delete(n.published, h.ActionID)
 		}
-		if n.geo != nil {
-			n.geo.publish(n.ldm, ev, d)
+		if n.up != nil { // after the vehicles: the uplink queue writes to disk
+			n.up.recordHazard(ev, now)
 		}
 		lat := time.Since(since).Seconds()
 		n.metrics.latency.Observe(lat)

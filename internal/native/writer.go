@@ -2,6 +2,7 @@ package native
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -97,9 +98,14 @@ func (sess *session) writeAlerts() {
 
 func (sess *session) writeAlert(b []byte) error {
 	wt := sess.srv.o.WriteTimeout
-	ctx, cancel := context.WithTimeout(sess.ctx, wt)
-	str, err := sess.qc.OpenUniStreamSync(ctx)
-	cancel()
+	// The client grants streams ahead (the reference client 128), so a stream is almost always
+	// at hand: only when the limit is reached does the writer wait, with a timer, for more.
+	str, err := sess.qc.OpenUniStream()
+	if _, limited := errors.AsType[*quic.StreamLimitReachedError](err); limited {
+		ctx, cancel := context.WithTimeout(sess.ctx, wt)
+		str, err = sess.qc.OpenUniStreamSync(ctx)
+		cancel()
+	}
 	if err != nil {
 		return fmt.Errorf("no alert stream could be opened within %v: %w", wt, err)
 	}

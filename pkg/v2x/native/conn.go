@@ -34,6 +34,13 @@ const (
 
 // Dialer holds the client's settings; its zero value is ready to use.
 type Dialer struct {
+	// Transport, if set, is the quic.Transport (and so the UDP socket) the connection is dialed
+	// on; many connections may share one, which saves a socket, a reader goroutine and most
+	// receive syscalls per connection (a load generator's thousands of vehicles, say). The
+	// caller owns it: it must use connection IDs (quic-go's default) and outlive the
+	// connection, and the connection does not close it. nil: a transport and socket of the
+	// connection's own.
+	Transport *quic.Transport
 	// QUIC is the base QUIC configuration; nil means quic-go's defaults with
 	// DefaultKeepAlivePeriod and DefaultMaxIdleTimeout. It is not modified. Whatever it says,
 	// the server may open no bidirectional streams, EnableDatagrams follows DisableDatagrams, and
@@ -104,9 +111,10 @@ func Dial(ctx context.Context, addr string, tlsConf *tls.Config, hello Hello) (*
 // When the server refuses the hello, the error is an *Error from the server (Remote set):
 // errors.Is(err, CodeUnauthorized), CodeBusy, …; other failures wrap ErrHandshake.
 //
-// The connection has its own UDP socket and quic.Transport, closed when it ends. Its transport
-// uses connection IDs, so the connection survives a change of the client's address (NAT
-// rebinding, or a migration the application starts through Conn.QUIC).
+// The connection has its own UDP socket and quic.Transport, closed when it ends, unless
+// Dialer.Transport names a shared one. Its transport uses connection IDs, so the connection
+// survives a change of the client's address (NAT rebinding, or a migration the application
+// starts through Conn.QUIC).
 func (d Dialer) Dial(ctx context.Context, addr string, tlsConf *tls.Config, hello Hello) (*Conn, error) {
 	d.setDefaults()
 	if tlsConf == nil {
@@ -123,14 +131,17 @@ func (d Dialer) Dial(ctx context.Context, addr string, tlsConf *tls.Config, hell
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrHandshake, err)
 	}
-	pc, err := net.ListenUDP("udp", nil)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrHandshake, err)
-	}
-	tr := &quic.Transport{Conn: pc}
-	release := func() {
-		_ = tr.Close()
-		_ = pc.Close()
+	tr, release := d.Transport, func() {}
+	if tr == nil {
+		pc, err := net.ListenUDP("udp", nil)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrHandshake, err)
+		}
+		tr = &quic.Transport{Conn: pc}
+		release = func() {
+			_ = tr.Close()
+			_ = pc.Close()
+		}
 	}
 	qc, err := tr.Dial(ctx, raddr, tc, d.quicConfig())
 	if err != nil {

@@ -3,8 +3,11 @@ package native
 import (
 	"context"
 	"errors"
+	"net"
 	"testing"
 	"time"
+
+	"github.com/quic-go/quic-go"
 )
 
 const wait = 5 * time.Second
@@ -50,6 +53,35 @@ func TestDialErrors(t *testing.T) {
 	// Nobody listens: the handshake times out with ctx.
 	if _, err := Dial(ctx, "127.0.0.1:9", clientTLS(), Hello{SourceUUID: "x"}); !errors.Is(err, ErrHandshake) {
 		t.Errorf("no server: %v", err)
+	}
+}
+
+// Connections dialed on a shared transport use its one socket; closing one leaves the
+// transport, and the other connections on it, to the caller.
+func TestDialSharedTransport(t *testing.T) {
+	s := newFakeServer(t, fakeOpts{datagrams: true})
+	pc, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr := &quic.Transport{Conn: pc}
+	t.Cleanup(func() {
+		_ = tr.Close()
+		_ = pc.Close()
+	})
+	a, _ := dialFake(t, s, Dialer{Transport: tr})
+	b, sb := dialFake(t, s, Dialer{Transport: tr})
+	if a.QUIC().LocalAddr().String() != pc.LocalAddr().String() || b.QUIC().LocalAddr().String() != pc.LocalAddr().String() {
+		t.Fatalf("local addresses %v and %v, want the shared socket's %v", a.QUIC().LocalAddr(), b.QUIC().LocalAddr(), pc.LocalAddr())
+	}
+	if err := a.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.SendDENM(context.Background(), fixtureReport()); err != nil {
+		t.Fatal("SendDENM after the other connection closed:", err)
+	}
+	if f := recv(t, sb.frames, wait, "the DENM"); f.Type() != TypeDENM {
+		t.Fatalf("got a %s frame, want the DENM", f.Type())
 	}
 }
 
