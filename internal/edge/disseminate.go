@@ -30,6 +30,8 @@ func (n *Node) disseminate(events []hazard.Event, since time.Time) {
 	if len(events) == 0 {
 		return
 	}
+	n.fanning.Add(1)
+	defer n.fanning.Add(-1)
 	n.pubMu.Lock()
 	defer n.pubMu.Unlock()
 	for _, ev := range events {
