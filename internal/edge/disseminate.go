@@ -8,6 +8,7 @@ import (
 	"github.com/mochi-mqtt/server/v2/packets"
 
 	"github.com/michi-v2x/michi/internal/hazard"
+	"github.com/michi-v2x/michi/internal/ldm"
 	"github.com/michi-v2x/michi/pkg/geo"
 	"github.com/michi-v2x/michi/pkg/v2x"
 )
@@ -64,7 +65,7 @@ func (n *Node) disseminate(events []hazard.Event, since time.Time) {
 		}
 		if d != nil {
 			topics := n.hazardTopics(h)
-			n.publishRetained(topics, d.AppendJSON(nil), expiry)
+			n.publishRetained(topics, d.AppendJSON(nil), expiry, n.stationsNear(h))
 			n.clearRetained(minus(last.tiles, topics))
 			if ev.Kind == hazard.Terminated {
 				delete(n.published, h.ActionID)
@@ -84,6 +85,19 @@ func (n *Node) disseminate(events []hazard.Event, since time.Time) {
 			n.up.lat.add(lat)
 		}
 	}
+}
+
+// stationsNear are the vehicles the LDM has inside h's relevance circle: the fan-out writes to
+// their connections first.
+func (n *Node) stationsNear(h hazard.Hazard) map[uint32]bool {
+	near := map[uint32]bool{}
+	n.ldm.Within(h.Pos, h.RadiusM, func(o *ldm.Object, _ float64) bool {
+		if o.StationID != 0 {
+			near[o.StationID] = true
+		}
+		return true
+	})
+	return near
 }
 
 // hazardTopics lists the topics a hazard is retained on: one per zoom-N tile its relevance circle

@@ -33,7 +33,10 @@ import (
 // own outbound QoS 1 ids in flight (it mixes the two directions' ids), which alerts in flight made
 // happen to vehicles changing tiles. A live connection loses nothing at QoS 0, and a reconnecting
 // vehicle gets every active hazard retained.
-func (n *Node) publishRetained(topics []string, payload []byte, expirySeconds uint32) {
+//
+// Vehicles whose connection last reported a station in near (those inside the relevance area)
+// are written to first: among the hundreds a hazard's tiles reach, they are the ones it is for.
+func (n *Node) publishRetained(topics []string, payload []byte, expirySeconds uint32, near map[uint32]bool) {
 	now := time.Now().Unix()
 	expiry := int64(expirySeconds)
 	if max := n.broker.Options.Capabilities.MaximumMessageExpiryInterval; max > 0 && expiry > max {
@@ -75,7 +78,7 @@ func (n *Node) publishRetained(topics []string, payload []byte, expirySeconds ui
 			targets[id] = append(targets[id], match{topic: i, m: m})
 		}
 	}
-	n.deliver(pks, targets)
+	n.deliver(pks, targets, near)
 	for _, i := range viaBroker {
 		pk := pks[i]
 		pk.Origin, pk.Created, pk.Expiry = "", 0, 0 // set again by the broker
@@ -112,11 +115,8 @@ type recipient struct {
 // is what makes a vehicle aware, so no vehicle waits for another's duplicates. Both passes are
 // spread over GOMAXPROCS goroutines; the first also prepares each recipient's copies just before
 // its write, so the first vehicle is written to as soon as possible.
-func (n *Node) deliver(pks []packets.Packet, targets map[string][]match) {
-	rs := make([]recipient, 0, len(targets))
-	for id, ms := range targets {
-		rs = append(rs, recipient{id: id, ms: ms})
-	}
+func (n *Node) deliver(pks []packets.Packet, targets map[string][]match, near map[uint32]bool) {
+	rs := n.order(targets, near)
 	enc := encoder{n: n, pks: pks, cache: make(map[encodedKey][]byte, len(pks))}
 	n.parallel(len(rs), func(i int, _ *[]byte) {
 		r := &rs[i]
@@ -135,6 +135,22 @@ func (n *Node) deliver(pks []packets.Packet, targets map[string][]match) {
 		}
 		n.send(r, *buf)
 	})
+}
+
+// order lists the recipients, those whose connection's vehicle is in near first.
+func (n *Node) order(targets map[string][]match, near map[uint32]bool) []recipient {
+	rs := make([]recipient, len(targets))
+	first, last := 0, len(rs) // the vehicles in near from the front, the others from the back
+	for id, ms := range targets {
+		if st, ok := n.hook.clients.Load(ms[0].m.cl); ok && near[st.(*clientState).station.Load()] {
+			rs[first] = recipient{id: id, ms: ms}
+			first++
+			continue
+		}
+		last--
+		rs[last] = recipient{id: id, ms: ms}
+	}
+	return rs
 }
 
 // prepare finds r's connection and encodes its copies; false when there is nothing to send.

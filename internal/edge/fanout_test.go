@@ -4,10 +4,12 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"fmt"
 	"net"
 	"testing"
 	"time"
 
+	mqtt "github.com/mochi-mqtt/server/v2"
 	"github.com/mochi-mqtt/server/v2/packets"
 	"github.com/stretchr/testify/require"
 
@@ -87,7 +89,11 @@ func rawSubscriber(tb testing.TB, addr, id string, filters []string, got chan<- 
 // read: retain, match, encode, write, read. "lane" is the edge's fan-out, "broker" the same
 // messages through mochi-mqtt's own publish path, for comparison.
 func BenchmarkFanOut(b *testing.B) {
-	b.Run("lane", func(b *testing.B) { benchFanOut(b, (*Node).publishRetained) })
+	b.Run("lane", func(b *testing.B) {
+		benchFanOut(b, func(n *Node, topics []string, payload []byte, expiry uint32) {
+			n.publishRetained(topics, payload, expiry, nil)
+		})
+	})
 	b.Run("broker", func(b *testing.B) {
 		benchFanOut(b, func(n *Node, topics []string, payload []byte, expiry uint32) {
 			for _, topic := range topics {
@@ -136,4 +142,38 @@ func benchFanOut(b *testing.B, publish func(n *Node, topics []string, payload []
 		}
 	}
 	b.ReportMetric(float64(copies), "copies/op")
+}
+
+// A connection's vehicle is known from its CAMs, and the fan-out writes first to the connections
+// whose vehicles are inside the hazard's relevance area.
+func TestFanOutWritesToVehiclesInsideFirst(t *testing.T) {
+	n := benchNode(t)
+	center := geo.Point{Lat: 45.76, Lon: 4.84}
+	var targets = map[string][]match{}
+	for i := range 40 {
+		cl := &mqtt.Client{ID: fmt.Sprintf("c%d", i)}
+		st := n.hook.state(cl)
+		if i%4 == 0 { // every fourth vehicle reports its position, the others never sent a CAM
+			at := time.Now().Add(time.Duration(i) * time.Millisecond)
+			p := geo.Destination(center, 90, float64(i)*20) // 0 … 720 m east
+			source := fmt.Sprintf("com_car_%d", i)
+			cam, err := v2x.NewCAM(v2x.CAMSpec{SourceUUID: source, StationID: uint32(1000 + i), StationType: v2x.StationPassengerCar, Pos: p, SpeedMPS: 10, HeadingDeg: 90, At: at}).MarshalJSON()
+			require.NoError(t, err)
+			topic := v2x.Topic{Root: "michi", Queue: v2x.InQueue, Type: v2x.TypeCAM, SourceID: source, Quadkey: geo.Quadkey(p, 22)}.String()
+			require.NoError(t, n.ingest(st, topic, cam))
+			require.Equal(t, uint32(1000+i), st.station.Load())
+		}
+		targets[cl.ID] = []match{{m: &clientMatch{cl: cl}}}
+	}
+	near := n.stationsNear(hazard.Hazard{Pos: center, RadiusM: 300}) // stations 1000 … 1012: 0 … 240 m
+	require.Len(t, near, 4)
+	rs := n.order(targets, near)
+	require.Len(t, rs, 40)
+	for i, r := range rs {
+		var id int
+		_, err := fmt.Sscanf(r.id, "c%d", &id)
+		require.NoError(t, err)
+		inside := id%4 == 0 && id*20 <= 300
+		require.Equal(t, inside, i < len(near), "recipient %d is %s", i, r.id)
+	}
 }

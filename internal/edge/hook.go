@@ -30,6 +30,7 @@ type clientState struct {
 	logMu   sync.Mutex
 	lastLog time.Time
 	evicted atomic.Bool
+	station atomic.Uint32    // the station id of the last CAM this connection sent (0: none yet)
 	replay  []retainedReplay // set by OnSubscribe, consumed by OnSubscribed: the client's read goroutine only
 }
 

@@ -68,6 +68,9 @@ func (n *Node) ingest(st *clientState, topic string, payload []byte) error {
 	if err := n.admit(m); err != nil {
 		return err
 	}
+	if st != nil && t.Type == v2x.TypeCAM {
+		st.station.Store(m.StationID()) // where this connection's vehicle is: the fan-out's priority
+	}
 	if t.Type != v2x.TypeDENM && *n.opts.ForwardTelemetry {
 		t.Queue = v2x.OutQueue
 		n.forward(t.String(), payload)
