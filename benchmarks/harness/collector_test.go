@@ -7,6 +7,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/michi-v2x/michi/pkg/geo"
 	"github.com/michi-v2x/michi/pkg/v2x"
 )
 
@@ -27,7 +28,8 @@ func TestCollectorCountsFirstCopiesOfExpectedVehicles(t *testing.T) {
 	start := time.Now()
 	sc := newScenario(o, 0)
 	c := newCollector(sc, o, start)
-	k := c.register(sc.order[0], 100*time.Millisecond, start.UnixMilli(), []int32{0, 1, 2})
+	// Vehicle 1 is inside the circle; 7 is given as relevant but not expected, and is ignored.
+	k := c.register(sc.order[0], 100*time.Millisecond, start.UnixMilli(), []int32{0, 1, 2}, []int32{1, 7})
 	alert := alertFor(t, sc, 0, 99, start.Add(time.Millisecond))
 
 	c.deliver(0, alert, 103*time.Millisecond)
@@ -51,13 +53,63 @@ func TestCollectorCountsFirstCopiesOfExpectedVehicles(t *testing.T) {
 	require.InDelta(t, 3, res.LatencyMs.P50, 0.01)
 	require.Zero(t, res.AlertAllMs.Samples, "not every vehicle has it")
 	require.Zero(t, res.RadiusMismatch)
+	require.Equal(t, int64(1), res.AlertsRelevantExpected)
+	require.Equal(t, int64(1), res.AlertsRelevantReceived)
+	require.Equal(t, int64(1), res.LatencyRelevantMs.Samples)
+	require.InDelta(t, 5, res.LatencyRelevantMs.P50, 0.01)
 
 	c.deliver(2, alert, 110*time.Millisecond)
 	(&runner{col: c}).finish(&res)
 	require.Zero(t, res.AlertsLost)
 	require.Equal(t, int64(1), res.AlertAllMs.Samples)
 	require.InDelta(t, 10, res.AlertAllMs.Max, 0.01)
+	require.Equal(t, int64(1), res.LatencyRelevantMs.Samples, "vehicle 2 is not relevant")
 	require.Equal(t, 0, k)
+}
+
+// Over MQTT a vehicle on a tile the circle touches but outside the circle is expected and not
+// relevant: its delivery counts in latency_ms and not in latency_relevant_ms.
+func TestCollectorKeepsRelevantVehiclesApart(t *testing.T) {
+	o := testOptions(t)
+	start := time.Now()
+	sc := newScenario(o, 0)
+	c := newCollector(sc, o, start)
+	pos := sc.slotPos(sc.order[0])
+	expected, _ := sc.expectedTiles(pos, 300, o.Zoom)
+	relevant := sc.relevantAmong(pos, 300, expected)
+	require.NotEmpty(t, relevant)
+	require.Greater(t, len(expected), len(relevant))
+	inside := relevant[0]
+	outside := int32(-1)
+	for _, v := range expected {
+		if geo.Distance(pos, sc.vehicles[v]) > 300 {
+			outside = v
+			break
+		}
+	}
+	require.NotEqual(t, int32(-1), outside)
+	c.register(sc.order[0], 100*time.Millisecond, start.UnixMilli(), expected, relevant)
+	alert := alertFor(t, sc, 0, 99, start)
+
+	c.deliver(outside, alert, 102*time.Millisecond)
+	var res Result
+	(&runner{col: c}).finish(&res)
+	require.Equal(t, int64(len(expected)), res.AlertsExpected)
+	require.Equal(t, int64(len(relevant)), res.AlertsRelevantExpected)
+	require.Equal(t, int64(1), res.AlertsReceived)
+	require.Zero(t, res.AlertsRelevantReceived, "outside the circle")
+	require.Zero(t, res.LatencyRelevantMs.Samples)
+	require.Zero(t, res.AlertsUnexpected)
+
+	c.deliver(inside, alert, 107*time.Millisecond)
+	c.deliver(inside, alert, 108*time.Millisecond) // another tile's copy
+	(&runner{col: c}).finish(&res)
+	require.Equal(t, int64(2), res.AlertsReceived)
+	require.Equal(t, int64(1), res.AlertsRelevantReceived)
+	require.Equal(t, int64(1), res.LatencyRelevantMs.Samples)
+	require.InDelta(t, 7, res.LatencyRelevantMs.Max, 0.01)
+	require.Equal(t, int64(2), res.LatencyMs.Samples)
+	require.InDelta(t, 2, res.LatencyMs.P50, 0.01)
 }
 
 func TestCollectorIgnoresAlertsOfNoHazardOfTheRun(t *testing.T) {
@@ -65,7 +117,7 @@ func TestCollectorIgnoresAlertsOfNoHazardOfTheRun(t *testing.T) {
 	start := time.Now()
 	sc := newScenario(o, 0)
 	c := newCollector(sc, o, start)
-	c.register(sc.order[0], 0, start.UnixMilli(), []int32{0})
+	c.register(sc.order[0], 0, start.UnixMilli(), []int32{0}, []int32{0})
 
 	c.deliver(0, alertFor(t, sc, 0, 99, start.Add(-time.Minute)), time.Millisecond) // an earlier run's, retained
 	c.deliver(0, alertFor(t, sc, 0, 97, start), time.Millisecond)                   // another cause
@@ -81,7 +133,7 @@ func TestCollectorCorrectsForCoordinatedOmission(t *testing.T) {
 	start := time.Now()
 	sc := newScenario(o, 0)
 	c := newCollector(sc, o, start)
-	c.register(sc.order[0], 0, start.UnixMilli(), []int32{0})
+	c.register(sc.order[0], 0, start.UnixMilli(), []int32{0}, []int32{0})
 	c.deliver(0, alertFor(t, sc, 0, 99, start), 1200*time.Millisecond)
 
 	var res Result
@@ -99,7 +151,7 @@ func TestCollectorFlagsAnotherRadius(t *testing.T) {
 	start := time.Now()
 	sc := newScenario(o, 0)
 	c := newCollector(sc, o, start)
-	c.register(sc.order[0], 0, start.UnixMilli(), []int32{0})
+	c.register(sc.order[0], 0, start.UnixMilli(), []int32{0}, []int32{0})
 	c.deliver(0, alertFor(t, sc, 0, 99, start), time.Millisecond) // says "less than 500 m"
 	require.Equal(t, int64(1), c.radiusMismatch.Load())
 }

@@ -66,6 +66,13 @@ func requireReal(t *testing.T, res *Result) {
 	require.Positive(t, res.LatencyMs.Samples)
 	require.Zero(t, res.AlertsLost, "no alert may be lost on loopback")
 	require.Equal(t, res.AlertsExpected, res.AlertsReceived)
+	require.LessOrEqual(t, res.AlertsRelevantExpected, res.AlertsExpected)
+	require.Equal(t, res.AlertsRelevantExpected, res.AlertsRelevantReceived)
+	require.GreaterOrEqual(t, res.LatencyRelevantMs.Samples, res.AlertsRelevantReceived)
+	require.LessOrEqual(t, res.LatencyRelevantMs.Samples, res.LatencyMs.Samples)
+	if res.Transport == QUIC {
+		require.Equal(t, res.AlertsExpected, res.AlertsRelevantExpected, "geocast: the expected are the relevant")
+	}
 	require.Zero(t, res.AlertsUnexpected)
 	require.Zero(t, res.RadiusMismatch)
 	require.Zero(t, res.SensorRejected)

@@ -16,11 +16,13 @@ func TestResultJSONHasTheDocumentedFields(t *testing.T) {
 	require.NoError(t, json.Unmarshal(b, &m))
 	for _, k := range []string{"transport", "vehicles", "rate_hz", "alerts_sent", "alerts_expected", "alerts_received",
 		"alerts_lost", "latency_ms", "telemetry_asked_per_s", "telemetry_achieved_per_s", "target_cpu_pct",
-		"target_rss_mb", "generator_cpu_pct"} {
+		"target_rss_mb", "generator_cpu_pct", "latency_relevant_ms", "alerts_relevant_expected",
+		"alerts_relevant_received"} {
 		require.Contains(t, m, k)
 	}
-	for _, k := range []string{"p50", "p90", "p99", "p999", "max"} {
+	for _, k := range []string{"p50", "p90", "p99", "p999", "max", "mean", "samples"} {
 		require.Contains(t, m["latency_ms"], k)
+		require.Contains(t, m["latency_relevant_ms"], k)
 	}
 	require.Nil(t, m["target_cpu_pct"], "unknown, not zero")
 }
@@ -41,7 +43,8 @@ func TestLatencyOfHistogram(t *testing.T) {
 func TestTables(t *testing.T) {
 	rs := []Result{
 		{Target: "michi", Transport: MQTTTCP, Vehicles: 500, RateHz: 10, AlertsSent: 40, AlertsExpected: 900, AlertsReceived: 900,
-			LatencyMs: Latency{P50: 1.5, P99: 4.25}, TelemetryAsked: 5000, TelemetryAchieved: 4999,
+			LatencyMs: Latency{P50: 1.5, P99: 4.25}, LatencyRelevantMs: Latency{P50: 1.25, P99: 3.75},
+			TelemetryAsked: 5000, TelemetryAchieved: 4999,
 			TargetCPUPct: ptr(23), TargetRSSMB: ptr(65), MemPerConnKiB: ptr(70.5), GeneratorCPUPct: 9},
 		{Target: "mosquitto", Transport: MQTTTCP, Vehicles: 5000, RateHz: 10, Error: "connection refused"},
 	}
@@ -49,12 +52,15 @@ func TestTables(t *testing.T) {
 	require.NoError(t, WriteTable(&b, rs))
 	out := b.String()
 	require.Contains(t, out, "4.25")
+	require.Contains(t, out, "relevant p99 ms")
+	require.Contains(t, out, "3.75")
 	require.Contains(t, out, "70.5")
 	require.Contains(t, out, "error: connection refused")
 
 	b.Reset()
 	WriteMarkdown(&b, rs)
 	require.Contains(t, b.String(), "| michi | mqtt-tcp | 500 | 40 / 900 / 0 | 1.50 | 4.25 |")
+	require.Contains(t, b.String(), "| 1.25 / 3.75 | 5000 → 4999 |")
 }
 
 func TestCollectMeta(t *testing.T) {

@@ -325,10 +325,12 @@ func (r *runner) finish(res *Result) {
 	res.AlertsSent = len(c.inj)
 	res.AlertsExpected, res.AlertsReceived = c.expected, c.received
 	res.AlertsLost = c.expected - c.received
+	res.AlertsRelevantExpected, res.AlertsRelevantReceived = c.relExpected, c.relReceived
 	res.AlertsUnexpected, res.AlertCopies = c.unexpected, c.duplicates
 	res.AlertsUnmatched = c.unmatched.Load()
 	res.RadiusMismatch = c.radiusMismatch.Load()
 	res.LatencyMs, res.LatencyRawMs, res.AlertAllMs = latencyOf(c.hist), latencyOf(c.raw), latencyOf(c.allHist)
+	res.LatencyRelevantMs = latencyOf(c.relHist)
 }
 
 // progress prints a line a second until stopped.

@@ -128,3 +128,17 @@ func (s *scenario) expectedWithin(c geo.Point, radiusM float64) []int32 {
 	}
 	return out
 }
+
+// relevantAmong is expectedWithin restricted to candidates vs. Given the tile subscribers of
+// expectedTiles it is expectedWithin itself, at the cost of a few hundred distances instead of
+// one per vehicle: a vehicle inside the circle stands on a tile the circle touches and, holding
+// its position, is subscribed to that tile for the whole run.
+func (s *scenario) relevantAmong(c geo.Point, radiusM float64, vs []int32) []int32 {
+	var out []int32
+	for _, v := range vs {
+		if geo.Distance(c, s.vehicles[v]) <= radiusM {
+			out = append(out, v)
+		}
+	}
+	return out
+}

@@ -109,3 +109,18 @@ func TestExpectedRecipientsOverNativeAreInsideTheCircle(t *testing.T) {
 		require.Equal(t, geo.Distance(c, p) <= 300, slices.Contains(got, int32(i)), "vehicle %d", i)
 	}
 }
+
+// The relevant recipients over MQTT, found among the tile subscribers, are exactly those inside
+// the circle: every vehicle inside it is subscribed to a tile it touches.
+func TestRelevantAmongTileSubscribersAreThoseInsideTheCircle(t *testing.T) {
+	o := testOptions(t)
+	sc := newScenario(o, 1)
+	for _, slot := range sc.order {
+		c := sc.slotPos(slot)
+		expected, _ := sc.expectedTiles(c, 300, 16)
+		got := sc.relevantAmong(c, 300, expected)
+		slices.Sort(got)
+		require.Equal(t, sc.expectedWithin(c, 300), got, "slot %d", slot)
+		require.Less(t, len(got), len(expected), "slot %d: the tiles reach beyond the circle", slot)
+	}
+}

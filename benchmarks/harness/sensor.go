@@ -19,7 +19,7 @@ type sensor struct {
 	sc      *scenario
 	col     *collector
 	start   time.Time
-	within  bool // expected recipients by distance (native protocol) rather than by tile
+	within  bool // expected recipients by distance (native protocol) rather than by tile; relevant ones always by distance
 	seqBase uint16
 	// prepare encodes hazard h (covering tiles) off the hot path and returns what sends it.
 	prepare func(h hazardSpec, tiles []string) (send func() error, err error)
@@ -84,19 +84,21 @@ func (s *sensor) run(ctx context.Context, t0 time.Duration) error {
 		h := hazardSpec{seq: s.seqBase + uint16(k), cause: s.o.HazardCause, pos: s.sc.slotPos(slot),
 			validity: s.o.HazardValidity, radiusM: s.o.HazardRadiusM, at: time.Now()}
 		var (
-			expected []int32
-			tiles    []string
+			expected, relevant []int32
+			tiles              []string
 		)
 		if s.within {
 			expected = s.sc.expectedWithin(h.pos, h.radiusM)
+			relevant = expected
 		} else {
 			expected, tiles = s.sc.expectedTiles(h.pos, h.radiusM, s.o.Zoom)
+			relevant = s.sc.relevantAmong(h.pos, h.radiusM, expected)
 		}
 		send, err := s.prepare(h, tiles)
 		if err != nil {
 			return err
 		}
-		s.col.register(slot, sched, h.at.UnixMilli(), expected)
+		s.col.register(slot, sched, h.at.UnixMilli(), expected, relevant)
 		if err := s.waitUntil(ctx, sched, &last); err != nil {
 			return err
 		}
