@@ -121,7 +121,7 @@ func (n *Node) deliver(pks []packets.Packet, targets map[string][]match, near ma
 	n.parallel(len(rs), func(i int, _ *[]byte) {
 		r := &rs[i]
 		if n.prepare(r, &enc) {
-			n.send(r, r.copies[0])
+			n.send(r, r.copies[0], 1)
 		}
 	})
 	n.parallel(len(rs), func(i int, buf *[]byte) {
@@ -133,7 +133,7 @@ func (n *Node) deliver(pks []packets.Packet, targets map[string][]match, near ma
 		for _, c := range r.copies[1:] {
 			*buf = append(*buf, c...)
 		}
-		n.send(r, *buf)
+		n.send(r, *buf, len(r.copies)-1)
 	})
 }
 
@@ -182,10 +182,15 @@ func (n *Node) prepare(r *recipient, enc *encoder) bool {
 	return len(r.copies) > 0
 }
 
-// send hands b to r's lane and counts the outcome towards slow-client eviction.
-func (n *Node) send(r *recipient, b []byte) {
+// send hands b, copies whole PUBLISH packets, to r's lane and counts the outcome: in the
+// metrics, in the broker's $SYS counters, and towards slow-client eviction.
+func (n *Node) send(r *recipient, b []byte, copies int) {
 	if r.lane.send(b) {
 		n.hook.state(r.cl).drops.Store(0)
+		n.metrics.alertsOut.Add(float64(copies))
+		atomic.AddInt64(&n.broker.Info.MessagesSent, int64(copies))
+		atomic.AddInt64(&n.broker.Info.PacketsSent, int64(copies))
+		atomic.AddInt64(&n.broker.Info.BytesSent, int64(len(b)))
 		return
 	}
 	n.hook.OnPublishDropped(r.cl, packets.Packet{})

@@ -19,6 +19,7 @@ type metrics struct {
 	latency    prometheus.Histogram
 	clients    prometheus.Gauge
 	dropped    prometheus.Counter
+	alertsOut  prometheus.Counter // hazard copies handed to MQTT connections by the fan-out
 	evicted    prometheus.Counter
 	detectDur  prometheus.Histogram
 
@@ -53,6 +54,9 @@ func newMetrics(n *Node) *metrics {
 		dropped: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "michi_edge_mqtt_dropped_total", Help: "Deliveries dropped because a client's queue was full.",
 		}),
+		alertsOut: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "michi_edge_mqtt_alert_copies_total", Help: "Hazard copies the fan-out handed to MQTT connections (one per matching subscription).",
+		}),
 		evicted: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "michi_edge_mqtt_evicted_total", Help: "Clients disconnected for falling behind.",
 		}),
@@ -76,7 +80,7 @@ func newMetrics(n *Node) *metrics {
 		m.ingestedBy[typ] = m.ingested.WithLabelValues(typ)
 	}
 	reg.MustRegister(m.ingested, m.rejected, m.hazardEvts, m.published, m.latency, m.clients,
-		m.dropped, m.evicted, m.detectDur,
+		m.dropped, m.alertsOut, m.evicted, m.detectDur,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "michi_edge_ldm_vehicles", Help: "Self-reporting vehicles in the LDM.",

@@ -163,6 +163,7 @@ func TestLiveAlertHonoursMQTT5Options(t *testing.T) {
 	// The publishing vehicle's DENM was acknowledged after the fan-out: anything "small" was
 	// sent would be ahead of its PINGRESP.
 	require.Equal(t, packets.Pingresp, small.ping(t), "nothing larger than its maximum packet size")
+	require.Equal(t, 2.0, metric(t, n, "michi_edge_mqtt_alert_copies_total"), "one copy each to rap and plain")
 }
 
 // ping sends a PINGREQ and returns the type of the next packet.
