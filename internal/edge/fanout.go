@@ -20,10 +20,10 @@ import (
 // to that subscriber's writer goroutine and writes each copy with its own system call: for a
 // hazard on four tiles and 2,000 vehicles around, some 700 encodings, goroutine wake-ups and
 // writes, of which the last vehicle waits for all. The fan-out here finds the subscribers in the
-// edge's own index of them (subindex.go), encodes each topic's message
-// once per protocol version, gathers all the copies one client is owed (one per subscribed tile
-// the hazard covers) and hands them to the client's connection lane (lane.go) in one write,
-// straight from this goroutine. MQTT's delivery rules are kept: every matching subscription gets
+// edge's own index of them (subindex.go), encodes each topic's message once per protocol version,
+// and hands every client its first copy, then the others it is owed (one per subscribed tile the
+// hazard covers), through its connection's lane (lane.go), from this goroutine and a helper per
+// processor (deliver). MQTT's delivery rules are kept: every matching subscription gets
 // its topic's message, at QoS 0, retain flag as the subscription asks (Retain As Published),
 // subscription identifiers included, nothing above the client's Maximum Packet Size, read access
 // checked. A topic with shared-subscription groups or in-process subscribers goes the broker's
