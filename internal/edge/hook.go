@@ -1,7 +1,6 @@
 package edge
 
 import (
-	"bytes"
 	"errors"
 	"sync"
 	"sync/atomic"
@@ -36,12 +35,18 @@ type clientState struct {
 
 func (h *hook) ID() string { return "michi-edge" }
 
-func (h *hook) Provides(b byte) bool {
-	return bytes.Contains([]byte{
+// Provides is asked for every hook call of every packet (mochi checks each hook each time): a table.
+func (h *hook) Provides(b byte) bool { return provided[b] }
+
+var provided = func() (t [256]bool) {
+	for _, b := range []byte{
 		mqtt.OnConnect, mqtt.OnDisconnect, mqtt.OnACLCheck, mqtt.OnConnectAuthenticate,
 		mqtt.OnPublish, mqtt.OnPublishDropped, mqtt.OnPacketSent, mqtt.OnSubscribe, mqtt.OnSubscribed, mqtt.OnUnsubscribed,
-	}, []byte{b})
-}
+	} {
+		t[b] = true
+	}
+	return t
+}()
 
 func (h *hook) state(cl *mqtt.Client) *clientState {
 	if v, ok := h.clients.Load(cl); ok {
