@@ -142,7 +142,7 @@ func (n *Node) order(targets map[string][]match, near map[uint32]bool) []recipie
 	rs := make([]recipient, len(targets))
 	first, last := 0, len(rs) // the vehicles in near from the front, the others from the back
 	for id, ms := range targets {
-		if st, ok := n.hook.clients.Load(ms[0].m.cl); ok && near[st.(*clientState).station.Load()] {
+		if st, ok := n.hook.lookup(ms[0].m.cl); ok && near[st.station.Load()] {
 			rs[first] = recipient{id: id, ms: ms}
 			first++
 			continue

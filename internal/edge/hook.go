@@ -48,19 +48,32 @@ var provided = func() (t [256]bool) {
 	return t
 }()
 
+// state is what the edge keeps for cl: in its connection's lane for a network client (no map
+// lookup on the per-packet path), in the clients map otherwise.
 func (h *hook) state(cl *mqtt.Client) *clientState {
-	if v, ok := h.clients.Load(cl); ok {
-		return v.(*clientState)
+	if st, ok := h.lookup(cl); ok {
+		return st
 	}
 	v, _ := h.clients.LoadOrStore(cl, &clientState{})
 	return v.(*clientState)
+}
+
+// lookup is state without creating one.
+func (h *hook) lookup(cl *mqtt.Client) (*clientState, bool) {
+	if lc, ok := cl.Net.Conn.(*laneConn); ok {
+		return &lc.state, true
+	}
+	if v, ok := h.clients.Load(cl); ok {
+		return v.(*clientState), true
+	}
+	return nil, false
 }
 
 // OnConnectAuthenticate admits every client: roles and credentials are not built yet (README).
 func (h *hook) OnConnectAuthenticate(*mqtt.Client, packets.Packet) bool { return true }
 
 func (h *hook) OnConnect(cl *mqtt.Client, _ packets.Packet) error {
-	h.state(cl)
+	h.clients.Store(cl, h.state(cl)) // connected clients, for OnDisconnect's count
 	h.n.metrics.clients.Inc()
 	return nil
 }
@@ -104,8 +117,8 @@ func (h *hook) OnPublish(cl *mqtt.Client, pk packets.Packet) (packets.Packet, er
 
 func (h *hook) OnPacketSent(cl *mqtt.Client, pk packets.Packet, _ []byte) {
 	if pk.FixedHeader.Type == packets.Publish {
-		if v, ok := h.clients.Load(cl); ok {
-			v.(*clientState).drops.Store(0)
+		if st, ok := h.lookup(cl); ok {
+			st.drops.Store(0)
 		}
 	}
 }

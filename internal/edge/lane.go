@@ -33,8 +33,9 @@ func (l laneListener) Accept() (net.Conn, error) {
 // slow-client eviction, as the broker does for its own queue.
 type laneConn struct {
 	net.Conn
-	raw syscall.RawConn // the socket, for non-blocking writes; nil when not plain TCP
-	max int
+	raw   syscall.RawConn // the socket, for non-blocking writes; nil when not plain TCP
+	max   int
+	state clientState // what the edge keeps per connection (hook.go)
 
 	wmu sync.Mutex // held for one whole write; held by a running flusher until it is done
 
