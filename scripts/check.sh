@@ -19,10 +19,19 @@ step arm64 cross-build
 GOOS=linux GOARCH=arm64 go build -o /dev/null ./...
 
 step fuzz smoke
+fuzz() { go test -run='^$' -fuzz="^$1\$" -fuzztime="${FUZZTIME:-5s}" "$2" 2>&1; }
 for pkg in $(go list ./...); do
   for f in $(go test -list '^Fuzz' "$pkg" 2>/dev/null | grep '^Fuzz' || true); do
-    if ! out=$(go test -run='^$' -fuzz="^${f}\$" -fuzztime="${FUZZTIME:-5s}" "$pkg" 2>&1); then
-      echo "$out"; echo "FAIL $f ($pkg)"; exit 1
+    if ! out=$(fuzz "$f" "$pkg"); then
+      # Go 1.26's fuzz coordinator can fail a target with a bare "context deadline exceeded" as
+      # -fuzztime expires, without any failing input (golang/go#75804, fixed in Go 1.27): that,
+      # and only that, is retried once. A real finding writes its input to testdata/fuzz.
+      if grep -q 'context deadline exceeded' <<<"$out" && ! grep -q 'Failing input written' <<<"$out"; then
+        echo "retry $f ($pkg): fuzz coordinator deadline race (golang/go#75804)"
+        out=$(fuzz "$f" "$pkg") || { echo "$out"; echo "FAIL $f ($pkg)"; exit 1; }
+      else
+        echo "$out"; echo "FAIL $f ($pkg)"; exit 1
+      fi
     fi
     echo "ok   $f ($pkg)"
   done
