@@ -157,7 +157,7 @@ func (n *Node) clearRetained(topics []string) {
 // forward republishes validated telemetry on outQueue (QoS 0, not retained) while anyone
 // subscribes to it.
 func (n *Node) forward(topic string, payload []byte) {
-	if n.hook.telN.Load() == 0 {
+	if n.subs.telemetry.Load() == 0 {
 		return
 	}
 	_ = n.broker.InjectPacket(n.pub, packets.Packet{
@@ -196,40 +196,4 @@ func eventName(k hazard.EventKind) string {
 		return "expired"
 	}
 	return "unknown"
-}
-
-// matchesTelemetry reports whether an MQTT filter can match a topic the edge forwards telemetry
-// on, {root}/outQueue/v2x/{cam|cpm}/{source}/{digits…}.
-func (n *Node) matchesTelemetry(filter string) bool {
-	if rest, ok := strings.CutPrefix(filter, "$share/"); ok { // $share/{group}/{filter}
-		_, filter, _ = strings.Cut(rest, "/")
-	}
-	levels := strings.Split(filter, "/")
-	for _, typ := range []v2x.MessageType{v2x.TypeCAM, v2x.TypeCPM} {
-		prefix := append(strings.Split(n.opts.Root, "/"), string(v2x.OutQueue), "v2x", string(typ))
-		if filterCovers(levels, prefix) {
-			return true
-		}
-	}
-	return false
-}
-
-// filterCovers reports whether filter levels can match some topic that starts with the prefix
-// levels and has at least one level more.
-func filterCovers(filter, prefix []string) bool {
-	for i, want := range prefix {
-		if i >= len(filter) {
-			return false
-		}
-		switch filter[i] {
-		case "#":
-			return true
-		case "+":
-		default:
-			if filter[i] != want {
-				return false
-			}
-		}
-	}
-	return len(filter) > len(prefix)
 }

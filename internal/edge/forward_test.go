@@ -3,11 +3,14 @@ package edge
 import (
 	"testing"
 
+	mqtt "github.com/mochi-mqtt/server/v2"
+	"github.com/mochi-mqtt/server/v2/packets"
 	"github.com/stretchr/testify/require"
 )
 
-func TestMatchesTelemetry(t *testing.T) {
-	n := &Node{opts: Options{Root: "city/michi"}}
+// The subscription index counts the filters that can match forwarded telemetry, so the edge
+// forwards only while one exists, and forgets them again.
+func TestSubIndexCountsTelemetrySubscriptions(t *testing.T) {
 	for filter, want := range map[string]bool{
 		"#":                                    true,
 		"city/#":                               true,
@@ -23,6 +26,16 @@ func TestMatchesTelemetry(t *testing.T) {
 		"city/michi/outQueue/v2x/+":            false,
 		"$share/g/city/michi/outQueue/v2x/+/+": true,
 	} {
-		require.Equal(t, want, n.matchesTelemetry(filter), filter)
+		x := newSubIndex("city/michi")
+		cl := &mqtt.Client{ID: "c"}
+		x.add(cl, packets.Subscription{Filter: filter})
+		x.add(cl, packets.Subscription{Filter: filter}) // a re-subscription replaces, never adds
+		got := int64(0)
+		if want {
+			got = 1
+		}
+		require.Equal(t, got, x.telemetry.Load(), filter)
+		x.remove("c", filter)
+		require.Zero(t, x.telemetry.Load(), filter)
 	}
 }

@@ -16,10 +16,6 @@ type hook struct {
 	mqtt.HookBase
 	n       *Node
 	clients sync.Map // *mqtt.Client → *clientState
-
-	telMu  sync.Mutex
-	telSub map[string]map[string]bool // client id → its filters that can match forwarded telemetry
-	telN   atomic.Int64               // how many such (client, filter) pairs there are
 }
 
 // clientState is what the edge remembers per connection.
@@ -135,49 +131,10 @@ func (h *hook) OnPublishDropped(cl *mqtt.Client, _ packets.Packet) {
 	}
 }
 
-// Forwarded telemetry (Options.ForwardTelemetry) costs a broker publish per CAM even when no one
-// subscribes to it, which is most of the time. The hook keeps count of the subscriptions that
-// could match it, so that the edge forwards only while there is one. The count may be high (a
-// filter that matches the prefix but no actual topic), never low.
-
-// trackTelemetry counts the granted filters of a SUBSCRIBE that can match forwarded telemetry.
-func (h *hook) trackTelemetry(cl *mqtt.Client, pk packets.Packet, reasonCodes []byte) {
-	for i, sub := range pk.Filters {
-		if i < len(reasonCodes) && reasonCodes[i] <= 2 && h.n.matchesTelemetry(sub.Filter) {
-			h.telMu.Lock()
-			if h.telSub == nil {
-				h.telSub = map[string]map[string]bool{}
-			}
-			fs := h.telSub[cl.ID]
-			if fs == nil {
-				fs = map[string]bool{}
-				h.telSub[cl.ID] = fs
-			}
-			if !fs[sub.Filter] {
-				fs[sub.Filter] = true
-				h.telN.Add(1)
-			}
-			h.telMu.Unlock()
-		}
-	}
-}
-
-// OnUnsubscribed forgets filters in the hazard subscription index and the telemetry count; mochi
-// calls it for every filter of a session that ends, too.
+// OnUnsubscribed forgets filters in the subscription index; mochi calls it for every filter of a
+// session that ends, too.
 func (h *hook) OnUnsubscribed(cl *mqtt.Client, pk packets.Packet) {
 	for _, sub := range pk.Filters {
 		h.n.subs.remove(cl.ID, sub.Filter)
-	}
-	h.telMu.Lock()
-	defer h.telMu.Unlock()
-	fs := h.telSub[cl.ID]
-	for _, sub := range pk.Filters {
-		if fs[sub.Filter] {
-			delete(fs, sub.Filter)
-			h.telN.Add(-1)
-		}
-	}
-	if fs != nil && len(fs) == 0 {
-		delete(h.telSub, cl.ID)
 	}
 }

@@ -77,7 +77,6 @@ func (h *hook) OnSubscribed(cl *mqtt.Client, pk packets.Packet, reasonCodes []by
 	if cl.Net.Inline {
 		return
 	}
-	h.trackTelemetry(cl, pk, reasonCodes)
 	st := h.state(cl)
 	replay := st.replay
 	st.replay = nil

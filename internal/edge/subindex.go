@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	mqtt "github.com/mochi-mqtt/server/v2"
 	"github.com/mochi-mqtt/server/v2/packets"
@@ -20,15 +21,23 @@ import (
 // its digits. Any other filter that can match a DENM topic (a dashboard's "…/outQueue/#", say) is
 // kept in a list and matched level by level. Shared subscriptions and in-process subscribers that
 // can match are only counted: while there is one, hazards go through the broker's publish path.
+//
+// It also counts the subscriptions that can match forwarded telemetry,
+// {root}/outQueue/v2x/{cam|cpm}/…: forwarding (Options.ForwardTelemetry) costs a broker publish
+// per CAM, and the edge forwards only while the count is above zero. The count may be high (a
+// filter that matches the prefix but no actual topic), never low.
 type subIndex struct {
-	prefix     string   // {root}/outQueue/v2x/denm/
-	denmLevels []string // the levels of prefix, for matching other filters
+	prefix     string      // {root}/outQueue/v2x/denm/
+	denmLevels []string    // the levels of prefix, for matching other filters
+	telLevels  [2][]string // {root}/outQueue/v2x/cam and …/cpm
 
 	mu        sync.RWMutex
 	tiles     map[tileKey]map[string]indexed // tile filters → client id → subscription
 	others    map[string]map[string]otherSub // client id → filter → subscription
-	kinds     map[string]map[string]subKind  // client id → filter → where it is indexed
+	kinds     map[string]map[string]subEntry // client id → filter → where it is indexed
 	viaBroker int                            // shared or in-process subscriptions that can match
+
+	telemetry atomic.Int64 // subscriptions that can match forwarded telemetry
 }
 
 type tileKey struct{ source, digits string } // source "+" for any
@@ -46,6 +55,12 @@ type otherSub struct {
 
 type subKind uint8
 
+// subEntry is what the index did with one (client, filter).
+type subEntry struct {
+	kind      subKind // 0: it cannot match a hazard
+	telemetry bool    // counted in telemetry
+}
+
 const (
 	kindTile subKind = iota + 1
 	kindOther
@@ -54,12 +69,14 @@ const (
 
 func newSubIndex(root string) *subIndex {
 	prefix := root + "/outQueue/v2x/denm/"
+	queue := strings.Split(root+"/outQueue/v2x", "/")
 	return &subIndex{
 		prefix:     prefix,
 		denmLevels: strings.Split(strings.TrimSuffix(prefix, "/"), "/"),
+		telLevels:  [2][]string{append(slices.Clone(queue), "cam"), append(slices.Clone(queue), "cpm")},
 		tiles:      map[tileKey]map[string]indexed{},
 		others:     map[string]map[string]otherSub{},
-		kinds:      map[string]map[string]subKind{},
+		kinds:      map[string]map[string]subEntry{},
 	}
 }
 
@@ -71,15 +88,21 @@ func (x *subIndex) add(cl *mqtt.Client, sub packets.Subscription) {
 		_, filter, _ = strings.Cut(strings.TrimPrefix(filter, "$share/"), "/")
 	}
 	levels := strings.Split(filter, "/")
-	if !filterCovers(levels, x.denmLevels) {
-		return
-	}
+	hazards := filterCovers(levels, x.denmLevels)
+	telemetry := filterCovers(levels, x.telLevels[0]) || filterCovers(levels, x.telLevels[1])
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	x.removeLocked(cl.ID, sub.Filter)
+	if !hazards && !telemetry {
+		return
+	}
+	if telemetry {
+		x.telemetry.Add(1)
+	}
 	e := indexed{cl: cl, rap: sub.RetainAsPublished, id: sub.Identifier}
 	var kind subKind
 	switch key, ok := tileFilter(strings.TrimPrefix(filter, x.prefix)); {
+	case !hazards:
 	case shared || cl.Net.Inline:
 		kind = kindBroker
 		x.viaBroker++
@@ -102,10 +125,10 @@ func (x *subIndex) add(cl *mqtt.Client, sub packets.Subscription) {
 	}
 	k := x.kinds[cl.ID]
 	if k == nil {
-		k = map[string]subKind{}
+		k = map[string]subEntry{}
 		x.kinds[cl.ID] = k
 	}
-	k[sub.Filter] = kind
+	k[sub.Filter] = subEntry{kind: kind, telemetry: telemetry}
 }
 
 // remove forgets a subscription of client id.
@@ -116,15 +139,18 @@ func (x *subIndex) remove(id, filter string) {
 }
 
 func (x *subIndex) removeLocked(id, filter string) {
-	kind := x.kinds[id][filter]
-	switch kind {
-	case 0:
+	e, ok := x.kinds[id][filter]
+	if !ok {
 		return
+	}
+	if e.telemetry {
+		x.telemetry.Add(-1)
+	}
+	switch e.kind {
 	case kindBroker:
 		x.viaBroker--
 	case kindTile:
-		f := filter
-		key, _ := tileFilter(strings.TrimPrefix(f, x.prefix))
+		key, _ := tileFilter(strings.TrimPrefix(filter, x.prefix))
 		if m := x.tiles[key]; m != nil {
 			delete(m, id)
 			if len(m) == 0 {
@@ -224,4 +250,24 @@ func filterMatches(filter, topic []string) bool {
 		}
 	}
 	return len(filter) == len(topic)
+}
+
+// filterCovers reports whether filter levels can match some topic that starts with the prefix
+// levels and has at least one level more.
+func filterCovers(filter, prefix []string) bool {
+	for i, want := range prefix {
+		if i >= len(filter) {
+			return false
+		}
+		switch filter[i] {
+		case "#":
+			return true
+		case "+":
+		default:
+			if filter[i] != want {
+				return false
+			}
+		}
+	}
+	return len(filter) > len(prefix)
 }
