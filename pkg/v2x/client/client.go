@@ -44,8 +44,9 @@ type Client struct {
 	stats  counters
 }
 
-// ownReport remembers a report this client made, so that an update keeps its detection time.
-type ownReport struct{ detection, expiry time.Time }
+// ownReport remembers a report this client made, so that an update keeps its detection time and
+// gets a later reference time.
+type ownReport struct{ detection, reference, expiry time.Time }
 
 // session is one connection over one transport. Sessions deliver alerts through Client.deliver.
 type session interface {

@@ -83,6 +83,8 @@ func TestNativeStateReportAndAlert(t *testing.T) {
 	require.Equal(t, id, upd)
 	d2 := next(t, f.denms, "DENM update")
 	require.Equal(t, d.DetectionTime(), d2.DetectionTime(), "an update keeps the detection time")
+	require.True(t, d2.ReferenceTime().After(d.ReferenceTime()),
+		"an update is a later version, even within the millisecond of the previous one")
 	a2 := nextAlert(t, v)
 	require.Equal(t, id, a2.ActionID)
 	require.Equal(t, uint8(3), a2.DENM.InformationQuality())

@@ -86,11 +86,11 @@ func (c *Client) Report(ctx context.Context, h Hazard) (v2x.ActionID, error) {
 		return v2x.ActionID{}, fmt.Errorf("client: report: position %v: %w", h.Pos, v2x.ErrInvalid)
 	}
 	now := time.Now()
-	id, det := c.ownReport(h, now)
+	id, det, ref := c.ownReport(h, now)
 	m := v2x.NewDENM(v2x.DENMSpec{
 		SourceUUID: c.opts.SourceUUID, StationID: c.opts.StationID, StationType: c.opts.StationType,
 		ActionID: id, Cause: h.Cause, SubCause: h.SubCause, Pos: h.Pos,
-		HeadingDeg: h.HeadingDeg, HasHeading: h.HasHeading, Detection: det, Reference: now,
+		HeadingDeg: h.HeadingDeg, HasHeading: h.HasHeading, Detection: det, Reference: ref,
 		Validity: h.Validity, AwarenessRadiusM: h.AwarenessRadiusM, TrafficDirection: h.TrafficDirection,
 		InformationQuality: h.InformationQuality, Termination: h.Termination, At: now,
 	})
@@ -108,24 +108,31 @@ func (c *Client) Report(ctx context.Context, h Hazard) (v2x.ActionID, error) {
 	return id, nil
 }
 
-// ownReport assigns the action id and detection time of a report and remembers them.
-func (c *Client) ownReport(h Hazard, now time.Time) (v2x.ActionID, time.Time) {
+// ownReport assigns the action id, detection time and reference time of a report and remembers
+// them. Each version of a hazard gets a later reference time than the one before, to the
+// millisecond a DENM carries: an update sent within the millisecond of the previous version
+// would otherwise be the same version to every receiver, and dropped as a repeat.
+func (c *Client) ownReport(h Hazard, now time.Time) (id v2x.ActionID, det, ref time.Time) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	id := h.ActionID
+	id = h.ActionID
 	if id == (v2x.ActionID{}) {
 		c.seq++
 		id = v2x.ActionID{OriginatingStationID: c.opts.StationID, SequenceNumber: c.seq}
 	} else if id.OriginatingStationID == 0 {
 		id.OriginatingStationID = c.opts.StationID
 	}
-	det := h.Detection
+	prev, known := c.own[id]
+	det = h.Detection
 	if det.IsZero() {
-		if prev, ok := c.own[id]; ok {
+		det = now
+		if known {
 			det = prev.detection
-		} else {
-			det = now
 		}
+	}
+	ref = now.Truncate(time.Millisecond)
+	if known && !ref.After(prev.reference) {
+		ref = prev.reference.Add(time.Millisecond)
 	}
 	for k, r := range c.own {
 		if now.After(r.expiry) {
@@ -139,9 +146,9 @@ func (c *Client) ownReport(h Hazard, now time.Time) (v2x.ActionID, time.Time) {
 	if h.Termination != nil {
 		delete(c.own, id)
 	} else {
-		c.own[id] = ownReport{detection: det, expiry: det.Add(validity)}
+		c.own[id] = ownReport{detection: det, reference: ref, expiry: det.Add(validity)}
 	}
-	return id, det
+	return id, det, ref
 }
 
 // waitSession returns the current session, waiting for a reconnection until ctx ends.
