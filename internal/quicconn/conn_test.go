@@ -354,8 +354,13 @@ func TestClientMigrationIsTransparentToTheServer(t *testing.T) {
 	if _, err := io.ReadFull(server, buf); err != nil {
 		t.Fatal(err)
 	}
-	if got := server.RemoteAddr().String(); got != pc.LocalAddr().String() {
-		t.Fatalf("server RemoteAddr = %v (was %v), want the new path %v", got, before, pc.LocalAddr())
+	// The server moves to the new path once it has validated it (its PATH_CHALLENGE answered),
+	// which can come after the first data from there.
+	for deadline := time.Now().Add(5 * time.Second); server.RemoteAddr().String() != pc.LocalAddr().String(); {
+		if time.Now().After(deadline) {
+			t.Fatalf("server RemoteAddr = %v (was %v), want the new path %v", server.RemoteAddr(), before, pc.LocalAddr())
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 	if _, err := server.Write([]byte("ok")); err != nil {
 		t.Fatal(err)
