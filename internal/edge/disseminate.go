@@ -1,6 +1,7 @@
 package edge
 
 import (
+	"bytes"
 	"math"
 	"strings"
 	"time"
@@ -163,7 +164,7 @@ func (n *Node) forward(topic string, payload []byte) {
 	_ = n.broker.InjectPacket(n.pub, packets.Packet{
 		FixedHeader: packets.FixedHeader{Type: packets.Publish},
 		TopicName:   topic,
-		Payload:     payload,
+		Payload:     bytes.Clone(payload), // payload may be the connection's read buffer (inbound.go)
 	})
 }
 

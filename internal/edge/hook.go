@@ -27,6 +27,7 @@ type clientState struct {
 	evicted atomic.Bool
 	station atomic.Uint32    // the station id of the last CAM this connection sent (0: none yet)
 	replay  []retainedReplay // set by OnSubscribe, consumed by OnSubscribed: the client's read goroutine only
+	client  *mqtt.Client     // set once the session is established: the client's read goroutine only
 }
 
 func (h *hook) ID() string { return "michi-edge" }
@@ -36,7 +37,7 @@ func (h *hook) Provides(b byte) bool { return provided[b] }
 
 var provided = func() (t [256]bool) {
 	for _, b := range []byte{
-		mqtt.OnConnect, mqtt.OnDisconnect, mqtt.OnACLCheck, mqtt.OnConnectAuthenticate,
+		mqtt.OnConnect, mqtt.OnSessionEstablished, mqtt.OnDisconnect, mqtt.OnACLCheck, mqtt.OnConnectAuthenticate,
 		mqtt.OnPublish, mqtt.OnPublishDropped, mqtt.OnPacketSent, mqtt.OnSubscribe, mqtt.OnSubscribed, mqtt.OnUnsubscribed,
 	} {
 		t[b] = true
@@ -74,6 +75,14 @@ func (h *hook) OnConnect(cl *mqtt.Client, _ packets.Packet) error {
 	return nil
 }
 
+// OnSessionEstablished lets the connection's lane take its telemetry (inbound.go). mochi calls
+// it from the client's read goroutine, before the first read of the session's packets.
+func (h *hook) OnSessionEstablished(cl *mqtt.Client, _ packets.Packet) {
+	if lc, ok := cl.Net.Conn.(*laneConn); ok {
+		lc.state.client = cl
+	}
+}
+
 func (h *hook) OnDisconnect(cl *mqtt.Client, _ error, _ bool) {
 	if _, ok := h.clients.LoadAndDelete(cl); ok {
 		h.n.metrics.clients.Dec()
@@ -96,19 +105,25 @@ func (h *hook) OnPublish(cl *mqtt.Client, pk packets.Packet) (packets.Packet, er
 	if cl.Net.Inline {
 		return pk, nil
 	}
-	st := h.state(cl)
-	if err := h.n.ingest(st, pk.TopicName, pk.Payload); err != nil {
+	if err := h.ingestFrom(cl, h.state(cl), pk.TopicName, pk.Payload); err != nil {
 		var rej *Rejection
-		if errors.As(err, &rej) {
-			h.n.logReject(cl.ID, st, rej)
-			if cl.Properties.ProtocolVersion == 5 && pk.FixedHeader.Qos > 0 {
-				return pk, rej.Code
-			}
+		if errors.As(err, &rej) && cl.Properties.ProtocolVersion == 5 && pk.FixedHeader.Qos > 0 {
+			return pk, rej.Code
 		}
 		// Acknowledged (a v3 client at QoS 1 must get its PUBACK) but neither retained nor relayed.
 		return pk, packets.CodeSuccessIgnore
 	}
 	return pk, nil
+}
+
+// ingestFrom ingests what cl published, logging a rejection (at most once per RejectLogEvery).
+func (h *hook) ingestFrom(cl *mqtt.Client, st *clientState, topic string, payload []byte) error {
+	err := h.n.ingest(st, topic, payload)
+	var rej *Rejection
+	if errors.As(err, &rej) {
+		h.n.logReject(cl.ID, st, rej)
+	}
+	return err
 }
 
 func (h *hook) OnPacketSent(cl *mqtt.Client, pk packets.Packet, _ []byte) {

@@ -9,6 +9,7 @@ import (
 // laneListener hands the broker connections that carry a second way in: the alert lane.
 type laneListener struct {
 	net.Listener
+	n   *Node
 	max int // bytes a connection's lane may hold unwritten
 }
 
@@ -17,7 +18,9 @@ func (l laneListener) Accept() (net.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	return newLaneConn(c, l.max), nil
+	lc := newLaneConn(c, l.max)
+	lc.n = l.n
+	return lc, nil
 }
 
 // laneConn is a broker connection the edge's hazard fan-out (fanout.go) writes to directly,
@@ -36,6 +39,8 @@ type laneConn struct {
 	raw   syscall.RawConn // the socket, for non-blocking writes; nil when not plain TCP
 	max   int
 	state clientState // what the edge keeps per connection (hook.go)
+	n     *Node       // takes the telemetry packets in Read (inbound.go); nil: none taken
+	in    inFilter    // the read goroutine's only
 
 	wmu sync.Mutex // held for one whole write; held by a running flusher until it is done
 

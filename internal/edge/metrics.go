@@ -20,6 +20,7 @@ type metrics struct {
 	clients    prometheus.Gauge
 	dropped    prometheus.Counter
 	alertsOut  prometheus.Counter // hazard copies handed to MQTT connections by the fan-out
+	direct     prometheus.Counter // publishes the lanes took past the broker (inbound.go)
 	evicted    prometheus.Counter
 	detectDur  prometheus.Histogram
 
@@ -57,6 +58,9 @@ func newMetrics(n *Node) *metrics {
 		alertsOut: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "michi_edge_mqtt_alert_copies_total", Help: "Hazard copies the fan-out handed to MQTT connections (one per matching subscription).",
 		}),
+		direct: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "michi_edge_mqtt_direct_publishes_total", Help: "QoS 0 publishes into inQueue ingested straight from the connection, past the broker's read path.",
+		}),
 		evicted: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "michi_edge_mqtt_evicted_total", Help: "Clients disconnected for falling behind.",
 		}),
@@ -80,7 +84,7 @@ func newMetrics(n *Node) *metrics {
 		m.ingestedBy[typ] = m.ingested.WithLabelValues(typ)
 	}
 	reg.MustRegister(m.ingested, m.rejected, m.hazardEvts, m.published, m.latency, m.clients,
-		m.dropped, m.alertsOut, m.evicted, m.detectDur,
+		m.dropped, m.alertsOut, m.direct, m.evicted, m.detectDur,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "michi_edge_ldm_vehicles", Help: "Self-reporting vehicles in the LDM.",

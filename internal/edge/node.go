@@ -276,7 +276,7 @@ func (n *Node) run(ctx context.Context) error {
 // addListener serves MQTT on ln through the embedded broker, each connection with an alert lane
 // (lane.go), and remembers ln for shutdown.
 func (n *Node) addListener(id string, ln net.Listener) error {
-	if err := n.broker.AddListener(listeners.NewNet(id, laneListener{Listener: ln, max: n.opts.ClientQueue << 10})); err != nil {
+	if err := n.broker.AddListener(listeners.NewNet(id, laneListener{Listener: ln, n: n, max: n.opts.ClientQueue << 10})); err != nil {
 		ln.Close()
 		return err
 	}

@@ -30,6 +30,7 @@ type subIndex struct {
 	prefix     string      // {root}/outQueue/v2x/denm/
 	denmLevels []string    // the levels of prefix, for matching other filters
 	telLevels  [2][]string // {root}/outQueue/v2x/cam and …/cpm
+	inLevels   []string    // {root}/inQueue
 
 	mu        sync.RWMutex
 	tiles     map[tileKey]map[string]indexed // tile filters → client id → subscription
@@ -38,6 +39,7 @@ type subIndex struct {
 	viaBroker int                            // shared or in-process subscriptions that can match
 
 	telemetry atomic.Int64 // subscriptions that can match forwarded telemetry
+	inbound   atomic.Int64 // subscriptions that can match what clients publish
 }
 
 type tileKey struct{ source, digits string } // source "+" for any
@@ -59,6 +61,7 @@ type subKind uint8
 type subEntry struct {
 	kind      subKind // 0: it cannot match a hazard
 	telemetry bool    // counted in telemetry
+	inbound   bool    // counted in inbound
 }
 
 const (
@@ -74,6 +77,7 @@ func newSubIndex(root string) *subIndex {
 		prefix:     prefix,
 		denmLevels: strings.Split(strings.TrimSuffix(prefix, "/"), "/"),
 		telLevels:  [2][]string{append(slices.Clone(queue), "cam"), append(slices.Clone(queue), "cpm")},
+		inLevels:   strings.Split(root+"/inQueue", "/"),
 		tiles:      map[tileKey]map[string]indexed{},
 		others:     map[string]map[string]otherSub{},
 		kinds:      map[string]map[string]subEntry{},
@@ -90,14 +94,18 @@ func (x *subIndex) add(cl *mqtt.Client, sub packets.Subscription) {
 	levels := strings.Split(filter, "/")
 	hazards := filterCovers(levels, x.denmLevels)
 	telemetry := filterCovers(levels, x.telLevels[0]) || filterCovers(levels, x.telLevels[1])
+	inbound := filterCovers(levels, x.inLevels)
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	x.removeLocked(cl.ID, sub.Filter)
-	if !hazards && !telemetry {
+	if !hazards && !telemetry && !inbound {
 		return
 	}
 	if telemetry {
 		x.telemetry.Add(1)
+	}
+	if inbound {
+		x.inbound.Add(1)
 	}
 	e := indexed{cl: cl, rap: sub.RetainAsPublished, id: sub.Identifier}
 	var kind subKind
@@ -128,7 +136,7 @@ func (x *subIndex) add(cl *mqtt.Client, sub packets.Subscription) {
 		k = map[string]subEntry{}
 		x.kinds[cl.ID] = k
 	}
-	k[sub.Filter] = subEntry{kind: kind, telemetry: telemetry}
+	k[sub.Filter] = subEntry{kind: kind, telemetry: telemetry, inbound: inbound}
 }
 
 // remove forgets a subscription of client id.
@@ -145,6 +153,9 @@ func (x *subIndex) removeLocked(id, filter string) {
 	}
 	if e.telemetry {
 		x.telemetry.Add(-1)
+	}
+	if e.inbound {
+		x.inbound.Add(-1)
 	}
 	switch e.kind {
 	case kindBroker:

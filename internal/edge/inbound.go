@@ -1,0 +1,151 @@
+package edge
+
+import (
+	"strings"
+	"sync/atomic"
+	"time"
+
+	mqtt "github.com/mochi-mqtt/server/v2"
+	"github.com/mochi-mqtt/server/v2/packets"
+)
+
+// The edge's way in for telemetry.
+//
+// Nearly everything a vehicle sends is one kind of packet: a QoS 0 PUBLISH of its CAM into
+// inQueue, ten times a second. The broker's read path costs about as much again as the edge's
+// own decode, validate and index: it copies each packet twice, passes the packet by value through
+// a dozen calls (which is what grows every connection's read stack to 32 KiB), asks every hook,
+// and looks the topic up among all subscriptions although no one subscribes to inQueue.
+//
+// So a connection's lane also filters what the broker reads (laneConn.Read): a whole QoS 0
+// PUBLISH into {root}/inQueue/v2x/ with no retain flag and no topic alias, from a client whose
+// session is established, while no subscription can match an inQueue topic, is decoded with
+// mochi's packet decoder and ingested where it lies in the read buffer, and the broker never
+// sees it. What the broker's read path does for such a packet is kept: the keep-alive deadline,
+// the server's maximum packet size (a larger packet goes to the broker, which refuses it), the
+// $SYS counters, topic validity, and the same ingest and rejection log as the OnPublish hook.
+// Every other packet, and any packet not wholly in one read, goes to the broker as it came.
+
+// inFilter is the lane's position in the byte stream the client sends: frames are taken whole
+// or passed on whole, so the broker always reads at a packet boundary.
+type inFilter struct {
+	owed int    // bytes of the frame in progress that go to the broker
+	hdr  []byte // leading bytes of a frame whose length is not known yet (passed on)
+	off  bool   // the stream is malformed: everything goes to the broker, which closes it
+}
+
+// Read is the broker's way in: the connection's bytes, less the packets the edge took.
+func (c *laneConn) Read(p []byte) (int, error) {
+	for {
+		n, err := c.Conn.Read(p)
+		if n > 0 && c.n != nil {
+			n = c.in.filter(p[:n], c.take)
+		}
+		if n > 0 || err != nil {
+			return n, err
+		}
+	}
+}
+
+// filter offers take every whole packet in b that starts at a packet boundary, removes those it
+// takes and returns how many bytes are left at b's front: the broker's, in order.
+func (f *inFilter) filter(b []byte, take func(frame []byte, header int) bool) int {
+	if f.off {
+		return len(b)
+	}
+	out, i := 0, 0
+	pass := func(k int) {
+		out += copy(b[out:], b[i:i+k])
+		i += k
+	}
+	for i < len(b) {
+		if f.owed > 0 {
+			k := min(f.owed, len(b)-i)
+			f.owed -= k
+			pass(k)
+			continue
+		}
+		if len(f.hdr) > 0 { // a fixed header split across reads: its frame is the broker's
+			f.hdr = append(f.hdr, b[i])
+			pass(1)
+			if rem, hl := frameLength(f.hdr); hl > 0 {
+				f.owed, f.hdr = rem, f.hdr[:0]
+			} else if hl < 0 {
+				f.off = true
+			}
+			continue
+		}
+		rem, hl := frameLength(b[i:])
+		switch {
+		case hl < 0:
+			f.off = true
+			pass(len(b) - i)
+		case hl == 0:
+			f.hdr = append(f.hdr[:0], b[i:]...)
+			pass(len(b) - i)
+		case hl+rem <= len(b)-i && take(b[i:i+hl+rem], hl):
+			i += hl + rem
+		default:
+			k := min(hl+rem, len(b)-i)
+			f.owed = hl + rem - k
+			pass(k)
+		}
+	}
+	return out
+}
+
+// frameLength decodes the fixed header at the front of b: the remaining length and the header's
+// own length, 0 when b ends inside the header, -1 when the length is malformed [MQTT-1.5.5].
+func frameLength(b []byte) (remaining, header int) {
+	mult := 1
+	for i := 1; i < len(b); i++ {
+		remaining += int(b[i]&0x7f) * mult
+		if b[i]&0x80 == 0 {
+			return remaining, i + 1
+		}
+		if i == 4 {
+			return 0, -1
+		}
+		mult <<= 7
+	}
+	return 0, 0
+}
+
+// publishQoS0 is the first byte of a PUBLISH with no DUP, QoS 0 and no RETAIN.
+const publishQoS0 = packets.Publish << 4
+
+// take ingests frame, a whole packet with a fixed header of hl bytes, when it is the edge's to
+// take (see above), reporting whether it did.
+func (c *laneConn) take(frame []byte, hl int) bool {
+	cl, n := c.state.client, c.n
+	if frame[0] != publishQoS0 || cl == nil || n.subs.inbound.Load() > 0 {
+		return false
+	}
+	body := frame[hl:]
+	if max := n.broker.Options.Capabilities.MaximumPacketSize; max > 0 && uint32(len(body)+1) > max {
+		return false
+	}
+	pk := packets.Packet{
+		FixedHeader:     packets.FixedHeader{Type: packets.Publish, Remaining: len(body)},
+		ProtocolVersion: cl.Properties.ProtocolVersion,
+	}
+	if pk.PublishDecode(body) != nil || pk.Properties.TopicAliasFlag ||
+		len(pk.TopicName) <= len(n.inPrefix) || pk.TopicName[:len(n.inPrefix)] != n.inPrefix ||
+		!mqtt.IsValidFilter(pk.TopicName, true) {
+		return false // the broker's: it answers errors and topic aliases
+	}
+	atomic.AddInt64(&n.broker.Info.PacketsReceived, 1)
+	atomic.AddInt64(&n.broker.Info.MessagesReceived, 1)
+	atomic.AddInt64(&n.broker.Info.BytesReceived, int64(len(frame)))
+	var expiry time.Time // as the broker's read loop sets it before every packet [MQTT-3.1.2-22]
+	if ka := cl.State.Keepalive; ka > 0 {
+		expiry = time.Now().Add(time.Duration(ka+ka/2) * time.Second)
+	}
+	_ = c.Conn.SetDeadline(expiry) // reads and writes, as the broker does
+	n.metrics.direct.Inc()
+	// mochi's decoder makes the topic a string over the read buffer: what the edge keeps of it
+	// (a source, a metric label) must not change with the next read.
+	topic := strings.Clone(pk.TopicName)
+	_ = n.hook.ingestFrom(cl, &c.state, topic, pk.Payload) // QoS 0: nothing to answer
+	return true
+}
