@@ -47,8 +47,13 @@ func (c *laneConn) Read(p []byte) (int, error) {
 	}
 }
 
-// filter offers take every whole packet in b that starts at a packet boundary, removes those it
-// takes and returns how many bytes are left at b's front: the broker's, in order.
+// filter offers take the whole packets at the front of b, up to the first one that is the
+// broker's, removes those it takes and returns how many bytes are left at b's front: the
+// broker's, in order. Nothing after a packet of the broker's is taken, because the broker
+// handles it only after this read returns, and a client's packets are handled in order (a CAM
+// overtaking an older one would be a replay to the edge). When the broker asks for more, it
+// has handled every whole packet it was given; a packet it has only part of, it gets the rest of
+// first.
 func (f *inFilter) filter(b []byte, take func(frame []byte, header int) bool) int {
 	if f.off {
 		return len(b)
@@ -83,7 +88,7 @@ func (f *inFilter) filter(b []byte, take func(frame []byte, header int) bool) in
 		case hl == 0:
 			f.hdr = append(f.hdr[:0], b[i:]...)
 			pass(len(b) - i)
-		case hl+rem <= len(b)-i && take(b[i:i+hl+rem], hl):
+		case out == 0 && hl+rem <= len(b)-i && take(b[i:i+hl+rem], hl):
 			i += hl + rem
 		default:
 			k := min(hl+rem, len(b)-i)
