@@ -1,13 +1,20 @@
 package benchmarks
 
 import (
+	"bufio"
+	"bytes"
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
 	paho "github.com/eclipse/paho.mqtt.golang"
+	"github.com/mochi-mqtt/server/v2/packets"
 
 	"github.com/michi-v2x/michi/internal/edge"
 	"github.com/michi-v2x/michi/internal/ldm"
@@ -133,4 +140,134 @@ func BenchmarkEdgeIngestCAM(b *testing.B) {
 			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "CAM/s")
 		})
 	}
+}
+
+// BenchmarkEdgeMQTTIngest sends CAMs over a real MQTT connection, one QoS 0 PUBLISH per write as
+// vehicles do, and waits for the edge to have ingested each round (a PINGREQ after it is answered
+// after everything before it). "direct": the connection's lane takes the publishes past the
+// broker's read path (internal/edge/inbound.go); "broker": the same with a subscription that
+// covers inQueue somewhere (no CAM matches it), so every publish goes the broker's way.
+func BenchmarkEdgeMQTTIngest(b *testing.B) {
+	for _, viaBroker := range []bool{false, true} {
+		name := map[bool]string{false: "direct", true: "broker"}[viaBroker]
+		b.Run(name, func(b *testing.B) {
+			base := time.Now()
+			f := newFleet(1_000, base)
+			var now time.Time
+			bind := false // one connection speaks for the whole fleet
+			n, err := edge.New(edge.Options{MQTTAddr: "127.0.0.1:0", WSAddr: edge.Off, HTTPAddr: "127.0.0.1:0", MQTTQUICAddr: edge.Off, QUICAddr: edge.Off,
+				DetectInterval: time.Hour, MaxClockSkew: time.Hour, BindSource: &bind,
+				LDM: ldm.Options{VehicleTTL: time.Hour}, Now: func() time.Time { return now }})
+			if err != nil {
+				b.Fatal(err)
+			}
+			ctx, cancel := context.WithCancel(context.Background())
+			done := make(chan error, 1)
+			go func() { done <- n.Run(ctx) }()
+			<-n.Ready()
+			defer func() { cancel(); <-done }()
+			if viaBroker {
+				cl := paho.NewClient(paho.NewClientOptions().AddBroker("tcp://" + n.MQTTAddr()).SetClientID("inqueue-listener"))
+				if tok := cl.Connect(); !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
+					b.Fatal("connect", tok.Error())
+				}
+				defer cl.Disconnect(0)
+				if tok := cl.Subscribe("michi/inQueue/v2x/none/#", 0, nil); !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
+					b.Fatal("subscribe", tok.Error())
+				}
+			}
+			conn, err := net.Dial("tcp", n.MQTTAddr())
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer conn.Close()
+			r := bufio.NewReader(conn)
+			write := func(pk packets.Packet) {
+				var buf bytes.Buffer
+				var err error
+				switch pk.FixedHeader.Type {
+				case packets.Connect:
+					err = pk.ConnectEncode(&buf)
+				case packets.Publish:
+					err = pk.PublishEncode(&buf)
+				default:
+					err = pk.PingreqEncode(&buf)
+				}
+				if err == nil {
+					_, err = conn.Write(buf.Bytes())
+				}
+				if err != nil {
+					b.Fatal(err)
+				}
+			}
+			await := func(typ byte) {
+				h, err := r.ReadByte()
+				if err != nil || h>>4 != typ {
+					b.Fatalf("want packet type %d, got %#x, %v", typ, h, err)
+				}
+				rem, _, err := packets.DecodeLength(r)
+				if err == nil {
+					_, err = r.Discard(rem)
+				}
+				if err != nil {
+					b.Fatal(err)
+				}
+			}
+			write(packets.Packet{FixedHeader: packets.FixedHeader{Type: packets.Connect}, ProtocolVersion: 5,
+				Connect: packets.ConnectParams{ProtocolName: []byte("MQTT"), Clean: true, Keepalive: 60, ClientIdentifier: "fleet"}})
+			await(packets.Connack)
+			frames := make([][]byte, len(f.pos))
+			b.ReportAllocs()
+			b.ResetTimer()
+			for count := 0; count < b.N; {
+				b.StopTimer()
+				now = f.next()
+				for i := range frames {
+					var buf bytes.Buffer
+					pk := packets.Packet{FixedHeader: packets.FixedHeader{Type: packets.Publish}, ProtocolVersion: 5,
+						TopicName: f.topics[i], Payload: f.payloads[i]}
+					if err := pk.PublishEncode(&buf); err != nil {
+						b.Fatal(err)
+					}
+					frames[i] = buf.Bytes()
+				}
+				b.StartTimer()
+				for i := 0; i < len(frames) && count < b.N; i, count = i+1, count+1 {
+					if _, err := conn.Write(frames[i]); err != nil {
+						b.Fatal(err)
+					}
+				}
+				write(packets.Packet{FixedHeader: packets.FixedHeader{Type: packets.Pingreq}})
+				await(packets.Pingresp)
+			}
+			b.StopTimer()
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "CAM/s")
+			b.ReportMetric(scrape(b, n, "michi_edge_mqtt_direct_publishes_total")/float64(b.N), "direct/op")
+			if st := n.LDM().Stats(); st.Vehicles != min(b.N, len(f.pos)) {
+				b.Fatalf("the LDM tracks %d vehicles, want %d: CAMs were lost", st.Vehicles, min(b.N, len(f.pos)))
+			}
+		})
+	}
+}
+
+// scrape reads one unlabelled sample from the node's /metrics.
+func scrape(b *testing.B, n *edge.Node, name string) float64 {
+	resp, err := http.Get("http://" + n.HTTPAddr() + "/metrics")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer resp.Body.Close()
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), name+" "); ok {
+			f, err := strconv.ParseFloat(v, 64)
+			if err != nil {
+				b.Fatal(err)
+			}
+			return f
+		}
+	}
+	b.Fatalf("no %s in /metrics", name)
+	return 0
 }

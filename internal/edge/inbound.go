@@ -1,6 +1,7 @@
 package edge
 
 import (
+	"io"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -24,25 +25,41 @@ import (
 // sees it. What the broker's read path does for such a packet is kept: the keep-alive deadline,
 // the server's maximum packet size (a larger packet goes to the broker, which refuses it), the
 // $SYS counters, topic validity, and the same ingest and rejection log as the OnPublish hook.
-// Every other packet, and any packet not wholly in one read, goes to the broker as it came.
+// Every other packet goes to the broker as it came, in the order sent.
 
-// inFilter is the lane's position in the byte stream the client sends: frames are taken whole
-// or passed on whole, so the broker always reads at a packet boundary.
+// inFilter is the lane's position in the byte stream the client sends: packets are taken
+// whole or passed on whole, so the broker always reads at a packet boundary and handles what it
+// gets in the order the client sent it.
 type inFilter struct {
-	owed int    // bytes of the frame in progress that go to the broker
-	hdr  []byte // leading bytes of a frame whose length is not known yet (passed on)
-	off  bool   // the stream is malformed: everything goes to the broker, which closes it
+	owed  int    // bytes of the packet in progress that go to the broker
+	carry []byte // the start of a packet held back until the rest arrives (see filter)
+	off   bool   // the stream is malformed: everything goes to the broker, which closes it
 }
 
 // Read is the broker's way in: the connection's bytes, less the packets the edge took.
 func (c *laneConn) Read(p []byte) (int, error) {
+	if c.n == nil {
+		return c.Conn.Read(p)
+	}
+	return c.in.read(c.Conn, p, c.take)
+}
+
+// read reads from r into p what the broker is to read: held-back bytes first, then what r has,
+// less the packets take takes.
+func (f *inFilter) read(r io.Reader, p []byte, take func(frame []byte, header int) bool) (int, error) {
 	for {
-		n, err := c.Conn.Read(p)
-		if n > 0 && c.n != nil {
-			n = c.in.filter(p[:n], c.take)
+		k := copy(p, f.carry)
+		if k < len(f.carry) { // no room to complete it here: from now on the broker reads the raw stream
+			f.off, f.carry = true, f.carry[k:]
+			return k, nil
+		}
+		f.carry = f.carry[:0]
+		n, err := r.Read(p[k:])
+		if n += k; n > 0 {
+			n = f.filter(p[:n], take)
 		}
 		if n > 0 || err != nil {
-			return n, err
+			return n, err // at an error, a held-back partial packet goes with the connection
 		}
 	}
 }
@@ -51,9 +68,12 @@ func (c *laneConn) Read(p []byte) (int, error) {
 // broker's, removes those it takes and returns how many bytes are left at b's front: the
 // broker's, in order. Nothing after a packet of the broker's is taken, because the broker
 // handles it only after this read returns, and a client's packets are handled in order (a CAM
-// overtaking an older one would be a replay to the edge). When the broker asks for more, it
-// has handled every whole packet it was given; a packet it has only part of, it gets the rest of
-// first.
+// overtaking an older one would be a replay to the edge). When the broker asks for more, it has
+// handled every whole packet it was given.
+//
+// A packet cut by the end of b is held back (carry) when it is small enough to be read whole
+// with the next read's bytes, so a client whose packets arrive run together, cut anywhere, still
+// has them taken; a larger one goes to the broker as it comes.
 func (f *inFilter) filter(b []byte, take func(frame []byte, header int) bool) int {
 	if f.off {
 		return len(b)
@@ -70,28 +90,22 @@ func (f *inFilter) filter(b []byte, take func(frame []byte, header int) bool) in
 			pass(k)
 			continue
 		}
-		if len(f.hdr) > 0 { // a fixed header split across reads: its frame is the broker's
-			f.hdr = append(f.hdr, b[i])
-			pass(1)
-			if rem, hl := frameLength(f.hdr); hl > 0 {
-				f.owed, f.hdr = rem, f.hdr[:0]
-			} else if hl < 0 {
-				f.off = true
-			}
-			continue
-		}
 		rem, hl := frameLength(b[i:])
 		switch {
 		case hl < 0:
 			f.off = true
 			pass(len(b) - i)
-		case hl == 0:
-			f.hdr = append(f.hdr[:0], b[i:]...)
-			pass(len(b) - i)
-		case out == 0 && hl+rem <= len(b)-i && take(b[i:i+hl+rem], hl):
-			i += hl + rem
+		case hl > 0 && hl+rem <= len(b)-i: // whole
+			if out == 0 && take(b[i:i+hl+rem], hl) {
+				i += hl + rem
+				continue
+			}
+			pass(hl + rem)
+		case hl == 0 || hl+rem <= cap(b)/2:
+			f.carry = append(f.carry, b[i:]...)
+			i = len(b)
 		default:
-			k := min(hl+rem, len(b)-i)
+			k := len(b) - i
 			f.owed = hl + rem - k
 			pass(k)
 		}
