@@ -7,8 +7,6 @@ import (
 	"time"
 
 	"github.com/quic-go/quic-go"
-
-	"github.com/michi-v2x/michi/pkg/v2x/native"
 )
 
 // vehiclesPerSocket is how many native vehicles share one UDP socket (one quic.Transport).
@@ -48,10 +46,11 @@ func (s nativeSockets) close() {
 	}
 }
 
-// dialRetry dials until the handshake is not refused for capacity: quic-go refuses a
+// dialRetry dials until the QUIC handshake is not refused for capacity: quic-go refuses a
 // connection whose handshake completes while 32 others wait for the server's Accept, which a
-// starved server can hit while thousands of vehicles connect at once.
-func dialRetry(ctx context.Context, dial func() (*native.Conn, error)) (*native.Conn, error) {
+// starved server can hit while thousands of vehicles connect at once (natively or MQTT over
+// QUIC, where the refusal shows when the CONNACK is read).
+func dialRetry[C any](ctx context.Context, dial func() (C, error)) (C, error) {
 	for attempt := 0; ; attempt++ {
 		c, err := dial()
 		if err == nil || attempt == 4 || !refused(err) {
@@ -61,7 +60,7 @@ func dialRetry(ctx context.Context, dial func() (*native.Conn, error)) (*native.
 		select {
 		case <-ctx.Done():
 			t.Stop()
-			return nil, err
+			return c, err
 		case <-t.C:
 		}
 	}

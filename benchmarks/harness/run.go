@@ -174,17 +174,20 @@ func (r *runner) connectVehicles(ctx context.Context, dial dialFunc) ([]*mqttVeh
 			}
 			hctx, cancel := context.WithTimeout(gctx, 30*time.Second)
 			defer cancel()
-			nc, err := dial(hctx)
-			if err != nil {
-				return fmt.Errorf("vehicle %d: dial: %w", i, err)
-			}
-			c := newConn(nc)
-			r.track(c)
 			filters := make([]string, len(r.sc.subs[i]))
 			for j, qk := range r.sc.subs[i] {
 				filters[j] = v2x.SubscriptionFilter(r.o.Root, v2x.OutQueue, v2x.TypeDENM, qk)
 			}
-			if err := c.handshake(hctx, vehicleSource(i), filters, r.o.alertQoS()); err != nil {
+			c, err := dialRetry(hctx, func() (*conn, error) {
+				nc, err := dial(hctx)
+				if err != nil {
+					return nil, fmt.Errorf("dial: %w", err)
+				}
+				c := newConn(nc)
+				r.track(c)
+				return c, c.handshake(hctx, vehicleSource(i), filters, r.o.alertQoS())
+			})
+			if err != nil {
 				return fmt.Errorf("vehicle %d: %w", i, err)
 			}
 			vs[i] = &mqttVehicle{idx: int32(i), c: c, cam: cam}
