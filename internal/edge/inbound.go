@@ -72,8 +72,9 @@ func (f *inFilter) read(r io.Reader, p []byte, take func(frame []byte, header in
 // handled every whole packet it was given.
 //
 // A packet cut by the end of b is held back (carry) when it is small enough to be read whole
-// with the next read's bytes, so a client whose packets arrive run together, cut anywhere, still
-// has them taken; a larger one goes to the broker as it comes.
+// into the next read's buffer (the broker's reads all come with the same buffer, 2 KiB), so a
+// client whose packets arrive run together, cut anywhere, still has them taken; a larger one
+// goes to the broker as it comes.
 func (f *inFilter) filter(b []byte, take func(frame []byte, header int) bool) int {
 	if f.off {
 		return len(b)
@@ -101,7 +102,7 @@ func (f *inFilter) filter(b []byte, take func(frame []byte, header int) bool) in
 				continue
 			}
 			pass(hl + rem)
-		case hl == 0 || hl+rem <= cap(b)/2:
+		case hl == 0 || hl+rem < cap(b):
 			f.carry = append(f.carry, b[i:]...)
 			i = len(b)
 		default:

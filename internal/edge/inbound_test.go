@@ -56,7 +56,7 @@ func TestInFilterKeepsPacketOrder(t *testing.T) {
 			first := []byte{publishQoS0, publishQoS0, publishQoS0 | 2, 0x82, 0xc0, 0x10}[rng.IntN(6)]
 			n := []int{0, 1, 5, 126, 127, 128, 300, 900, 16383, 16384}[rng.IntN(10)]
 			if allTakeable {
-				first, n = publishQoS0, []int{1, 5, 127, 128, 300, 900}[rng.IntN(6)]
+				first, n = publishQoS0, []int{1, 5, 127, 128, 300, 900, 2040}[rng.IntN(7)]
 			}
 			if first == 0xc0 {
 				n = 0 // PINGREQ
@@ -113,6 +113,22 @@ func TestInFilterKeepsPacketOrder(t *testing.T) {
 	stream := append(append(append(frame(publishQoS0, 3, 1), frame(publishQoS0, 4, 2)...), frame(0x82, 4, 3)...), frame(publishQoS0, 5, 4)...)
 	n := f.filter(stream, func(fr []byte, _ int) bool { return fr[0] == publishQoS0 })
 	require.Equal(t, append(frame(0x82, 4, 3), frame(publishQoS0, 5, 4)...), stream[:n])
+
+	// A reader whose buffer shrank below what is held back gets the raw stream from then on.
+	f = inFilter{}
+	stream = append(append(frame(0x82, 3, 1), frame(publishQoS0, 1500, 2)...), frame(publishQoS0, 3, 3)...)
+	conn := &chunks{stream: bytes.Clone(stream), sizes: func() int { return 1000 }}
+	var got []byte
+	for _, size := range []int{2048, 600, 600, 600, 600} {
+		p := make([]byte, size)
+		n, err := f.read(conn, p, func([]byte, int) bool { return false })
+		if err != nil {
+			break
+		}
+		got = append(got, p[:n]...)
+	}
+	require.True(t, f.off)
+	require.Equal(t, stream, got)
 
 	// A malformed remaining length turns the filter off: the broker gets everything and closes.
 	f = inFilter{}
