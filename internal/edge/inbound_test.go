@@ -138,3 +138,46 @@ func TestInFilterKeepsPacketOrder(t *testing.T) {
 }
 
 func bodyLen(fr []byte) int { rem, _ := frameLength(fr); return rem }
+
+// Whatever a client sends, however its bytes are cut and whatever the broker's buffer, the
+// filter never panics and loses, duplicates or reorders nothing: the packets handled (taken,
+// or whole in what the broker read, when it read them), then what the broker could not parse,
+// then what is still held back, are the stream.
+func FuzzInFilter(f *testing.F) {
+	f.Add(append(frame(publishQoS0, 5, 1), frame(0x82, 3, 2)...), uint8(3), uint8(255), uint8(0))
+	f.Add(append([]byte{publishQoS0, 0xff, 0xff, 0xff, 0xff, 0x01}, frame(publishQoS0, 3, 1)...), uint8(1), uint8(2), uint8(1))
+	f.Add(append(frame(publishQoS0, 1500, 1), frame(publishQoS0, 3, 2)...), uint8(200), uint8(50), uint8(0))
+	f.Fuzz(func(t *testing.T, stream []byte, cut, bufSize, parity uint8) {
+		conn := &chunks{stream: bytes.Clone(stream), sizes: func() int { return 1 + int(cut) }}
+		var fl inFilter
+		var handled, broker []byte
+		p := make([]byte, 16+int(bufSize)*8) // the broker's buffer, the same for every read
+		for reads := 0; ; reads++ {
+			require.Less(t, reads, 2*len(stream)+2, "the filter makes progress")
+			n, err := fl.read(conn, p, func(fr []byte, header int) bool {
+				rem, hl := frameLength(fr)
+				require.Equal(t, header, hl)
+				require.Equal(t, len(fr), hl+rem, "a whole packet")
+				require.Empty(t, broker, "offered only when the broker has handled everything before it")
+				if fr[0] != publishQoS0 || len(fr)%2 != int(parity%2) {
+					return false
+				}
+				handled = append(handled, fr...)
+				return true
+			})
+			broker = append(broker, p[:n]...)
+			for !fl.off {
+				rem, hl := frameLength(broker)
+				if hl <= 0 || len(broker) < hl+rem {
+					break
+				}
+				handled = append(handled, broker[:hl+rem]...)
+				broker = broker[hl+rem:]
+			}
+			if err != nil {
+				break
+			}
+		}
+		require.Equal(t, string(stream), string(append(append(handled, broker...), fl.carry...)))
+	})
+}
