@@ -119,6 +119,9 @@ func (h *hook) OnPublish(cl *mqtt.Client, pk packets.Packet) (packets.Packet, er
 // ingestFrom ingests what cl published, logging a rejection (at most once per RejectLogEvery).
 func (h *hook) ingestFrom(cl *mqtt.Client, st *clientState, topic string, payload []byte) error {
 	err := h.n.ingest(st, topic, payload)
+	if err == nil {
+		return nil
+	}
 	var rej *Rejection
 	if errors.As(err, &rej) {
 		h.n.logReject(cl.ID, st, rej)

@@ -115,16 +115,14 @@ func (n *Node) admit(m v2x.Message) error {
 // tileHolds reports whether the topic's tile contains pos. A neighbouring tile is accepted too:
 // a producer rounding its position at a tile edge must not lose its message.
 func tileHolds(qk string, pos geo.Point) bool {
-	got := geo.Quadkey(pos, len(qk))
-	if got == qk {
-		return true
+	x, y, zoom, err := geo.QuadkeyTile(qk)
+	if err != nil {
+		return false
 	}
-	for _, nb := range geo.QuadkeyNeighbours(got) {
-		if nb == qk {
-			return true
-		}
-	}
-	return false
+	px, py := geo.TileXY(pos, zoom)
+	n := 1 << zoom
+	dx := (px - x + n) % n // columns wrap at the antimeridian
+	return (dx <= 1 || dx == n-1) && py-y >= -1 && py-y <= 1
 }
 
 func (n *Node) applyCAM(m *v2x.CAM) *Rejection {
