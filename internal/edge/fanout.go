@@ -65,8 +65,8 @@ func (n *Node) publishRetained(topics []string, payload []byte, expirySeconds ui
 	}
 	atomic.StoreInt64(&n.broker.Info.Retained, int64(n.broker.Topics.Retained.Len()))
 
-	targets := make(map[string][]match)
-	byClient := make(map[string]*clientMatch)
+	targets := make(map[string][]match, 256)
+	byClient := make(map[string]clientMatch, 256)
 	for i, pk := range pks {
 		t, err := v2x.ParseTopic(pk.TopicName)
 		clear(byClient)
@@ -75,7 +75,11 @@ func (n *Node) publishRetained(topics []string, payload []byte, expirySeconds ui
 			continue
 		}
 		for id, m := range byClient {
-			targets[id] = append(targets[id], match{topic: i, m: m})
+			ms := targets[id]
+			if ms == nil {
+				ms = make([]match, 0, len(pks)) // one allocation per client
+			}
+			targets[id] = append(ms, match{topic: i, m: m})
 		}
 	}
 	n.deliver(pks, targets, near)
@@ -91,7 +95,7 @@ func (n *Node) publishRetained(topics []string, payload []byte, expirySeconds ui
 // match is how one of a hazard's topics reaches a client.
 type match struct {
 	topic int // index into the version's packets
-	m     *clientMatch
+	m     clientMatch
 }
 
 // encodedKey identifies the bytes of one topic's message as a class of subscribers receives them.

@@ -163,7 +163,7 @@ func TestFanOutWritesToVehiclesInsideFirst(t *testing.T) {
 			require.NoError(t, n.ingest(st, topic, cam))
 			require.Equal(t, uint32(1000+i), st.station.Load())
 		}
-		targets[cl.ID] = []match{{m: &clientMatch{cl: cl}}}
+		targets[cl.ID] = []match{{m: clientMatch{cl: cl}}}
 	}
 	near := n.stationsNear(hazard.Hazard{Pos: center, RadiusM: 300}) // stations 1000 … 1012: 0 … 240 m
 	require.Len(t, near, 4)

@@ -210,23 +210,24 @@ type clientMatch struct {
 
 // match returns, per client id, how topic (from source, in tile digits) reaches it, or
 // ok == false when a shared or in-process subscription might want it (the broker must publish).
-func (x *subIndex) match(topic, source, digits string, into map[string]*clientMatch) (ok bool) {
+// The matches are values in into, so a hazard's fan-out allocates nothing per client and topic.
+func (x *subIndex) match(topic, source, digits string, into map[string]clientMatch) (ok bool) {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
 	if x.viaBroker > 0 {
 		return false
 	}
 	add := func(id string, e indexed) {
-		m := into[id]
-		if m == nil {
-			m = &clientMatch{cl: e.cl}
-			into[id] = m
+		m, seen := into[id]
+		if !seen {
+			m.cl = e.cl
 		}
 		m.rap = m.rap || e.rap
 		if e.id > 0 && !slices.Contains(m.ids, e.id) {
 			m.ids = append(m.ids, e.id)
 			slices.Sort(m.ids)
 		}
+		into[id] = m
 	}
 	for k := 0; k <= len(digits); k++ {
 		for _, src := range [2]string{"+", source} {

@@ -81,7 +81,7 @@ func TestSubIndexAgreesWithBroker(t *testing.T) {
 		source := sources[rng.IntN(2)]
 		d := digits(1 + rng.IntN(7))
 		topic := "michi/outQueue/v2x/denm/" + source + "/" + strings.Join(d, "/")
-		got := map[string]*clientMatch{}
+		got := map[string]clientMatch{}
 		require.True(t, x.match(topic, source, strings.Join(d, ""), got))
 		want := broker.Subscribers(topic).Subscriptions
 		require.Equal(t, len(want), len(got), "round %d, topic %s", round, topic)
@@ -106,11 +106,11 @@ func TestSubIndexLeavesSharedToBroker(t *testing.T) {
 	x := newSubIndex("michi")
 	cl := &mqtt.Client{ID: "dash"}
 	x.add(cl, packets.Subscription{Filter: "$share/ops/michi/outQueue/#"})
-	require.False(t, x.match("michi/outQueue/v2x/denm/s/1/2", "s", "12", map[string]*clientMatch{}))
+	require.False(t, x.match("michi/outQueue/v2x/denm/s/1/2", "s", "12", map[string]clientMatch{}))
 	x.remove("dash", "$share/ops/michi/outQueue/#")
-	require.True(t, x.match("michi/outQueue/v2x/denm/s/1/2", "s", "12", map[string]*clientMatch{}))
+	require.True(t, x.match("michi/outQueue/v2x/denm/s/1/2", "s", "12", map[string]clientMatch{}))
 	x.add(cl, packets.Subscription{Filter: "$share/ops/michi/outQueue/v2x/cam/#"}) // cannot match a DENM
-	require.True(t, x.match("michi/outQueue/v2x/denm/s/1/2", "s", "12", map[string]*clientMatch{}))
+	require.True(t, x.match("michi/outQueue/v2x/denm/s/1/2", "s", "12", map[string]clientMatch{}))
 }
 
 func TestFilterMatches(t *testing.T) {
@@ -152,7 +152,7 @@ func BenchmarkHazardMatch(b *testing.B) {
 		topics = append(topics, v2x.Topic{Root: "michi", Queue: v2x.OutQueue, Type: v2x.TypeDENM, SourceID: "michi_edge-1", Quadkey: cellToward(qk, center)})
 	}
 	b.Run("index", func(b *testing.B) {
-		into := map[string]*clientMatch{}
+		into := map[string]clientMatch{}
 		for range b.N {
 			for _, t := range topics {
 				clear(into)
