@@ -30,6 +30,7 @@ type BenchOptions struct {
 	Target     string   // one of the Target* kinds, default TargetEdge
 	TargetBin  string   // edge-node or mosquitto binary; "" = build edge-node / mosquitto from PATH
 	TargetArgs []string // extra edge-node flags
+	Pin        Pin      // CPUs of the target and of the generator; zero: not pinned
 	Attach     Target   // addresses (and PID) of a running target for TargetAttach and TargetBroker
 	Log        *slog.Logger
 }
@@ -78,6 +79,9 @@ func (o *BenchOptions) Validate() error {
 	default:
 		errs = append(errs, fmt.Errorf("target %q: want %s, %s, %s or %s", o.Target, TargetEdge, TargetAttach, TargetMosquitto, TargetBroker))
 	}
+	if o.Pin.Target != "" && (o.Target == TargetAttach || o.Target == TargetBroker) {
+		errs = append(errs, errors.New("--pin: the target runs already; pin it with taskset yourself and give the generator's CPUs only (--pin /1)"))
+	}
 	return errors.Join(errs...)
 }
 
@@ -112,6 +116,11 @@ func (b *Bench) Run(ctx context.Context) ([]Result, error) {
 			return nil, err
 		}
 	}
+	if o.Pin.Generator != "" {
+		if err := pinSelf(o.Pin.Generator); err != nil {
+			return nil, err
+		}
+	}
 	var out []Result
 	for _, tr := range o.Transports {
 		for _, n := range o.Vehicles {
@@ -140,9 +149,9 @@ func (b *Bench) runOne(ctx context.Context, l Options, bin string) (*Result, err
 	)
 	switch o.Target {
 	case TargetEdge:
-		t, stop, err = StartEdge(ctx, bin, o.TargetArgs, o.Log)
+		t, stop, err = StartEdge(ctx, bin, o.TargetArgs, o.Pin, o.Log)
 	case TargetMosquitto:
-		t, stop, err = StartMosquitto(ctx, bin, o.Log)
+		t, stop, err = StartMosquitto(ctx, bin, o.Pin, o.Log)
 	case TargetAttach:
 		t = AttachEdge(ctx, o.Attach)
 	case TargetBroker:

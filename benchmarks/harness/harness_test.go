@@ -122,7 +122,7 @@ func mosquittoOrSkip(t *testing.T) string {
 
 func TestSmokeBaselineMosquitto(t *testing.T) {
 	bin := mosquittoOrSkip(t)
-	target, stop, err := StartMosquitto(t.Context(), bin, slog.New(slog.DiscardHandler))
+	target, stop, err := StartMosquitto(t.Context(), bin, Pin{}, slog.New(slog.DiscardHandler))
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = stop() })
 	require.True(t, target.Baseline)

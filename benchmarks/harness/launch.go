@@ -39,8 +39,9 @@ const tailLines = 30
 
 // startProcess starts bin with args; every line it writes to stderr or stdout goes to onLine
 // (from one goroutine) and to the tail.
-func startProcess(bin string, args []string, onLine func(string)) (*process, error) {
-	cmd := exec.Command(bin, args...)
+func startProcess(bin string, args []string, pin Pin, onLine func(string)) (*process, error) {
+	name, args := pin.command(bin, args)
+	cmd := exec.Command(name, args...)
 	cmd.SysProcAttr = sysProcAttr()
 	out, err := cmd.StderrPipe()
 	if err != nil {
@@ -117,7 +118,7 @@ var edgeListenFlags = map[string]string{
 // StartEdge starts an edge-node binary on 127.0.0.1 and waits until it is ready. extra flags are
 // passed on (a --config file, say). The native QUIC listener is asked for when the binary has a
 // --quic-addr flag.
-func StartEdge(ctx context.Context, bin string, extra []string, log *slog.Logger) (Target, func() error, error) {
+func StartEdge(ctx context.Context, bin string, extra []string, pin Pin, log *slog.Logger) (Target, func() error, error) {
 	help, _ := exec.CommandContext(ctx, bin, "--help").CombinedOutput()
 	args := []string{"--log-level", "info"}
 	for flag := range edgeListenFlags {
@@ -129,7 +130,7 @@ func StartEdge(ctx context.Context, bin string, extra []string, log *slog.Logger
 	ready := make(chan map[string]string, 1)
 	var fingerprint string
 	var fmu sync.Mutex
-	p, err := startProcess(bin, args, func(line string) {
+	p, err := startProcess(bin, args, pin, func(line string) {
 		kv := parseLogLine(line)
 		if fp := kv["fingerprint_sha256"]; fp != "" {
 			fmu.Lock()
@@ -245,7 +246,7 @@ func parseLogLine(line string) map[string]string {
 // StartMosquitto starts Debian's mosquitto on a free 127.0.0.1 port with a configuration of
 // its own (anonymous clients, no persistence, TCP_NODELAY like michi) and waits until it
 // accepts connections.
-func StartMosquitto(ctx context.Context, bin string, log *slog.Logger) (Target, func() error, error) {
+func StartMosquitto(ctx context.Context, bin string, pin Pin, log *slog.Logger) (Target, func() error, error) {
 	if bin == "" {
 		bin = "mosquitto"
 	}
@@ -266,7 +267,7 @@ func StartMosquitto(ctx context.Context, bin string, log *slog.Logger) (Target, 
 	if err := os.WriteFile(conf, []byte(body), 0o644); err != nil {
 		return Target{}, nil, err
 	}
-	p, err := startProcess(path, []string{"-c", conf}, func(line string) { log.Debug("mosquitto: " + line) })
+	p, err := startProcess(path, []string{"-c", conf}, pin, func(line string) { log.Debug("mosquitto: " + line) })
 	if err != nil {
 		os.RemoveAll(dir)
 		return Target{}, nil, err

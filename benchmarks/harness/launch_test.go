@@ -61,7 +61,7 @@ func TestBenchStartsEdgeNodeAsAProcess(t *testing.T) {
 func TestStartEdgeFailsClearlyWhenTheBinaryExits(t *testing.T) {
 	bin := filepath.Join(t.TempDir(), "edge-node")
 	require.NoError(t, os.WriteFile(bin, []byte("#!/bin/sh\necho 'edge-node: bad flag' >&2\nexit 2\n"), 0o755))
-	_, _, err := StartEdge(t.Context(), bin, nil, slog.New(slog.DiscardHandler))
+	_, _, err := StartEdge(t.Context(), bin, nil, Pin{}, slog.New(slog.DiscardHandler))
 	require.ErrorIs(t, err, errTargetExited)
 	require.ErrorContains(t, err, "bad flag")
 }

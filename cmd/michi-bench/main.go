@@ -69,6 +69,7 @@ func run() error {
 	fs.StringVar(&o.Attach.HTTPAddr, "target-http", "", "attach: its HTTP API (metrics, certificate fingerprint)")
 	fs.StringVar(&o.Attach.TLSFingerprint, "tls-fingerprint", "", "attach: SHA-256 fingerprint of its QUIC certificate (default: from --target-http)")
 	fs.IntVar(&o.Attach.PID, "target-pid", 0, "attach: the target's process id, for its CPU and memory")
+	pin := fs.String("pin", "", "TARGET/GENERATOR CPU lists (Linux): start the target under taskset on the first, move the bench to the second, e.g. 0/1")
 	if err := fs.Parse(os.Args[1:]); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
@@ -93,6 +94,11 @@ func run() error {
 	}
 	l.HazardCause = uint8(*cause)
 	o.TargetArgs = strings.Fields(*targetArgs)
+	if *pin != "" {
+		if o.Pin, err = harness.ParsePin(*pin); err != nil {
+			return err
+		}
+	}
 	switch {
 	case *baseline == "local":
 		o.Target = harness.TargetMosquitto
