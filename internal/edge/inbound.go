@@ -49,14 +49,14 @@ func (c *laneConn) Read(p []byte) (int, error) {
 func (f *inFilter) read(r io.Reader, p []byte, take func(frame []byte, header int) bool) (int, error) {
 	for {
 		k := copy(p, f.carry)
-		if k < len(f.carry) { // no room to complete it here: from now on the broker reads the raw stream
+		if len(f.carry) >= len(p) { // no room to complete it here: from now on the broker reads the raw stream
 			f.off, f.carry = true, f.carry[k:]
 			return k, nil
 		}
 		f.carry = f.carry[:0]
 		n, err := r.Read(p[k:])
 		if n += k; n > 0 {
-			n = f.filter(p[:n], take)
+			n = f.filter(p[:n:len(p)], take) // cap: what the next read can hold
 		}
 		if n > 0 || err != nil {
 			return n, err // at an error, a held-back partial packet goes with the connection

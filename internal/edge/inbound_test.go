@@ -130,6 +130,21 @@ func TestInFilterKeepsPacketOrder(t *testing.T) {
 	require.True(t, f.off)
 	require.Equal(t, stream, got)
 
+	// … also when it is exactly as large as what is held back (no room for a byte more).
+	f = inFilter{}
+	conn = &chunks{stream: bytes.Clone(stream), sizes: func() int { return 1000 }}
+	got = nil
+	for _, size := range []int{2048, 995, 600, 600, 600} {
+		p := make([]byte, size)
+		n, err := f.read(conn, p, func([]byte, int) bool { return false })
+		if err != nil {
+			break
+		}
+		got = append(got, p[:n]...)
+	}
+	require.True(t, f.off)
+	require.Equal(t, stream, got)
+
 	// A malformed remaining length turns the filter off: the broker gets everything and closes.
 	f = inFilter{}
 	bad := append([]byte{publishQoS0, 0xff, 0xff, 0xff, 0xff, 0x01}, frame(publishQoS0, 3, 1)...)
