@@ -3,7 +3,8 @@
 // whose inline publisher disseminates the hazards the edge originates as its-client DENM JSON on
 // every zoom-16 outQueue tile their relevance area touches.
 //
-// Data flows one way: listener → ingest (decode, validate, authorise) → ldm / reports →
+// Data flows one way: listener → ingest (decode, validate, authorise; a vehicle's QoS 0
+// telemetry is taken from the connection before the broker reads it, inbound.go) → ldm / reports →
 // detectors → hazard manager → dissemination (MQTT tiles, native QUIC geocast, and, with
 // Options.HubAddr, the uplink queue to the cloud hub). The uplink (uplink.go) also carries
 // per-tile traffic aggregates and edge health, sampled by loops of its own off the ingest path,
