@@ -289,6 +289,12 @@ func closeError(cause error) error {
 	return cause
 }
 
+// closedByServer reports whether err is the server closing the connection.
+func closedByServer(err error) bool {
+	ae, ok := errors.AsType[*quic.ApplicationError](err)
+	return ok && ae.Remote
+}
+
 // start runs the connection's goroutines and its closer.
 func (c *Conn) start(release func()) {
 	c.wg.Add(4)

@@ -72,8 +72,9 @@ func (c *Conn) readControl() {
 	for {
 		f, err := c.ctrlReader.ReadFrame()
 		if err != nil {
-			if c.qc.Context().Err() != nil {
-				return // the connection ended: its cause is the error
+			if c.qc.Context().Err() != nil || closedByServer(err) {
+				c.setErr(closeError(err)) // the connection ended (the stream may hear it first)
+				return
 			}
 			if pe, ok := errors.AsType[*Error](err); ok {
 				c.fail(pe.Code, fmt.Errorf("control stream: %w", pe))
@@ -133,6 +134,10 @@ func (c *Conn) ping() {
 		case <-t.C:
 		}
 		if err := c.writeControl(ctx, &Ping{TNS: c.d.Now().UnixNano()}); err != nil && ctx.Err() == nil {
+			if closedByServer(err) {
+				c.setErr(closeError(err))
+				return
+			}
 			c.fail(CodeNone, fmt.Errorf("control stream: ping: %w", err))
 			return
 		}
