@@ -103,26 +103,9 @@ func BenchmarkEdgeIngestCAM(b *testing.B) {
 			base := time.Now()
 			f := newFleet(10_000, base)
 			var now time.Time
-			n, err := edge.New(edge.Options{MQTTAddr: "127.0.0.1:0", WSAddr: edge.Off, HTTPAddr: edge.Off, MQTTQUICAddr: edge.Off, QUICAddr: edge.Off,
-				DetectInterval: time.Hour, ForwardTelemetry: &forward, MaxClockSkew: time.Hour,
-				LDM: ldm.Options{VehicleTTL: time.Hour}, Now: func() time.Time { return now }})
-			if err != nil {
-				b.Fatal(err)
-			}
-			ctx, cancel := context.WithCancel(context.Background())
-			done := make(chan error, 1)
-			go func() { done <- n.Run(ctx) }()
-			<-n.Ready()
-			defer func() { cancel(); <-done }()
+			n := benchEdge(b, edge.Options{HTTPAddr: edge.Off, ForwardTelemetry: &forward}, &now)
 			if c.listener {
-				cl := paho.NewClient(paho.NewClientOptions().AddBroker("tcp://" + n.MQTTAddr()).SetClientID("telemetry-listener"))
-				if tok := cl.Connect(); !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
-					b.Fatal("connect", tok.Error())
-				}
-				defer cl.Disconnect(0)
-				if tok := cl.Subscribe("michi/outQueue/v2x/cam/+/0/0/0/#", 0, nil); !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
-					b.Fatal("subscribe", tok.Error())
-				}
+				benchSubscriber(b, n, "michi/outQueue/v2x/cam/+/0/0/0/#")
 			}
 			b.ReportAllocs()
 			b.ResetTimer()
@@ -155,26 +138,9 @@ func BenchmarkEdgeMQTTIngest(b *testing.B) {
 			f := newFleet(1_000, base)
 			var now time.Time
 			bind := false // one connection speaks for the whole fleet
-			n, err := edge.New(edge.Options{MQTTAddr: "127.0.0.1:0", WSAddr: edge.Off, HTTPAddr: "127.0.0.1:0", MQTTQUICAddr: edge.Off, QUICAddr: edge.Off,
-				DetectInterval: time.Hour, MaxClockSkew: time.Hour, BindSource: &bind,
-				LDM: ldm.Options{VehicleTTL: time.Hour}, Now: func() time.Time { return now }})
-			if err != nil {
-				b.Fatal(err)
-			}
-			ctx, cancel := context.WithCancel(context.Background())
-			done := make(chan error, 1)
-			go func() { done <- n.Run(ctx) }()
-			<-n.Ready()
-			defer func() { cancel(); <-done }()
+			n := benchEdge(b, edge.Options{HTTPAddr: "127.0.0.1:0", BindSource: &bind}, &now)
 			if viaBroker {
-				cl := paho.NewClient(paho.NewClientOptions().AddBroker("tcp://" + n.MQTTAddr()).SetClientID("inqueue-listener"))
-				if tok := cl.Connect(); !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
-					b.Fatal("connect", tok.Error())
-				}
-				defer cl.Disconnect(0)
-				if tok := cl.Subscribe("michi/inQueue/v2x/none/#", 0, nil); !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
-					b.Fatal("subscribe", tok.Error())
-				}
+				benchSubscriber(b, n, "michi/inQueue/v2x/none/#")
 			}
 			conn, err := net.Dial("tcp", n.MQTTAddr())
 			if err != nil {
@@ -270,4 +236,39 @@ func scrape(b *testing.B, n *edge.Node, name string) float64 {
 	}
 	b.Fatalf("no %s in /metrics", name)
 	return 0
+}
+
+// benchEdge runs an edge node for a benchmark: MQTT/TCP on loopback, the other listeners as o
+// says (off unless set), no detection rounds, vehicles tracked for an hour, its clock *now.
+func benchEdge(b *testing.B, o edge.Options, now *time.Time) *edge.Node {
+	o.MQTTAddr, o.DetectInterval, o.MaxClockSkew = "127.0.0.1:0", time.Hour, time.Hour
+	o.LDM.VehicleTTL = time.Hour
+	o.Now = func() time.Time { return *now }
+	for _, addr := range []*string{&o.WSAddr, &o.HTTPAddr, &o.MQTTQUICAddr, &o.QUICAddr} {
+		if *addr == "" {
+			*addr = edge.Off
+		}
+	}
+	n, err := edge.New(o)
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- n.Run(ctx) }()
+	<-n.Ready()
+	b.Cleanup(func() { cancel(); <-done })
+	return n
+}
+
+// benchSubscriber subscribes a paho client of n's to filter for the rest of the benchmark.
+func benchSubscriber(b *testing.B, n *edge.Node, filter string) {
+	cl := paho.NewClient(paho.NewClientOptions().AddBroker("tcp://" + n.MQTTAddr()).SetClientID("bench-subscriber"))
+	if tok := cl.Connect(); !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
+		b.Fatal("connect", tok.Error())
+	}
+	b.Cleanup(func() { cl.Disconnect(0) })
+	if tok := cl.Subscribe(filter, 0, nil); !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
+		b.Fatal("subscribe", tok.Error())
+	}
 }

@@ -114,36 +114,24 @@ func TestInFilterKeepsPacketOrder(t *testing.T) {
 	n := f.filter(stream, func(fr []byte, _ int) bool { return fr[0] == publishQoS0 })
 	require.Equal(t, append(frame(0x82, 4, 3), frame(publishQoS0, 5, 4)...), stream[:n])
 
-	// A reader whose buffer shrank below what is held back gets the raw stream from then on.
-	f = inFilter{}
+	// A reader whose buffer shrank below what is held back, or to exactly its size (no room for
+	// a byte more), gets the raw stream from then on.
 	stream = append(append(frame(0x82, 3, 1), frame(publishQoS0, 1500, 2)...), frame(publishQoS0, 3, 3)...)
-	conn := &chunks{stream: bytes.Clone(stream), sizes: func() int { return 1000 }}
-	var got []byte
-	for _, size := range []int{2048, 600, 600, 600, 600} {
-		p := make([]byte, size)
-		n, err := f.read(conn, p, func([]byte, int) bool { return false })
-		if err != nil {
-			break
+	for _, shrunk := range []int{600, 995} {
+		f = inFilter{}
+		conn := &chunks{stream: bytes.Clone(stream), sizes: func() int { return 1000 }}
+		var got []byte
+		for _, size := range []int{2048, shrunk, 600, 600, 600} {
+			p := make([]byte, size)
+			n, err := f.read(conn, p, func([]byte, int) bool { return false })
+			if err != nil {
+				break
+			}
+			got = append(got, p[:n]...)
 		}
-		got = append(got, p[:n]...)
+		require.True(t, f.off, "next buffer %d bytes", shrunk)
+		require.Equal(t, stream, got, "next buffer %d bytes", shrunk)
 	}
-	require.True(t, f.off)
-	require.Equal(t, stream, got)
-
-	// … also when it is exactly as large as what is held back (no room for a byte more).
-	f = inFilter{}
-	conn = &chunks{stream: bytes.Clone(stream), sizes: func() int { return 1000 }}
-	got = nil
-	for _, size := range []int{2048, 995, 600, 600, 600} {
-		p := make([]byte, size)
-		n, err := f.read(conn, p, func([]byte, int) bool { return false })
-		if err != nil {
-			break
-		}
-		got = append(got, p[:n]...)
-	}
-	require.True(t, f.off)
-	require.Equal(t, stream, got)
 
 	// A malformed remaining length turns the filter off: the broker gets everything and closes.
 	f = inFilter{}
