@@ -6,7 +6,8 @@ import (
 	"syscall"
 )
 
-// laneListener hands the broker connections that carry a second way in: the alert lane.
+// laneListener hands the broker connections with a second way out, the alert lane, and a
+// filtered way in, which takes vehicles' telemetry before the broker reads it (inbound.go).
 type laneListener struct {
 	net.Listener
 	n   *Node
