@@ -52,6 +52,7 @@ func TestBenchStartsEdgeNodeAsAProcess(t *testing.T) {
 		require.NotNil(t, r.TargetCPUPct)
 		require.NotNil(t, r.TargetRSSMB)
 		require.NotNil(t, r.MemPerConnKiB)
+		require.NotNil(t, r.StackPerConnKiB, "the edge's Go runtime metrics were not scraped")
 		require.NotNil(t, r.TelemetryIngested)
 		require.False(t, r.InProcess)
 	}

@@ -104,7 +104,7 @@ func runNative(ctx context.Context, o Options, t Target) (*Result, error) {
 		return dialRetry(ctx, func() (*native.Conn, error) { return d.Dial(ctx, t.QUICAddr, tlsConf, hello) })
 	}
 
-	idle := r.sampleTarget()
+	idle, idleMem := r.sampleTarget(), r.scrape()
 	connStart := time.Now()
 	vs := make([]*nativeVehicle, o.Vehicles)
 	g, gctx := errgroup.WithContext(ctx)
@@ -139,10 +139,7 @@ func runNative(ctx context.Context, o Options, t Target) (*Result, error) {
 		return nil, err
 	}
 	r.res.ConnectS = time.Since(connStart).Seconds()
-	if after := r.sampleTarget(); idle != nil && after != nil {
-		r.res.TargetIdleRSSMB = ptr(float64(idle.rssKB) / 1024)
-		r.res.MemPerConnKiB = ptr(float64(after.rssKB-idle.rssKB) / float64(o.Vehicles))
-	}
+	r.connected(idle, idleMem)
 
 	var s *sensor
 	if o.Hazards() > 0 {

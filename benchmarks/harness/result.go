@@ -64,7 +64,9 @@ type Result struct {
 	TargetCPUPct    *float64 `json:"target_cpu_pct"` // % of one core over the window
 	TargetRSSMB     *float64 `json:"target_rss_mb"`  // peak (VmHWM)
 	TargetIdleRSSMB *float64 `json:"target_idle_rss_mb,omitempty"`
-	MemPerConnKiB   *float64 `json:"mem_per_conn_kib,omitempty"` // RSS growth from connecting and subscribing, per vehicle
+	MemPerConnKiB   *float64 `json:"mem_per_conn_kib,omitempty"`   // RSS growth from connecting and subscribing, per vehicle
+	StackPerConnKiB *float64 `json:"stack_per_conn_kib,omitempty"` // of which goroutine stacks (michi's Go runtime metrics)
+	HeapPerConnKiB  *float64 `json:"heap_per_conn_kib,omitempty"`  // and heap in use, garbage included
 	MemPerVehKiB    *float64 `json:"mem_per_vehicle_kib,omitempty"`
 
 	GeneratorCPUPct   float64 `json:"generator_cpu_pct"` // the bench process; includes the target when in-process
@@ -144,7 +146,7 @@ func CollectMeta() Meta {
 // WriteTable prints results as an aligned table.
 func WriteTable(w io.Writer, rs []Result) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "target\ttransport\tvehicles\tHz\talerts\texpected\treceived\tlost\tp50 ms\tp90 ms\tp99 ms\tp99.9 ms\tmax ms\trelevant p50 ms\trelevant p99 ms\tCAM/s asked\tCAM/s achieved\ttarget CPU%\ttarget RSS MB\tKiB/conn\tgen CPU%\t")
+	fmt.Fprintln(tw, "target\ttransport\tvehicles\tHz\talerts\texpected\treceived\tlost\tp50 ms\tp90 ms\tp99 ms\tp99.9 ms\tmax ms\trelevant p50 ms\trelevant p99 ms\tCAM/s asked\tCAM/s achieved\ttarget CPU%\ttarget RSS MB\tKiB/conn (stacks)\tgen CPU%\t")
 	for _, r := range rs {
 		if r.Error != "" {
 			fmt.Fprintf(tw, "%s\t%s\t%d\t%g\terror: %s\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\n", r.Target, r.Transport, r.Vehicles, r.RateHz, r.Error)
@@ -154,14 +156,14 @@ func WriteTable(w io.Writer, rs []Result) error {
 			r.Target, r.Transport, r.Vehicles, r.RateHz, r.AlertsSent, r.AlertsExpected, r.AlertsReceived, r.AlertsLost,
 			r.LatencyMs.P50, r.LatencyMs.P90, r.LatencyMs.P99, r.LatencyMs.P999, r.LatencyMs.Max,
 			r.LatencyRelevantMs.P50, r.LatencyRelevantMs.P99, r.TelemetryAsked, r.TelemetryAchieved, opt(r.TargetCPUPct, "%.0f"), opt(r.TargetRSSMB, "%.0f"),
-			opt(r.MemPerConnKiB, "%.1f"), r.GeneratorCPUPct)
+			perConn(r), r.GeneratorCPUPct)
 	}
 	return tw.Flush()
 }
 
 // WriteMarkdown prints results as a Markdown table (the one in benchmarks/README.md).
 func WriteMarkdown(w io.Writer, rs []Result) {
-	fmt.Fprintln(w, "| target | transport | vehicles | alerts sent / expected / lost | p50 ms | p99 ms | p99.9 ms | max ms | relevant p50 / p99 ms | CAM/s asked → achieved | target CPU % | target peak RSS MB | KiB per conn | generator CPU % |")
+	fmt.Fprintln(w, "| target | transport | vehicles | alerts sent / expected / lost | p50 ms | p99 ms | p99.9 ms | max ms | relevant p50 / p99 ms | CAM/s asked → achieved | target CPU % | target peak RSS MB | KiB per conn (stacks) | generator CPU % |")
 	fmt.Fprintln(w, "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|")
 	for _, r := range rs {
 		if r.Error != "" {
@@ -172,8 +174,17 @@ func WriteMarkdown(w io.Writer, rs []Result) {
 			r.Target, r.Transport, r.Vehicles, r.AlertsSent, r.AlertsExpected, r.AlertsLost,
 			r.LatencyMs.P50, r.LatencyMs.P99, r.LatencyMs.P999, r.LatencyMs.Max,
 			r.LatencyRelevantMs.P50, r.LatencyRelevantMs.P99, r.TelemetryAsked, r.TelemetryAchieved, opt(r.TargetCPUPct, "%.0f"), opt(r.TargetRSSMB, "%.0f"),
-			opt(r.MemPerConnKiB, "%.1f"), r.GeneratorCPUPct)
+			perConn(r), r.GeneratorCPUPct)
 	}
+}
+
+// perConn is the RSS growth per connection, with the goroutine stacks' share of it when known.
+func perConn(r Result) string {
+	s := opt(r.MemPerConnKiB, "%.1f")
+	if r.StackPerConnKiB != nil {
+		s += fmt.Sprintf(" (%.1f)", *r.StackPerConnKiB)
+	}
+	return s
 }
 
 func opt(v *float64, format string) string {

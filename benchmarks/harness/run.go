@@ -43,18 +43,14 @@ func Run(ctx context.Context, o Options, t Target) (*Result, error) {
 	r := newRunner(&o, t)
 	defer r.closeAll()
 
-	idle := r.sampleTarget()
+	idle, idleMem := r.sampleTarget(), r.scrape()
 	connStart := time.Now()
 	vs, err := r.connectVehicles(ctx, dial)
 	if err != nil {
 		return nil, err
 	}
 	r.res.ConnectS = time.Since(connStart).Seconds()
-	afterConnect := r.sampleTarget()
-	if idle != nil && afterConnect != nil {
-		r.res.TargetIdleRSSMB = ptr(float64(idle.rssKB) / 1024)
-		r.res.MemPerConnKiB = ptr(float64(afterConnect.rssKB-idle.rssKB) / float64(o.Vehicles))
-	}
+	r.connected(idle, idleMem)
 
 	var s *sensor
 	if o.Hazards() > 0 {
@@ -233,6 +229,21 @@ func (r *runner) readAlerts(v int32, c *conn) {
 				r.o.Log.Warn("the target disconnected a vehicle", "vehicle", v, "reason", fmt.Sprintf("0x%02x", pk.ReasonCode))
 			}
 		}
+	}
+}
+
+// connected records what connecting and subscribing every vehicle cost the target, per vehicle:
+// its RSS growth and, when it publishes Go's runtime metrics, the growth of goroutine stacks and
+// of heap in use (the latter includes garbage not yet collected).
+func (r *runner) connected(idle *procSample, idleMem map[string]float64) {
+	n := float64(r.o.Vehicles)
+	if after := r.sampleTarget(); idle != nil && after != nil {
+		r.res.TargetIdleRSSMB = ptr(float64(idle.rssKB) / 1024)
+		r.res.MemPerConnKiB = ptr(float64(after.rssKB-idle.rssKB) / n)
+	}
+	if after := r.scrape(); idleMem != nil && after != nil && after["stack"] > 0 {
+		r.res.StackPerConnKiB = ptr((after["stack"] - idleMem["stack"]) / 1024 / n)
+		r.res.HeapPerConnKiB = ptr((after["heap"] - idleMem["heap"]) / 1024 / n)
 	}
 }
 

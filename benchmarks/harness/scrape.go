@@ -11,7 +11,8 @@ import (
 )
 
 // scrape reads the counters the bench reports from michi's /metrics: CAMs ingested, messages
-// rejected, deliveries dropped and clients evicted. Nil when the target has no HTTP address or
+// rejected, deliveries dropped and clients evicted, and the bytes of goroutine stacks and heap in
+// use. Nil when the target has no HTTP address or
 // does not answer.
 func (r *runner) scrape() map[string]float64 {
 	if r.t.HTTPAddr == "" {
@@ -66,6 +67,10 @@ func parseMetrics(rd io.Reader) map[string]float64 {
 			out["dropped"] += v
 		case "michi_edge_mqtt_evicted_total":
 			out["evicted"] += v
+		case "go_memstats_stack_inuse_bytes":
+			out["stack"] = v
+		case "go_memstats_heap_inuse_bytes":
+			out["heap"] = v
 		}
 	}
 	return out

@@ -17,7 +17,10 @@ michi_edge_rejected_total{reason="replay",type="cam"} 3
 michi_edge_mqtt_dropped_total 7
 michi_edge_mqtt_evicted_total 1
 go_goroutines 12
+go_memstats_stack_inuse_bytes 1.048576e+06
+go_memstats_heap_inuse_bytes 4.194304e+06
 `
 	m := parseMetrics(strings.NewReader(text))
-	require.Equal(t, map[string]float64{"cam": 12345, "rejected": 5, "dropped": 7, "evicted": 1}, m)
+	require.Equal(t, map[string]float64{"cam": 12345, "rejected": 5, "dropped": 7, "evicted": 1,
+		"stack": 1 << 20, "heap": 4 << 20}, m)
 }
