@@ -10,6 +10,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"os/signal"
@@ -17,6 +18,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/michi-v2x/michi/internal/auth"
 	"github.com/michi-v2x/michi/internal/demo"
 	"github.com/michi-v2x/michi/internal/edge"
 )
@@ -29,6 +31,9 @@ func main() {
 }
 
 func run() error {
+	if len(os.Args) > 1 && os.Args[1] == "credentials" {
+		return credentials(os.Args[2:], os.Stdout)
+	}
 	fs := flag.NewFlagSet("edge-node", flag.ContinueOnError)
 	var (
 		configFile  = fs.String("config", "", "YAML config file; flags given on the command line override it")
@@ -50,6 +55,7 @@ func run() error {
 	fs.StringVar(&flagOpts.EdgeID, "edge-id", "", `edge name (default "edge-1")`)
 	fs.StringVar(&flagOpts.SourceUUID, "source-uuid", "", `source_uuid of the DENMs the edge originates (default "michi_" + edge id)`)
 	stationID := fs.Uint("station-id", 0, "ETSI station id of the edge (default: derived from the edge id)")
+	fs.StringVar(&flagOpts.Credentials, "credentials", "", "credentials file: who may connect, as which source and role (default: everyone; `edge-node credentials add` writes one; SIGHUP reloads it)")
 	fs.StringVar(&flagOpts.DataDir, "data-dir", "", "state directory (default: none; required with --hub: the uplink queue lives in DIR/uplink)")
 	fs.StringVar(&flagOpts.HubAddr, "hub", "", "cloud hub uplink address host:port (QUIC, mutual TLS; default: no uplink)")
 	fs.StringVar(&flagOpts.HubCA, "hub-ca", "", "PEM CA the hub's certificate chains to (ca.crt of `cloud-hub pki init`)")
@@ -103,6 +109,8 @@ func run() error {
 			opts.SourceUUID = flagOpts.SourceUUID
 		case "station-id":
 			opts.StationID = uint32(*stationID)
+		case "credentials":
+			opts.Credentials = flagOpts.Credentials
 		case "data-dir":
 			opts.DataDir = flagOpts.DataDir
 		case "hub":
@@ -139,8 +147,64 @@ func run() error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	go reloadOnHangup(ctx, node, log)
 	if *demoMode {
 		return demo.Run(ctx, node, os.Stdout, demo.Timeline{})
 	}
 	return node.Run(ctx)
+}
+
+// reloadOnHangup reloads the credentials file on each SIGHUP until ctx ends.
+func reloadOnHangup(ctx context.Context, node *edge.Node, log *slog.Logger) {
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-hup:
+			if err := node.ReloadCredentials(); err != nil {
+				log.Error("credentials not reloaded; the ones loaded before stay", "error", err)
+			}
+		}
+	}
+}
+
+// credentials is `edge-node credentials add`: it draws a token for a source and role, appends the
+// token's hash to the credentials file (created if missing) and prints the token, which is not
+// kept anywhere else.
+func credentials(args []string, out io.Writer) error {
+	if len(args) == 0 || args[0] != "add" {
+		return errors.New("usage: edge-node credentials add --file FILE --source SOURCE_UUID|'*' --role vehicle|sensor|authority")
+	}
+	fs := flag.NewFlagSet("edge-node credentials add", flag.ContinueOnError)
+	file := fs.String("file", "", "credentials file to append to (created if missing)")
+	source := fs.String("source", "", `source_uuid the token speaks for; "*" for any (a fleet token)`)
+	role := fs.String("role", "vehicle", "vehicle, sensor or authority")
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	if *file == "" || *source == "" {
+		return errors.New("credentials add: --file and --source are required")
+	}
+	old, err := os.ReadFile(*file)
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	if len(bytes.TrimSpace(old)) == 0 {
+		old = []byte("# michi edge credentials (edge-node --credentials); tokens are kept as SHA-256 only\ncredentials:\n")
+	} else if old[len(old)-1] != '\n' {
+		old = append(old, '\n')
+	}
+	token := auth.NewToken()
+	next := append(old, auth.Entry(*source, auth.Role(*role), token)...)
+	if _, err := auth.Parse(next); err != nil { // checks the role, the source and the file as it was
+		return fmt.Errorf("credentials add: %w", err)
+	}
+	if err := os.WriteFile(*file, next, 0o600); err != nil {
+		return err
+	}
+	fmt.Fprintln(out, token)
+	return nil
 }

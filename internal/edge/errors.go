@@ -18,6 +18,7 @@ const (
 	ReasonTileMismatch   = "tile_mismatch"   // topic tile does not contain the payload's position
 	ReasonImpersonation  = "impersonation"   // a connection publishing as a second source
 	ReasonReplay         = "replay"          // not newer than what the same station already sent
+	ReasonForbidden      = "forbidden"       // the connection's role may not publish it (internal/auth)
 )
 
 var (

@@ -8,6 +8,8 @@ import (
 
 	mqtt "github.com/mochi-mqtt/server/v2"
 	"github.com/mochi-mqtt/server/v2/packets"
+
+	"github.com/michi-v2x/michi/internal/auth"
 )
 
 // hook connects the embedded broker to the edge: ingest of inQueue publishes, access control on
@@ -26,6 +28,7 @@ type clientState struct {
 	lastLog time.Time
 	evicted atomic.Bool
 	station atomic.Uint32    // the station id of the last CAM this connection sent (0: none yet)
+	role    auth.Role        // what its credentials grant ("" on an edge without credentials); set before any publish
 	replay  []retainedReplay // set by OnSubscribe, consumed by OnSubscribed: the client's read goroutine only
 	client  *mqtt.Client     // set once the session is established: the client's read goroutine only
 }
@@ -66,8 +69,24 @@ func (h *hook) lookup(cl *mqtt.Client) (*clientState, bool) {
 	return nil, false
 }
 
-// OnConnectAuthenticate admits every client: roles and credentials are not built yet (README).
-func (h *hook) OnConnectAuthenticate(*mqtt.Client, packets.Packet) bool { return true }
+// OnConnectAuthenticate checks the client's user name (its source_uuid) and password (its token)
+// against the edge's credentials, if it has any, and keeps what they grant: the role, and the one
+// source the connection may publish as. mochi answers a refusal with "bad user name or password".
+func (h *hook) OnConnectAuthenticate(cl *mqtt.Client, pk packets.Packet) bool {
+	if cl.Net.Inline {
+		return true
+	}
+	g, err := h.n.authenticate("mqtt", cl.Net.Remote, string(pk.Connect.Username), string(pk.Connect.Password))
+	if err != nil {
+		return false
+	}
+	if g.Source != "" { // an edge with credentials: the connection speaks only for its user name
+		st := h.state(cl)
+		st.role = g.Role
+		st.source.Store(&g.Source)
+	}
+	return true
+}
 
 func (h *hook) OnConnect(cl *mqtt.Client, _ packets.Packet) error {
 	h.clients.Store(cl, h.state(cl)) // connected clients, for OnDisconnect's count

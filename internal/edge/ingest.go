@@ -53,12 +53,17 @@ func (n *Node) ingest(st *clientState, topic string, payload []byte) error {
 		return n.rejected(reject(typ, ReasonSourceMismatch, packets.ErrNotAuthorized,
 			fmt.Errorf("topic source %q but source_uuid %q", t.SourceID, m.Source())))
 	}
-	if st != nil && *n.opts.BindSource {
+	if st != nil && (*n.opts.BindSource || st.source.Load() != nil) { // bound by bind_source, or at once by credentials
 		source := m.Source()
 		st.source.CompareAndSwap(nil, &source)
 		if bound := st.source.Load(); *bound != source {
 			return n.rejected(reject(typ, ReasonImpersonation, packets.ErrNotAuthorized,
 				fmt.Errorf("connection publishes as %q, not %q", *bound, source)))
+		}
+	}
+	if st != nil {
+		if err := st.role.MayPublish(m); err != nil {
+			return n.rejected(reject(typ, ReasonForbidden, packets.ErrNotAuthorized, err))
 		}
 	}
 	if pos := m.Location(); !tileHolds(t.Quadkey, pos) {

@@ -22,6 +22,7 @@ type metrics struct {
 	alertsOut  prometheus.Counter // hazard copies handed to MQTT connections by the fan-out
 	direct     prometheus.Counter // publishes the lanes took past the broker (inbound.go)
 	evicted    prometheus.Counter
+	refused    *prometheus.CounterVec // connections whose credentials matched none, by transport
 	detectDur  prometheus.Histogram
 
 	uplinkRecords *prometheus.CounterVec // records appended to the uplink queue, by kind
@@ -64,6 +65,9 @@ func newMetrics(n *Node) *metrics {
 		evicted: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "michi_edge_mqtt_evicted_total", Help: "Clients disconnected for falling behind.",
 		}),
+		refused: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "michi_edge_auth_refused_total", Help: "Connections refused because their source and token matched no credential, by transport (mqtt, native).",
+		}, []string{"transport"}),
 		detectDur: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name: "michi_edge_detect_round_seconds", Help: "Duration of one detection round over the LDM.",
 			Buckets: prometheus.ExponentialBuckets(50e-6, 2, 14),
@@ -84,7 +88,7 @@ func newMetrics(n *Node) *metrics {
 		m.ingestedBy[typ] = m.ingested.WithLabelValues(typ)
 	}
 	reg.MustRegister(m.ingested, m.rejected, m.hazardEvts, m.published, m.latency, m.clients,
-		m.dropped, m.alertsOut, m.direct, m.evicted, m.detectDur,
+		m.dropped, m.alertsOut, m.direct, m.evicted, m.refused, m.detectDur,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "michi_edge_ldm_vehicles", Help: "Self-reporting vehicles in the LDM.",

@@ -69,10 +69,13 @@ func mosquittoSub(t *testing.T, addr, filter string, extra ...string) <-chan str
 	return lines
 }
 
-func mosquittoPub(t *testing.T, addr, topic string, payload []byte) (string, error) {
+// mosquittoPub publishes payload with mosquitto_pub (MQTT v5, QoS 1), with extra arguments such
+// as a user name and password.
+func mosquittoPub(t *testing.T, addr, topic string, payload []byte, extra ...string) (string, error) {
 	t.Helper()
 	host, port, _ := net.SplitHostPort(addr)
-	cmd := exec.Command(requireTool(t, "mosquitto_pub"), "-V", "5", "-q", "1", "-h", host, "-p", port, "-t", topic, "-s")
+	args := append([]string{"-V", "5", "-q", "1", "-h", host, "-p", port, "-t", topic, "-s"}, extra...)
+	cmd := exec.Command(requireTool(t, "mosquitto_pub"), args...)
 	cmd.Stdin = strings.NewReader(string(payload))
 	out, err := cmd.CombinedOutput()
 	return string(out), err

@@ -7,6 +7,7 @@ import (
 
 	"github.com/mochi-mqtt/server/v2/packets"
 
+	"github.com/michi-v2x/michi/internal/auth"
 	"github.com/michi-v2x/michi/internal/hazard"
 	"github.com/michi-v2x/michi/internal/ldm"
 	"github.com/michi-v2x/michi/internal/native"
@@ -107,11 +108,15 @@ func (h nativeHandler) OnCAM(s native.SessionInfo, m *v2x.CAM) error {
 func (h nativeHandler) OnDENM(s native.SessionInfo, m *v2x.DENM) error { return h.admit(s, m) }
 
 // admit checks that the session speaks for itself (the server has already matched station ids)
-// and hands the message to the transport-independent checks.
+// and may publish m, and hands the message to the transport-independent checks.
 func (h nativeHandler) admit(s native.SessionInfo, m v2x.Message) error {
 	if m.Source() != s.SourceUUID {
 		err := fmt.Errorf("source_uuid %q is not this session's %q", m.Source(), s.SourceUUID)
 		h.n.rejected(reject(string(m.Type()), ReasonImpersonation, packets.ErrNotAuthorized, err))
+		return nativewire.WrapError(nativewire.CodeForbidden, err)
+	}
+	if err := auth.Role(s.Grant).MayPublish(m); err != nil {
+		h.n.rejected(reject(string(m.Type()), ReasonForbidden, packets.ErrNotAuthorized, err))
 		return nativewire.WrapError(nativewire.CodeForbidden, err)
 	}
 	err := h.n.validate(m)

@@ -17,6 +17,7 @@ import (
 	mqtt "github.com/mochi-mqtt/server/v2"
 	"github.com/mochi-mqtt/server/v2/listeners"
 
+	"github.com/michi-v2x/michi/internal/auth"
 	"github.com/michi-v2x/michi/internal/detect"
 	"github.com/michi-v2x/michi/internal/hazard"
 	"github.com/michi-v2x/michi/internal/ldm"
@@ -46,6 +47,9 @@ type Node struct {
 	pub    *mqtt.Client // inline MQTT v5 client the edge publishes hazards with
 	hook   *hook
 	subs   *subIndex // the subscriptions hazards can reach, mirrored from the broker's hooks
+
+	creds      atomic.Pointer[auth.Store] // nil: every client admitted
+	refusedLog atomic.Int64               // when a refusal was last logged (Unix ns): one line per RejectLogEvery
 
 	fanning atomic.Int32 // hazard fan-outs in progress; the detection round gives way to them
 	native  *native.Server
@@ -91,6 +95,38 @@ func New(opts Options) (*Node, error) {
 	return n, nil
 }
 
+// ReloadCredentials reads Options.Credentials again (edge-node does on SIGHUP). Connections
+// already admitted keep what they were granted; a file that does not load changes nothing.
+func (n *Node) ReloadCredentials() error {
+	if n.opts.Credentials == "" {
+		return nil
+	}
+	s, err := auth.Load(n.opts.Credentials)
+	if err != nil {
+		return err
+	}
+	n.creds.Store(s)
+	n.log.Info("credentials loaded", "file", n.opts.Credentials, "credentials", s.Len())
+	return nil
+}
+
+// authenticate checks a client's source and token against the credentials, if the edge has any.
+func (n *Node) authenticate(transport, remote, source, token string) (auth.Grant, error) {
+	s := n.creds.Load()
+	if s == nil {
+		return auth.Grant{}, nil
+	}
+	g, err := s.Check(source, token)
+	if err != nil {
+		n.metrics.refused.WithLabelValues(transport).Inc()
+		if now := time.Now().UnixNano(); now-n.refusedLog.Load() >= int64(n.opts.RejectLogEvery) {
+			n.refusedLog.Store(now)
+			n.log.Warn("refused a client's credentials", "transport", transport, "remote", remote, "source", source)
+		}
+	}
+	return g, err
+}
+
 // Ready is closed once every listener is bound and the broker serves.
 func (n *Node) Ready() <-chan struct{} { return n.ready }
 
@@ -125,6 +161,12 @@ func (n *Node) Run(ctx context.Context) error {
 }
 
 func (n *Node) run(ctx context.Context) error {
+	if err := n.ReloadCredentials(); err != nil {
+		return err
+	}
+	if n.opts.Credentials == "" {
+		n.log.Warn("no credentials file: every client is admitted and may publish as any role")
+	}
 	if n.opts.DataDir != "" {
 		if err := os.MkdirAll(n.opts.DataDir, 0o755); err != nil {
 			return fmt.Errorf("data dir: %w", err)
@@ -215,6 +257,10 @@ func (n *Node) run(ctx context.Context) error {
 	if n.opts.QUICAddr != Off {
 		o := n.opts.Native
 		o.Addr, o.TLS, o.EdgeID, o.Log = n.opts.QUICAddr, n.tlsFor(nativewire.ALPN), n.opts.EdgeID, n.log.With("component", "native")
+		o.Authenticate = func(h nativewire.Hello) (string, error) { // a session speaks only for its hello's source
+			g, err := n.authenticate("native", "", h.SourceUUID, h.Token)
+			return string(g.Role), err
+		}
 		srv, err := native.New(o, nativeHandler{n})
 		if err != nil {
 			return fmt.Errorf("native quic: %w", err)

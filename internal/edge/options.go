@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/michi-v2x/michi/internal/auth"
 	"github.com/michi-v2x/michi/internal/detect"
 	"github.com/michi-v2x/michi/internal/hazard"
 	"github.com/michi-v2x/michi/internal/ldm"
@@ -34,6 +35,9 @@ type Options struct {
 	TLSCert      string `yaml:"tls_cert"`       // PEM certificate for the TLS and QUIC listeners; with TLSKey
 	TLSKey       string `yaml:"tls_key"`        // PEM key; both empty = a generated development certificate (fingerprint logged and served)
 	DataDir      string `yaml:"data_dir"`       // state directory (created if missing), default "" = nothing persisted; the uplink queue lives in DataDir/uplink
+	// Credentials is a credentials file (internal/auth): who may connect, as which source and
+	// role. Empty = every client is admitted and may publish anything valid (logged at start).
+	Credentials string `yaml:"credentials"`
 
 	// The uplink to the cloud hub (QUIC, mutual TLS; docs/uplink-protocol.md). Off while HubAddr
 	// is empty; with it, DataDir, HubCA, EdgeCert and EdgeKey are required. The hub knows the edge
@@ -181,6 +185,11 @@ func (o *Options) Validate() error {
 	}
 	if o.MQTTAddr == Off && o.WSAddr == Off && o.MQTTTLSAddr == Off && o.MQTTQUICAddr == Off && o.QUICAddr == Off {
 		bad("every listener is off: vehicles could not connect")
+	}
+	if o.Credentials != "" {
+		if _, err := auth.Load(o.Credentials); err != nil {
+			bad("%w", err)
+		}
 	}
 	if (o.TLSCert == "") != (o.TLSKey == "") {
 		bad("tls_cert and tls_key: give both or neither (neither = generated development certificate)")

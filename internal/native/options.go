@@ -62,9 +62,10 @@ type Options struct {
 	Log *slog.Logger `yaml:"-"`
 	// Now is the clock for the protocol's timestamps; default time.Now.
 	Now func() time.Time `yaml:"-"`
-	// Authenticate checks a hello's credentials before the Handler sees it; nil accepts every
-	// hello. An error refuses the session with unauthorized, or with the native.Code it carries.
-	Authenticate func(native.Hello) error `yaml:"-"`
+	// Authenticate checks a hello's credentials before the Handler sees it and says what they
+	// grant (SessionInfo.Grant); nil accepts every hello. An error refuses the session with
+	// unauthorized, or with the native.Code it carries.
+	Authenticate func(native.Hello) (grant string, err error) `yaml:"-"`
 }
 
 func (o *Options) setDefaults() {

@@ -21,6 +21,7 @@ type SessionInfo struct {
 	StationID   uint32
 	StationType v2x.StationType
 	SourceUUID  string
+	Grant       string   // what Options.Authenticate granted the hello's credentials ("" without it)
 	Remote      net.Addr // the client's address at the handshake (it may migrate later)
 	Datagrams   bool     // CAMs arrive as QUIC datagrams
 	Connected   time.Time

@@ -105,13 +105,14 @@ func (s *Server) handshake(qc *quic.Conn, log *slog.Logger) (*session, error) {
 	case len(hello.Token) > maxToken:
 		return nil, s.refuse(qc, ctrl, native.Errorf(native.CodeBadFrame, fmt.Sprintf("token longer than %d bytes", maxToken)))
 	}
+	var grant string
 	if s.o.Authenticate != nil {
-		if err := s.o.Authenticate(*hello); err != nil {
+		if grant, err = s.o.Authenticate(*hello); err != nil {
 			return nil, s.refuse(qc, ctrl, protocolError(err, native.CodeUnauthorized))
 		}
 	}
 
-	sess := s.newSession(qc, ctrl, hello, log)
+	sess := s.newSession(qc, ctrl, hello, grant, log)
 	if err := s.register(sess); err != nil {
 		return nil, s.refuse(qc, ctrl, err)
 	}
@@ -177,13 +178,14 @@ func goodbye(qc *quic.Conn, ctrl *quic.Stream, ctrlMu *sync.Mutex, e *native.Err
 	_ = qc.CloseWithError(quic.ApplicationErrorCode(e.Code), e.Reason)
 }
 
-func (s *Server) newSession(qc *quic.Conn, ctrl *quic.Stream, h *native.Hello, log *slog.Logger) *session {
+func (s *Server) newSession(qc *quic.Conn, ctrl *quic.Stream, h *native.Hello, grant string, log *slog.Logger) *session {
 	ctx, cancel := context.WithCancel(context.Background())
 	info := SessionInfo{
 		ID:          s.nextID.Add(1),
 		StationID:   h.StationID,
 		StationType: h.StationType,
 		SourceUUID:  h.SourceUUID,
+		Grant:       grant,
 		Remote:      qc.RemoteAddr(),
 		Datagrams:   !s.o.DisableDatagrams && qc.ConnectionState().SupportsDatagrams.Remote,
 		Connected:   s.o.Now(),

@@ -112,11 +112,11 @@ func TestUnauthorized(t *testing.T) {
 		}
 		return nil
 	}
-	srv := startServer(t, Options{Authenticate: func(h native.Hello) error {
+	srv := startServer(t, Options{Authenticate: func(h native.Hello) (string, error) {
 		if h.Token != "letmein" {
-			return errors.New("bad token")
+			return "", errors.New("bad token")
 		}
-		return nil
+		return "member", nil
 	}}, rec)
 	ctx, cancel := context.WithTimeout(context.Background(), wait)
 	defer cancel()

@@ -47,13 +47,13 @@ func runNativeEdge(t *testing.T, addr string, conf *tls.Config, refuse ...native
 	}
 	srv, err := nativesrv.New(nativesrv.Options{
 		Addr: addr, TLS: conf, EdgeID: "test-native", DrainTimeout: 100 * time.Millisecond,
-		Authenticate: func(h native.Hello) error {
+		Authenticate: func(h native.Hello) (string, error) {
 			if code := native.Code(e.refuse.Load()); code != native.CodeNone {
 				e.refused.Add(1)
-				return native.Errorf(code, "refused by the test")
+				return "", native.Errorf(code, "refused by the test")
 			}
 			e.hellos <- h
-			return nil
+			return "", nil
 		},
 	}, e)
 	require.NoError(t, err)

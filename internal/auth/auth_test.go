@@ -1,0 +1,133 @@
+package auth_test
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/michi-v2x/michi/internal/auth"
+	"github.com/michi-v2x/michi/pkg/geo"
+	"github.com/michi-v2x/michi/pkg/v2x"
+)
+
+func TestCheck(t *testing.T) {
+	car, rsu, fleet := auth.NewToken(), auth.NewToken(), auth.NewToken()
+	require.Len(t, car, 43)
+	require.NotEqual(t, car, rsu)
+	file := "credentials:\n" + auth.Entry("car_1", auth.Vehicle, car) + auth.Entry("rsu_1", auth.Sensor, rsu) +
+		auth.Entry("*", auth.Vehicle, fleet)
+	s, err := auth.Parse([]byte(file))
+	require.NoError(t, err)
+	require.Equal(t, 3, s.Len())
+
+	g, err := s.Check("car_1", car)
+	require.NoError(t, err)
+	require.Equal(t, auth.Grant{Role: auth.Vehicle, Source: "car_1"}, g)
+	g, err = s.Check("rsu_1", rsu)
+	require.NoError(t, err)
+	require.Equal(t, auth.Grant{Role: auth.Sensor, Source: "rsu_1"}, g)
+	g, err = s.Check("car_99", fleet)
+	require.NoError(t, err)
+	require.Equal(t, auth.Grant{Role: auth.Vehicle, Source: "car_99"}, g, "a fleet token lets any source in, as itself")
+
+	for _, c := range []struct{ source, token string }{
+		{"car_1", rsu},       // another source's token
+		{"car_1", car + "x"}, // wrong token
+		{"car_2", car},       // a token for one source only
+		{"car_1", ""},        // none
+		{"", fleet},          // no source
+	} {
+		_, err := s.Check(c.source, c.token)
+		require.ErrorIs(t, err, auth.ErrRefused, "%s / %q", c.source, c.token)
+	}
+}
+
+func TestParseErrorsNameTheLine(t *testing.T) {
+	good := auth.Hash(auth.NewToken())
+	file := `credentials:
+  - source: car_1
+    role: vehicle
+    token_sha256: ` + good + `
+  - source: car_2
+    role: driver
+    token_sha256: abc
+  - source: "car/3"
+    role: sensor
+    token_sha256: ` + good + `
+  - role: authority
+    token_sha256: ` + auth.Hash("x") + `
+`
+	_, err := auth.Parse([]byte(file))
+	require.Error(t, err)
+	msg := err.Error()
+	require.Contains(t, msg, `line 5: role "driver": want vehicle, sensor or authority`)
+	require.Contains(t, msg, "line 5: token_sha256: want 64 hex digits")
+	require.Contains(t, msg, `line 8: source "car/3": a single topic level`)
+	require.Contains(t, msg, "line 8: the same token as line 2")
+	require.Contains(t, msg, "line 11: source is empty")
+
+	_, err = auth.Parse([]byte("credentials:\n  - source: a\n    role: vehicle\n    token: secret\n"))
+	require.ErrorContains(t, err, "field token not found", "unknown keys are refused, a plain token above all")
+
+	s, err := auth.Parse(nil)
+	require.NoError(t, err, "an empty file admits no one")
+	_, err = s.Check("car_1", "anything")
+	require.ErrorIs(t, err, auth.ErrRefused)
+}
+
+func TestLoad(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "credentials.yaml")
+	tok := auth.NewToken()
+	require.NoError(t, os.WriteFile(path, []byte("credentials:\n"+auth.Entry("car_1", auth.Vehicle, tok)), 0o600))
+	s, err := auth.Load(path)
+	require.NoError(t, err)
+	_, err = s.Check("car_1", tok)
+	require.NoError(t, err)
+
+	require.NoError(t, os.WriteFile(path, []byte("credentials:\n  - source: car_1\n    role: pilot\n"), 0o600))
+	_, err = auth.Load(path)
+	require.ErrorContains(t, err, "credentials "+path+": line 2: role")
+	_, err = auth.Load(filepath.Join(t.TempDir(), "missing.yaml"))
+	require.ErrorIs(t, err, os.ErrNotExist)
+}
+
+func TestMayPublish(t *testing.T) {
+	pos := geo.Point{Lat: 48.85, Lon: 2.35}
+	cam := v2x.NewCAM(v2x.CAMSpec{SourceUUID: "car_1", StationID: 1, StationType: v2x.StationPassengerCar, Pos: pos, SpeedMPS: 10, HeadingDeg: 90})
+	cpm := v2x.NewCPM(v2x.CPMSpec{SourceUUID: "rsu_1", StationID: 2, Pos: pos})
+	denm := func(cause uint8) *v2x.DENM {
+		return v2x.NewDENM(v2x.DENMSpec{SourceUUID: "car_1", StationID: 1, StationType: v2x.StationPassengerCar,
+			ActionID: v2x.ActionID{OriginatingStationID: 1, SequenceNumber: 1}, Cause: cause, Pos: pos})
+	}
+	stationary, roadworks, closure := denm(v2x.CauseStationaryVehicle), denm(v2x.CauseRoadworks), denm(v2x.CauseImpassability)
+	for _, c := range []struct {
+		role auth.Role
+		m    v2x.Message
+		ok   bool
+	}{
+		{auth.Vehicle, cam, true},
+		{auth.Vehicle, stationary, true},
+		{auth.Vehicle, cpm, false},
+		{auth.Vehicle, roadworks, false},
+		{auth.Vehicle, closure, false},
+		{auth.Sensor, cam, true},
+		{auth.Sensor, cpm, true},
+		{auth.Sensor, stationary, true},
+		{auth.Sensor, roadworks, false},
+		{auth.Authority, cpm, true},
+		{auth.Authority, roadworks, true},
+		{auth.Authority, closure, true},
+		{"", cpm, true}, // an edge without credentials
+		{"", roadworks, true},
+	} {
+		err := c.role.MayPublish(c.m)
+		if c.ok {
+			require.NoError(t, err, "%s %s", c.role, c.m.Type())
+		} else {
+			require.Error(t, err, "%s %s", c.role, c.m.Type())
+		}
+	}
+	require.EqualError(t, auth.Vehicle.MayPublish(roadworks), "a vehicle may not publish a DENM of cause 3 (roadworks): only authorities do")
+}
