@@ -79,12 +79,16 @@ func New(opts Options) (*Node, error) {
 		opts:      opts,
 		log:       opts.Log.With("edge", opts.EdgeID),
 		ldm:       ldm.New(opts.LDM),
-		hazards:   hazard.New(opts.Hazards),
 		inPrefix:  opts.Root + "/" + string(v2x.InQueue) + "/v2x/",
 		published: make(map[v2x.ActionID]published),
 		subs:      newSubIndex(opts.Root),
 		ready:     make(chan struct{}),
 	}
+	ho := opts.Hazards
+	if opts.DataDir != "" {
+		ho.Reserve = n.saveSequence
+	}
+	n.hazards = hazard.New(ho)
 	n.reports, n.reportDetectors, n.detectors = detect.Build(opts.Detect)
 	n.authorities = detect.NewAuthorities()
 	n.reportDetectors = append(n.reportDetectors, n.authorities)
@@ -170,6 +174,9 @@ func (n *Node) run(ctx context.Context) error {
 	if n.opts.DataDir != "" {
 		if err := os.MkdirAll(n.opts.DataDir, 0o755); err != nil {
 			return fmt.Errorf("data dir: %w", err)
+		}
+		if err := n.resumeSequence(); err != nil {
+			return err
 		}
 	}
 	caps := mqtt.NewDefaultServerCapabilities()

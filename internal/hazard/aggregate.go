@@ -32,8 +32,10 @@ func (m *Manager) mergeTarget(f Finding) *entry {
 // create allocates a sequence number and an unpublished entry at the finding's position.
 func (m *Manager) create(now time.Time, f Finding) *entry {
 	for range 1 << 16 {
+		m.reserve()
 		seq := m.nextSeq
 		m.nextSeq++
+		m.left--
 		if _, used := m.entries[seq]; used {
 			continue
 		}

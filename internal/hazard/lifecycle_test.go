@@ -153,6 +153,29 @@ func TestSequenceNumbering(t *testing.T) {
 	require.Equal(t, uint16(4), evs[1].Hazard.ActionID.SequenceNumber, "2 and 3 are still active")
 }
 
+// A manager with Reserve tells it, a block ahead, where a restart must resume; a manager that
+// resumes from there never repeats a number handed out before.
+func TestSequenceReservation(t *testing.T) {
+	var stored []uint16
+	o := Options{ClearAfter: time.Second, Reserve: func(next uint16) { stored = append(stored, next) }}
+	m := newManager(t, o)
+	var last uint16
+	for i := range ReserveBlock + 1 {
+		evs := m.Apply(t0, "d", []Finding{finding(fmt.Sprint(i), 94, at(90, float64(i)*100))})
+		require.Len(t, evs, 1, "hazard %d", i)
+		last = evs[0].Hazard.ActionID.SequenceNumber
+	}
+	require.Equal(t, uint16(ReserveBlock+1), last)
+	require.Equal(t, []uint16{1 + ReserveBlock, 1 + 2*ReserveBlock}, stored, "a block reserved before its first number is used")
+
+	restarted := newManager(t, o)
+	restarted.Resume(stored[len(stored)-1])
+	require.Equal(t, uint16(1+3*ReserveBlock), stored[len(stored)-1], "resuming reserves at once")
+	evs := restarted.Apply(t0, "d", []Finding{finding("new", 94, base)})
+	require.Equal(t, uint16(1+2*ReserveBlock), evs[0].Hazard.ActionID.SequenceNumber)
+	require.Greater(t, evs[0].Hazard.ActionID.SequenceNumber, last, "never a number of the run before")
+}
+
 func TestHistoryRing(t *testing.T) {
 	m := newManager(t, Options{History: 2})
 	for i := range 3 {

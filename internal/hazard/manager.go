@@ -18,6 +18,7 @@ type Manager struct {
 	byDet    map[string]map[string]*keyState // detector -> key -> state
 	index    *geo.Index[uint16]              // published positions of the active hazards
 	nextSeq  uint16
+	left     int    // numbers from nextSeq on already reserved (Options.Reserve)
 	round    uint64 // stamp of the current Apply/Tick, to collect touched entries once
 	attached uint64 // keys attached so far, the order stamp of keyState
 
@@ -40,6 +41,26 @@ type keyState struct {
 	f        Finding // latest finding, Sources copied
 	seen     time.Time
 	order    uint64 // attach order; the first key decides sub-cause and direction
+}
+
+// ReserveBlock is how many sequence numbers one call of Options.Reserve covers.
+const ReserveBlock = 1024
+
+// Resume makes next the next sequence number, as a restarted edge's first act (the number its
+// last run reserved up to), and reserves the block from it.
+func (m *Manager) Resume(next uint16) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.nextSeq, m.left = next, 0
+	m.reserve()
+}
+
+// reserve extends the reservation when nextSeq has reached its end.
+func (m *Manager) reserve() {
+	if m.o.Reserve != nil && m.left == 0 {
+		m.o.Reserve(m.nextSeq + ReserveBlock)
+		m.left = ReserveBlock
+	}
 }
 
 // New builds a manager. It does no I/O.

@@ -12,6 +12,12 @@ type Options struct {
 	StationID uint32 `yaml:"station_id"`
 	// FirstSequence is the first sequence number handed out; 0 = 1.
 	FirstSequence uint16 `yaml:"first_sequence"`
+	// Reserve, if set, lets sequence numbers outlive the process, so that a restarted edge never
+	// gives a new hazard the action id of one vehicles and the hub still know. Before handing out
+	// (or skipping) the first number of each block of ReserveBlock, the manager calls it with the
+	// number after the block; the caller stores that durably and, on its next start, Resumes from
+	// it. It runs under the manager's lock, once per ReserveBlock hazards.
+	Reserve func(next uint16) `yaml:"-"`
 	// MergeRadiusM: a new finding joins an active hazard of the same cause this close;
 	// default 50 m. CauseTable entries may set a smaller radius per cause (97, 12).
 	MergeRadiusM float64 `yaml:"merge_radius_m"`

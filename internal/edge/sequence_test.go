@@ -1,0 +1,43 @@
+package edge_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/michi-v2x/michi/internal/edge"
+	"github.com/michi-v2x/michi/internal/hazard"
+	"github.com/michi-v2x/michi/pkg/v2x"
+)
+
+// A restarted edge never gives a new hazard the action id of one from its run before.
+func TestHazardSequenceSurvivesRestart(t *testing.T) {
+	dir := t.TempDir()
+	firstHazard := func(id uint32) (seq uint16) {
+		t.Run("run", func(t *testing.T) { // the node stops when the subtest ends
+			n, clk := startNode(t, func(o *edge.Options) { o.DataDir = dir })
+			now := clk.Now()
+			newVehicle(t, n, id).denm(t, v2x.DENMSpec{Cause: v2x.CauseAccident, Pos: here, Detection: now, Reference: now, At: now})
+			waitActive(t, n, 1)
+			seq = n.Hazards().Active()[0].ActionID.SequenceNumber
+		})
+		return seq
+	}
+	require.Equal(t, uint16(1), firstHazard(1))
+	b, err := os.ReadFile(filepath.Join(dir, "hazard-seq"))
+	require.NoError(t, err)
+	require.Equal(t, "1025\n", string(b), "a block reserved ahead")
+
+	require.Equal(t, uint16(1+hazard.ReserveBlock), firstHazard(2), "resumed past every number the first run may have used")
+
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "hazard-seq"), []byte("seventy\n"), 0o644))
+	n, err := edge.New(edge.Options{MQTTAddr: "127.0.0.1:0", WSAddr: edge.Off, HTTPAddr: edge.Off, MQTTQUICAddr: edge.Off, QUICAddr: edge.Off, DataDir: dir})
+	require.NoError(t, err)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	require.ErrorContains(t, n.Run(ctx), "hazard-seq: want the next hazard sequence number")
+}
