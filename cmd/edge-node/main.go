@@ -56,6 +56,7 @@ func run() error {
 	fs.StringVar(&flagOpts.SourceUUID, "source-uuid", "", `source_uuid of the DENMs the edge originates (default "michi_" + edge id)`)
 	stationID := fs.Uint("station-id", 0, "ETSI station id of the edge (default: derived from the edge id)")
 	fs.StringVar(&flagOpts.Credentials, "credentials", "", "credentials file: who may connect, as which source and role (default: everyone; `edge-node credentials add` writes one; SIGHUP reloads it)")
+	fs.StringVar(&flagOpts.SigningKey, "signing-key", "", "PEM PKCS#8 Ed25519 key alerts are signed with (default: DIR/signing.key of --data-dir, generated there once; else a key for this run)")
 	fs.StringVar(&flagOpts.DataDir, "data-dir", "", "state directory (default: none; required with --hub: the uplink queue lives in DIR/uplink)")
 	fs.StringVar(&flagOpts.HubAddr, "hub", "", "cloud hub uplink address host:port (QUIC, mutual TLS; default: no uplink)")
 	fs.StringVar(&flagOpts.HubCA, "hub-ca", "", "PEM CA the hub's certificate chains to (ca.crt of `cloud-hub pki init`)")
@@ -111,6 +112,8 @@ func run() error {
 			opts.StationID = uint32(*stationID)
 		case "credentials":
 			opts.Credentials = flagOpts.Credentials
+		case "signing-key":
+			opts.SigningKey = flagOpts.SigningKey
 		case "data-dir":
 			opts.DataDir = flagOpts.DataDir
 		case "hub":

@@ -11,6 +11,7 @@ package main
 
 import (
 	"context"
+	"crypto/ed25519"
 	"flag"
 	"fmt"
 	"log/slog"
@@ -38,6 +39,7 @@ func main() {
 		rate     = flag.Float64("rate", 10, "states per second")
 		cause    = flag.Uint("report", 0, "report a hazard of this DENM cause 300 m ahead (0: none)")
 		verbose  = flag.Bool("v", false, "log connection events")
+		alertKey = flag.String("alert-key", "", "PEM public key of the edge (its /api/v1/keys): take only alerts it signed (quic:// only)")
 	)
 	flag.Parse()
 	level := slog.LevelWarn
@@ -48,10 +50,24 @@ func main() {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	c, err := client.Dial(ctx, client.Options{
+	opts := client.Options{
 		URL: *url, StationID: uint32(*station), Token: *token, Log: log,
 		TLS: client.TLS{PinnedFingerprint: *pin, CAFile: *caFile, Insecure: *insecure},
-	})
+	}
+	if *alertKey != "" {
+		b, err := os.ReadFile(*alertKey)
+		if err == nil {
+			var pub ed25519.PublicKey
+			if pub, err = v2x.ParsePublicKey(b); err == nil {
+				opts.AlertKeys = v2x.NewKeySet(pub)
+			}
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "vehicle: --alert-key:", err)
+			os.Exit(1)
+		}
+	}
+	c, err := client.Dial(ctx, opts)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "vehicle:", err)
 		os.Exit(1)

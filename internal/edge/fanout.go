@@ -44,6 +44,7 @@ func (n *Node) publishRetained(topics []string, payload []byte, expirySeconds ui
 	}
 	pks := make([]packets.Packet, len(topics))
 	var viaBroker []int
+	sig := n.signatureProperties(payload) // MQTT v5 subscribers can verify; 3.1.1 has no place for it
 	for i, topic := range topics {
 		pk := packets.Packet{
 			FixedHeader: packets.FixedHeader{Type: packets.Publish, Retain: true},
@@ -52,7 +53,7 @@ func (n *Node) publishRetained(topics []string, payload []byte, expirySeconds ui
 			Properties: packets.Properties{
 				MessageExpiryInterval: expirySeconds,
 				PayloadFormat:         1, PayloadFormatFlag: true,
-				ContentType: "application/json",
+				ContentType: "application/json", User: sig,
 			},
 			Origin: n.pub.ID, Created: now, ProtocolVersion: 5,
 		}

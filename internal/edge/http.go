@@ -17,7 +17,8 @@ import (
 	"github.com/michi-v2x/michi/pkg/v2x"
 )
 
-// Handler serves /healthz, /metrics, /api/v1/tls, /api/v1/ldm?bbox= and /api/v1/hazards[?bbox=], and
+// Handler serves /healthz, /metrics, /api/v1/tls, /api/v1/keys (the public key alerts are signed
+// with), /api/v1/ldm?bbox= and /api/v1/hazards[?bbox=], and
 // with Options.Pprof Go's profiler under /debug/pprof/.
 // Geographic answers are GeoJSON FeatureCollections (RFC 7946: coordinates lon,lat;
 // bbox=minLon,minLat,maxLon,maxLat).
@@ -35,6 +36,10 @@ func (n *Node) Handler() http.Handler {
 	mux.HandleFunc("GET /api/v1/tls", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]any{"fingerprint_sha256": n.tlsFingerprint, "generated": n.tlsGenerated,
 			"mqtt_tls": n.mqttTLSAd, "mqtt_quic": n.mqttQUICAd})
+	})
+	mux.HandleFunc("GET /api/v1/keys", func(w http.ResponseWriter, _ *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]any{"keys": []map[string]string{{
+			"alg": v2x.SigAlgEd25519, "key_id": n.signer.KeyID(), "public_key": v2x.MarshalPublicKey(n.signer.Public())}}})
 	})
 	mux.Handle("GET /metrics", promhttp.HandlerFor(n.metrics.reg, promhttp.HandlerOpts{}))
 	mux.HandleFunc("GET /api/v1/ldm", n.serveLDM)

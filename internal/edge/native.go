@@ -24,6 +24,7 @@ import (
 // Lock rule: mu guards idx and active; it is never held while calling the LDM or the server.
 type geocast struct {
 	srv    *native.Server
+	signer *v2x.Signer
 	mu     sync.RWMutex
 	idx    *geo.Index[v2x.ActionID]
 	active map[v2x.ActionID]activeAlert
@@ -35,8 +36,8 @@ type activeAlert struct {
 	alert nativewire.Alert
 }
 
-func newGeocast(srv *native.Server) *geocast {
-	return &geocast{srv: srv, idx: geo.NewIndex[v2x.ActionID](), active: map[v2x.ActionID]activeAlert{}}
+func newGeocast(srv *native.Server, signer *v2x.Signer) *geocast {
+	return &geocast{srv: srv, signer: signer, idx: geo.NewIndex[v2x.ActionID](), active: map[v2x.ActionID]activeAlert{}}
 }
 
 // publish sends one hazard event to the relevant native sessions and updates the offer set.
@@ -46,6 +47,7 @@ func (g *geocast) publish(m *ldm.Map, ev hazard.Event, d *v2x.DENM) {
 	var a nativewire.Alert
 	if d != nil {
 		a = nativewire.NewAlert(d)
+		a.Sign(g.signer)
 	}
 	hasHeading := h.HasHeading
 	g.mu.Lock()

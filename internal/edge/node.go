@@ -2,6 +2,7 @@ package edge
 
 import (
 	"context"
+	"crypto/ed25519"
 	"crypto/tls"
 	"errors"
 	"fmt"
@@ -48,6 +49,7 @@ type Node struct {
 	hook   *hook
 	subs   *subIndex // the subscriptions hazards can reach, mirrored from the broker's hooks
 
+	signer     *v2x.Signer                // signs every alert; set by run before any listener
 	creds      atomic.Pointer[auth.Store] // nil: every client admitted
 	refusedLog atomic.Int64               // when a refusal was last logged (Unix ns): one line per RejectLogEvery
 
@@ -150,6 +152,9 @@ func (n *Node) QUICAddr() string { return n.quicAd }
 // (valid after Ready), for clients that pin it.
 func (n *Node) TLSFingerprint() string { return n.tlsFingerprint }
 
+// AlertKey is the public key the node signs alerts with (valid after Ready).
+func (n *Node) AlertKey() ed25519.PublicKey { return n.signer.Public() }
+
 // Options returns the node's options with defaults applied.
 func (n *Node) Options() Options { return n.opts }
 
@@ -178,6 +183,9 @@ func (n *Node) run(ctx context.Context) error {
 		if err := n.resumeSequence(); err != nil {
 			return err
 		}
+	}
+	if err := n.loadSigner(); err != nil {
+		return err
 	}
 	caps := mqtt.NewDefaultServerCapabilities()
 	caps.MaximumClientWritesPending = int32(n.opts.ClientQueue)
@@ -272,7 +280,7 @@ func (n *Node) run(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("native quic: %w", err)
 		}
-		n.native, n.geo = srv, newGeocast(srv)
+		n.native, n.geo = srv, newGeocast(srv, n.signer)
 		nctx, stopNative := context.WithCancel(context.Background())
 		var runErr error
 		stopped := make(chan struct{})

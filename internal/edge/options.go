@@ -38,6 +38,10 @@ type Options struct {
 	// Credentials is a credentials file (internal/auth): who may connect, as which source and
 	// role. Empty = every client is admitted and may publish anything valid (logged at start).
 	Credentials string `yaml:"credentials"`
+	// SigningKey is a PEM PKCS#8 Ed25519 private key every alert is signed with. Empty: the key
+	// in DataDir/signing.key (generated there on the first start), or without DataDir a key for
+	// this run only. Its public key is logged and served at /api/v1/keys.
+	SigningKey string `yaml:"signing_key"`
 
 	// The uplink to the cloud hub (QUIC, mutual TLS; docs/uplink-protocol.md). Off while HubAddr
 	// is empty; with it, DataDir, HubCA, EdgeCert and EdgeKey are required. The hub knows the edge

@@ -26,6 +26,9 @@ type Alert struct {
 	Replayed bool
 	// Transport is the transport the alert came over ("mqtt-tcp", "quic", …).
 	Transport string
+	// KeyID names the edge key the alert's signature verified with (Options.AlertKeys); "" when
+	// no keys were given.
+	KeyID string
 }
 
 // Terminated reports whether the alert ends the hazard (a cancellation or negation).

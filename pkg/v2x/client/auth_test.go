@@ -2,6 +2,7 @@ package client_test
 
 import (
 	"context"
+	"crypto/ed25519"
 	"errors"
 	"os"
 	"path/filepath"
@@ -45,4 +46,29 @@ func TestTokenOverEveryTransport(t *testing.T) {
 			require.Equal(t, uint8(v2x.CauseObstacle), cause)
 		})
 	}
+}
+
+// With AlertKeys a vehicle takes only alerts signed by those keys.
+func TestAlertKeys(t *testing.T) {
+	n := startEdge(t, quic)
+	trusting := dialVehicle(t, n, quic, 31, func(o *client.Options) { o.AlertKeys = v2x.NewKeySet(n.AlertKey()) })
+	other, _, err := ed25519.GenerateKey(nil)
+	require.NoError(t, err)
+	wary := dialVehicle(t, n, quic, 32, func(o *client.Options) { o.AlertKeys = v2x.NewKeySet(other) })
+	at(t, trusting, here)
+	at(t, wary, here)
+	report(t, dialVehicle(t, n, quic, 33), client.Hazard{Cause: v2x.CauseObstacle, Pos: here})
+
+	a := nextAlert(t, trusting)
+	require.Equal(t, v2x.KeyID(n.AlertKey()), a.KeyID)
+	checkFor(t, 5*time.Second, func() error {
+		if wary.Stats().AlertsUnverified == 0 {
+			return errors.New("the alert signed by an untrusted key was not refused yet")
+		}
+		return nil
+	})
+	require.Zero(t, wary.Stats().AlertsDelivered)
+
+	o := client.Options{URL: "tcp://127.0.0.1:1883", StationID: 34, AlertKeys: v2x.NewKeySet(n.AlertKey())}
+	require.ErrorContains(t, o.Validate(), "signed alerts need the native transport")
 }

@@ -56,10 +56,19 @@ func (c *Client) dialNative(ctx context.Context) (session, error) {
 // vehicle as a slow consumer because the application is slow.
 func (s *nativeSession) run() {
 	defer s.pump.Done()
+	keys := s.c.opts.AlertKeys
 	for a := range s.conn.Alerts() {
+		var keyID string
+		if keys != nil {
+			if a.Verify(keys) != nil { // unsigned, an unknown key, or not what the edge signed
+				s.c.stats.unverified.Add(1)
+				continue
+			}
+			keyID = a.Signature.KeyID
+		}
 		s.c.deliver(Alert{
 			DENM: a.DENM, ActionID: a.ActionID(), Received: a.ReceivedAt,
-			Latency: a.Latency(), Transport: TransportQUIC,
+			Latency: a.Latency(), Transport: TransportQUIC, KeyID: keyID,
 		})
 	}
 }

@@ -1,6 +1,7 @@
 package native
 
 import (
+	"bytes"
 	"errors"
 	"math"
 	"strings"
@@ -46,6 +47,9 @@ const (
 	fActionID
 	fServerSend
 	fSeq
+	fSigAlg
+	fKeyID
+	fSig
 )
 
 var errNotUTF8 = errors.New("string is not valid UTF-8")
@@ -298,17 +302,39 @@ func (f *Alert) appendFields(b []byte) ([]byte, int, error) {
 	b = mpInt(b, f.ServerSendNS)
 	b = mpString(b, "seq")
 	b = mpUint(b, f.Seq)
-	return b, 4, nil
+	if f.Signature.Alg == "" {
+		return b, 4, nil
+	}
+	if len(f.Signature.Sig) > math.MaxUint8 {
+		return b, 0, errors.New("signature longer than 255 bytes")
+	}
+	b = mpString(b, "sig_alg")
+	b = mpString(b, f.Signature.Alg)
+	b = mpString(b, "key_id")
+	b = mpString(b, f.Signature.KeyID)
+	b = mpString(b, "sig")
+	b = mpBin(b, f.Signature.Sig)
+	return b, 7, nil
 }
 
 func (f *Alert) setField(k []byte, r *mpReader) fieldSet {
 	switch string(k) {
 	case "denm":
+		f.raw = bytes.Clone(r.buf[r.off:]) // what a signature covers
 		nested(r, func(b []byte) (err error) { f.DENM, err = v2x.UnmarshalDENMMsgpack(b); return })
 		return fMsg
 	case "action_id":
 		f.wireID = readActionID(r)
 		return fActionID
+	case "sig_alg":
+		f.Signature.Alg = string(r.str())
+		return fSigAlg
+	case "key_id":
+		f.Signature.KeyID = string(r.str())
+		return fKeyID
+	case "sig":
+		f.Signature.Sig = bytes.Clone(r.bin())
+		return fSig
 	case "server_send_ns":
 		f.ServerSendNS = r.int()
 		return fServerSend
@@ -322,6 +348,9 @@ func (f *Alert) setField(k []byte, r *mpReader) fieldSet {
 func (f *Alert) check(seen fieldSet) string {
 	if msg := missing(seen, "denm", "action_id", "server_send_ns", "seq"); msg != "" {
 		return msg
+	}
+	if sig := seen & (fSigAlg | fKeyID | fSig); sig != 0 && sig != fSigAlg|fKeyID|fSig {
+		return "sig_alg, key_id and sig go together"
 	}
 	if f.wireID != f.DENM.ActionID() {
 		return "action_id " + f.wireID.String() + " differs from the DENM's " + f.DENM.ActionID().String()

@@ -1,6 +1,7 @@
 package native
 
 import (
+	"crypto/ed25519"
 	"encoding/hex"
 	"flag"
 	"os"
@@ -72,7 +73,19 @@ func frameFixtures() []frameFixture {
 		{"denm_report", &DENMFrame{DENM: fixtureReport()}},
 		{"alert", &Alert{DENM: fixtureHazard(fixtureTime, false), ServerSendNS: fixtureTime.UnixNano() + 3_000_000, Seq: 1}},
 		{"alert_termination", &Alert{DENM: fixtureHazard(fixtureTime.Add(time.Minute), true), ServerSendNS: fixtureTime.Add(time.Minute).UnixNano(), Seq: 300}},
+		{"alert_signed", signedAlert()},
 	}
+}
+
+// fixtureSigner has a fixed key (Ed25519 signatures are deterministic), so that a signed alert
+// has golden bytes too.
+var fixtureSigner = v2x.NewSigner(ed25519.NewKeyFromSeed([]byte("michi native-protocol fixtures!!")))
+
+func signedAlert() *Alert {
+	a := NewAlert(fixtureHazard(fixtureTime, false))
+	a.ServerSendNS, a.Seq = fixtureTime.UnixNano()+3_000_000, 2
+	a.Sign(fixtureSigner)
+	return &a
 }
 
 func (fx frameFixture) path() string { return filepath.Join("testdata", fx.name+".hex") }
@@ -112,12 +125,12 @@ func hexDump(b []byte) string {
 	return sb.String()
 }
 
-// normalized returns f as DecodeFrame returns it, for comparisons: an Alert's cached encoding is
-// dropped and its decoded action_id set.
+// normalized returns f as DecodeFrame returns it, for comparisons: an Alert with the DENM's
+// encoding as received and its decoded action_id set.
 func normalized(f Frame) Frame {
 	if a, ok := f.(*Alert); ok {
 		c := *a
-		c.raw = nil
+		c.raw = a.DENM.AppendMsgpack(nil) // as received
 		c.wireID = a.DENM.ActionID()
 		return &c
 	}

@@ -132,8 +132,10 @@ type Alert struct {
 	ReceivedAt time.Time
 	// ClockOffset is the estimate of server clock − client clock at receipt (not on the wire).
 	ClockOffset time.Duration
+	// Signature is the server's signature of the DENM's msgpack encoding; zero when unsigned.
+	Signature v2x.Signature
 
-	raw    []byte       // the DENM's msgpack encoding, cached by NewAlert
+	raw    []byte       // the DENM's msgpack encoding: cached by NewAlert, as received when decoded
 	wireID v2x.ActionID // the action_id field as decoded, checked against the DENM's
 }
 
@@ -145,6 +147,23 @@ func NewAlert(m *v2x.DENM) Alert {
 
 // ActionID returns the DENM's action_id, the identity of the hazard.
 func (a *Alert) ActionID() v2x.ActionID { return a.DENM.ActionID() }
+
+// Sign signs the alert's DENM encoding with s (an alert made by NewAlert).
+func (a *Alert) Sign(s *v2x.Signer) {
+	if a.raw == nil {
+		a.raw = a.DENM.AppendMsgpack(nil)
+	}
+	a.Signature = s.Sign(a.raw)
+}
+
+// Verify checks the alert's signature against the keys a vehicle trusts: v2x.ErrUnsigned,
+// ErrUnknownKey, ErrBadSignature or ErrUnsupportedAlg when it does not hold.
+func (a *Alert) Verify(keys v2x.KeySet) error {
+	if a.raw == nil {
+		return v2x.ErrUnsigned
+	}
+	return keys.Verify(a.raw, a.Signature)
+}
 
 // ReferenceTime returns the DENM's reference_time (ETSI TimestampIts): which version of the
 // hazard this is; a newer version has a later one.

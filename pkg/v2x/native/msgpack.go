@@ -39,6 +39,11 @@ func mpString(b []byte, s string) []byte {
 	return append(b, s...)
 }
 
+// mpBin appends a bin 8 (fewer than 256 bytes, all this protocol has: a signature).
+func mpBin(b []byte, p []byte) []byte {
+	return append(append(b, 0xc4, byte(len(p))), p...)
+}
+
 func mpBool(b []byte, v bool) []byte {
 	if v {
 		return append(b, 0xc3)
@@ -181,6 +186,15 @@ func (r *mpReader) str() []byte {
 		return nil
 	}
 	return p
+}
+
+// bin reads a bin 8 and returns its bytes, which alias buf.
+func (r *mpReader) bin() []byte {
+	if r.byte1() != 0xc4 {
+		r.fail("want bin 8")
+		return nil
+	}
+	return r.next(r.length(1))
 }
 
 func (r *mpReader) bool() bool {
