@@ -55,6 +55,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	)
 	fs.StringVar(&f.UplinkAddr, "uplink-addr", "", `QUIC (UDP) address edges connect to (default "127.0.0.1:7443")`)
 	fs.StringVar(&f.HTTPAddr, "http-addr", "", `HTTP API, stream, /metrics and /healthz address (default "127.0.0.1:9090")`)
+	fs.BoolVar(&f.AllowPlaintext, "allow-plaintext", false, "let the plain-HTTP API listen beyond loopback (its token travels in clear: prefer a TLS proxy)")
 	fs.StringVar(&f.Store.DSN, "db", "", `SQLite file, or postgres://user:pass@host/db for PostgreSQL (default "./michi-hub.db")`)
 	fs.StringVar(&f.TLSCert, "tls-cert", "", "PEM certificate of the hub (uplink)")
 	fs.StringVar(&f.TLSKey, "tls-key", "", "PEM private key for --tls-cert")
@@ -98,6 +99,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			opts.UplinkAddr = f.UplinkAddr
 		case "http-addr":
 			opts.HTTPAddr = f.HTTPAddr
+		case "allow-plaintext":
+			opts.AllowPlaintext = f.AllowPlaintext
 		case "db":
 			opts.Store.DSN = f.Store.DSN
 		case "tls-cert":

@@ -14,6 +14,7 @@ import (
 	"github.com/michi-v2x/michi/internal/hazard"
 	"github.com/michi-v2x/michi/internal/ldm"
 	"github.com/michi-v2x/michi/internal/native"
+	"github.com/michi-v2x/michi/internal/tlsconf"
 	"github.com/michi-v2x/michi/internal/uplink"
 )
 
@@ -28,6 +29,10 @@ type Options struct {
 	WSAddr   string `yaml:"ws_addr"`   // MQTT over WebSocket (path /mqtt or /), default "127.0.0.1:8083"; "off" disables
 	HTTPAddr string `yaml:"http_addr"` // API, /metrics, /healthz, default "127.0.0.1:8080"; "off" disables
 	Pprof    bool   `yaml:"pprof"`     // also serve Go's profiler at /debug/pprof/ on HTTPAddr (keep that address private)
+	// AllowPlaintext lets MQTTAddr, WSAddr and HTTPAddr, which have no TLS, listen on addresses
+	// other than loopback. Without it such a configuration is refused: TLS on every external
+	// listener (MQTTTLSAddr, MQTTQUICAddr, QUICAddr), plaintext only when asked for.
+	AllowPlaintext bool `yaml:"allow_plaintext"`
 
 	MQTTTLSAddr  string `yaml:"mqtt_tls_addr"`  // MQTT over TLS (mqtts), default "off"
 	MQTTQUICAddr string `yaml:"mqtt_quic_addr"` // MQTT over QUIC, ALPN "mqtt", one stream per connection, default "127.0.0.1:14567"; "off" disables
@@ -189,6 +194,13 @@ func (o *Options) Validate() error {
 	}
 	if o.MQTTAddr == Off && o.WSAddr == Off && o.MQTTTLSAddr == Off && o.MQTTQUICAddr == Off && o.QUICAddr == Off {
 		bad("every listener is off: vehicles could not connect")
+	}
+	if !o.AllowPlaintext {
+		for _, l := range []struct{ name, addr string }{{"mqtt_addr", o.MQTTAddr}, {"ws_addr", o.WSAddr}, {"http_addr", o.HTTPAddr}} {
+			if l.addr != Off && !tlsconf.Loopback(l.addr) {
+				bad("%s %s: plaintext beyond loopback; vehicles outside this machine belong on mqtt_tls_addr, mqtt_quic_addr or quic_addr (TLS). Set allow_plaintext (--allow-plaintext) to serve it anyway", l.name, l.addr)
+			}
+		}
 	}
 	if o.Credentials != "" {
 		if _, err := auth.Load(o.Credentials); err != nil {

@@ -39,3 +39,16 @@ func TestUplinkNeedsItsCertificates(t *testing.T) {
 	_, ok := n.UplinkStats()
 	require.False(t, ok)
 }
+
+// Plaintext listeners stay on loopback unless the operator says otherwise.
+func TestPlaintextBeyondLoopbackIsExplicit(t *testing.T) {
+	o := edge.Options{MQTTAddr: "0.0.0.0:1883", WSAddr: "[::]:8083", HTTPAddr: "10.1.2.3:8080", MQTTTLSAddr: "0.0.0.0:8883"}
+	err := o.Validate()
+	for _, name := range []string{"mqtt_addr 0.0.0.0:1883", "ws_addr [::]:8083", "http_addr 10.1.2.3:8080"} {
+		require.ErrorContains(t, err, name+": plaintext beyond loopback")
+	}
+	require.NotContains(t, err.Error(), "mqtt_tls_addr 0.0.0.0", "TLS may listen anywhere")
+	o.AllowPlaintext = true
+	require.NoError(t, o.Validate())
+	require.NoError(t, (&edge.Options{MQTTAddr: "localhost:1883", WSAddr: "[::1]:8083"}).Validate())
+}

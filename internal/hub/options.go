@@ -9,12 +9,16 @@ import (
 	"time"
 
 	"github.com/michi-v2x/michi/internal/hub/store"
+	"github.com/michi-v2x/michi/internal/tlsconf"
 )
 
 // Options configures a Hub. The zero value of every field means "the default".
 type Options struct {
 	UplinkAddr string `yaml:"uplink_addr"` // QUIC (UDP) address edges connect to, default "127.0.0.1:7443"
 	HTTPAddr   string `yaml:"http_addr"`   // API, stream, /metrics, /healthz; default "127.0.0.1:9090"
+	// AllowPlaintext lets HTTPAddr (plain HTTP: its bearer token and data travel in clear) listen
+	// beyond loopback; without it that is refused. Put a TLS-terminating proxy in front instead.
+	AllowPlaintext bool `yaml:"allow_plaintext"`
 
 	// TLSCert/TLSKey are the hub's certificate for the uplink and ClientCA the CA whose
 	// certificates edges present (mutual TLS; the edge id is the certificate's CommonName).
@@ -82,6 +86,9 @@ func (o *Options) Validate() error {
 		if _, _, err := net.SplitHostPort(addr); err != nil {
 			bad("%s %q: want host:port: %v", name, addr, err)
 		}
+	}
+	if !o.AllowPlaintext && !tlsconf.Loopback(o.HTTPAddr) {
+		bad("http_addr %s: plain HTTP beyond loopback (the API token would travel in clear); serve it behind a TLS proxy on loopback, or set allow_plaintext (--allow-plaintext)", o.HTTPAddr)
 	}
 	if o.TLS == nil && (o.TLSCert == "" || o.TLSKey == "" || o.ClientCA == "") {
 		bad("tls_cert, tls_key and client_ca are required for the edges' mutual TLS (create them with `cloud-hub pki init --dir DIR`)")

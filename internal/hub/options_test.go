@@ -24,4 +24,9 @@ func TestOptionsDefaultsAndValidate(t *testing.T) {
 	}
 	_, err = New(bad)
 	require.Error(t, err)
+
+	open := Options{TLSCert: "c", TLSKey: "k", ClientCA: "ca", HTTPAddr: "0.0.0.0:9090"}
+	require.ErrorContains(t, open.Validate(), "http_addr 0.0.0.0:9090: plain HTTP beyond loopback")
+	open.AllowPlaintext = true
+	require.NoError(t, open.Validate())
 }
