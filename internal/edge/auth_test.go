@@ -125,6 +125,22 @@ func TestCredentialsAndRolesOverMQTT(t *testing.T) {
 	pub(city, v2x.TypeDENM, "city", here, denm("city", 3, v2x.CauseRoadworks))
 	require.Equal(t, 1.0, metric(t, n, "michi_edge_ingested_total", "type=denm"))
 
+	// Vehicles and sensors read what is published for them, outQueue; an authority anything.
+	granted := func(c paho.Client, filter string) bool {
+		t.Helper()
+		tok := c.Subscribe(filter, 0, func(paho.Client, paho.Message) {})
+		require.True(t, tok.WaitTimeout(5*time.Second))
+		require.NoError(t, tok.Error())
+		return tok.(*paho.SubscribeToken).Result()[filter] < 0x80
+	}
+	require.True(t, granted(car, "michi/outQueue/v2x/denm/+/1202/#"))
+	for _, f := range []string{"michi/inQueue/#", "#", "michi/#", "michi/+/v2x/cam/#", "$SYS/#"} {
+		require.False(t, granted(car, f), f)
+		require.False(t, granted(rsu, f), f)
+	}
+	require.True(t, granted(city, "michi/inQueue/#"))
+	require.True(t, granted(city, "#"))
+
 	// A fleet token lets any vehicle in, each as itself only.
 	van := loggedIn(t, n, "com_van_7", tk.fleet)
 	pub(van, v2x.TypeCAM, "com_van_7", here, cam("com_van_7", 7))

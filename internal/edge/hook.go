@@ -2,6 +2,7 @@ package edge
 
 import (
 	"errors"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -108,13 +109,23 @@ func (h *hook) OnDisconnect(cl *mqtt.Client, _ error, _ bool) {
 	}
 }
 
-// OnACLCheck lets clients publish only into {root}/inQueue/… and read anything but $SYS internals
-// of other roots. outQueue and interQueue are written by the edge alone.
+// OnACLCheck lets clients publish only into {root}/inQueue/…; outQueue and interQueue are written
+// by the edge alone. On an edge with credentials, vehicles and sensors read only what is
+// published for them, {root}/outQueue/… (a filter must name that prefix: no "#", no "+" in its
+// place), so that no vehicle reads the others' raw reports; authorities read anything. Without
+// credentials everyone reads anything.
 func (h *hook) OnACLCheck(cl *mqtt.Client, topic string, write bool) bool {
-	if cl.Net.Inline || !write {
+	if cl.Net.Inline {
 		return true
 	}
-	return len(topic) > len(h.n.inPrefix) && topic[:len(h.n.inPrefix)] == h.n.inPrefix
+	if write {
+		return strings.HasPrefix(topic, h.n.inPrefix) && len(topic) > len(h.n.inPrefix)
+	}
+	st, ok := h.lookup(cl)
+	if !ok || st.role == "" || st.role == auth.Authority {
+		return true
+	}
+	return strings.HasPrefix(topic, h.n.outPrefix)
 }
 
 // OnPublish ingests what a client publishes. A rejected message is answered with an MQTT v5

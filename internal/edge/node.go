@@ -42,7 +42,8 @@ type Node struct {
 	authorities     *detect.Authorities // hazards the hub sent down (authority's and relayed)
 	detectors       []detect.Detector   // over the LDM; run by the detection loop only
 	metrics         *metrics
-	inPrefix        string
+	inPrefix        string // {root}/inQueue/v2x/
+	outPrefix       string // {root}/outQueue/
 
 	broker *mqtt.Server
 	pub    *mqtt.Client // inline MQTT v5 client the edge publishes hazards with
@@ -82,6 +83,7 @@ func New(opts Options) (*Node, error) {
 		log:       opts.Log.With("edge", opts.EdgeID),
 		ldm:       ldm.New(opts.LDM),
 		inPrefix:  opts.Root + "/" + string(v2x.InQueue) + "/v2x/",
+		outPrefix: opts.Root + "/" + string(v2x.OutQueue) + "/",
 		published: make(map[v2x.ActionID]published),
 		subs:      newSubIndex(opts.Root),
 		ready:     make(chan struct{}),
