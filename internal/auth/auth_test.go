@@ -131,3 +131,21 @@ func TestMayPublish(t *testing.T) {
 	}
 	require.EqualError(t, auth.Vehicle.MayPublish(roadworks), "a vehicle may not publish a DENM of cause 3 (roadworks): only authorities do")
 }
+
+// A credentials file of any bytes is refused with an error or loaded; a loaded one admits only
+// what it lists.
+func FuzzParse(f *testing.F) {
+	tok := "fixed-token-for-the-seed"
+	f.Add([]byte("credentials:\n" + auth.Entry("car_1", auth.Vehicle, tok)))
+	f.Add([]byte("credentials:\n  - source: \"*\"\n    role: sensor\n    token_sha256: " + auth.Hash(tok) + "\n"))
+	f.Add([]byte("credentials: [oops"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		s, err := auth.Parse(b)
+		if err != nil {
+			return
+		}
+		if _, err := s.Check("car_1", "not "+tok); err == nil {
+			t.Fatal("a token whose hash no entry holds was admitted")
+		}
+	})
+}
