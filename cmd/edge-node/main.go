@@ -48,6 +48,7 @@ func run() error {
 	fs.BoolVar(&flagOpts.AllowPlaintext, "allow-plaintext", false, "let the plaintext listeners (MQTT TCP, WebSocket, HTTP) listen beyond loopback")
 	fs.BoolVar(&flagOpts.Pprof, "pprof", false, "serve Go's profiler at /debug/pprof/ on the HTTP address (keep it private)")
 	fs.StringVar(&flagOpts.MQTTTLSAddr, "mqtt-tls-addr", "", `MQTT over TLS listen address (default "off")`)
+	fs.StringVar(&flagOpts.WSSAddr, "wss-addr", "", `MQTT over WebSocket over TLS (wss) listen address (default "off")`)
 	fs.StringVar(&flagOpts.MQTTQUICAddr, "mqtt-quic-addr", "", `MQTT over QUIC (ALPN mqtt, single stream) UDP address (default "127.0.0.1:14567"; "off" disables)`)
 	fs.StringVar(&flagOpts.QUICAddr, "quic-addr", "", `native michi-v2x/1 QUIC UDP address (default "127.0.0.1:4433"; "off" disables)`)
 	fs.StringVar(&flagOpts.TLSCert, "tls-cert", "", "PEM certificate for the TLS and QUIC listeners (default: a generated development certificate)")
@@ -97,6 +98,8 @@ func run() error {
 			opts.AllowPlaintext = flagOpts.AllowPlaintext
 		case "mqtt-tls-addr":
 			opts.MQTTTLSAddr = flagOpts.MQTTTLSAddr
+		case "wss-addr":
+			opts.WSSAddr = flagOpts.WSSAddr
 		case "mqtt-quic-addr":
 			opts.MQTTQUICAddr = flagOpts.MQTTQUICAddr
 		case "quic-addr":

@@ -68,9 +68,9 @@ type Node struct {
 	tlsFingerprint string      // SHA-256 of the served certificate
 	tlsGenerated   bool
 
-	ready                                                   chan struct{}
-	mqttAddr, wsAddr, httpAd, mqttTLSAd, mqttQUICAd, quicAd string
-	runOnce                                                 sync.Once
+	ready                                                            chan struct{}
+	mqttAddr, wsAddr, wssAddr, httpAd, mqttTLSAd, mqttQUICAd, quicAd string
+	runOnce                                                          sync.Once
 }
 
 // New checks the options and builds a node. It does no I/O.
@@ -143,8 +143,10 @@ func (n *Node) MQTTAddr() string { return n.mqttAddr }
 func (n *Node) WSAddr() string   { return n.wsAddr }
 func (n *Node) HTTPAddr() string { return n.httpAd }
 
-// MQTTTLSAddr and MQTTQUICAddr are the bound TLS and QUIC MQTT addresses ("" when off).
+// MQTTTLSAddr, WSSAddr and MQTTQUICAddr are the bound TLS, WebSocket-over-TLS and QUIC MQTT
+// addresses ("" when off).
 func (n *Node) MQTTTLSAddr() string  { return n.mqttTLSAd }
+func (n *Node) WSSAddr() string      { return n.wssAddr }
 func (n *Node) MQTTQUICAddr() string { return n.mqttQUICAd }
 
 // QUICAddr is the bound native michi-v2x/1 address ("" when off).
@@ -240,7 +242,7 @@ func (n *Node) run(ctx context.Context) error {
 			return err
 		}
 	}
-	if n.opts.MQTTTLSAddr != Off || n.opts.MQTTQUICAddr != Off || n.opts.QUICAddr != Off {
+	if n.opts.MQTTTLSAddr != Off || n.opts.WSSAddr != Off || n.opts.MQTTQUICAddr != Off || n.opts.QUICAddr != Off {
 		conf, fp, generated, err := tlsconf.ServerConfig(n.opts.TLSCert, n.opts.TLSKey)
 		if err != nil {
 			return fmt.Errorf("tls: %w", err)
@@ -258,6 +260,16 @@ func (n *Node) run(ctx context.Context) error {
 		}
 		n.mqttTLSAd = ln.Addr().String()
 		if err := n.addListener("tls", ln); err != nil {
+			return err
+		}
+	}
+	if n.opts.WSSAddr != Off {
+		ln, err := tls.Listen("tcp", n.opts.WSSAddr, n.tlsFor("http/1.1"))
+		if err != nil {
+			return fmt.Errorf("websocket tls listener: %w", err)
+		}
+		n.wssAddr = ln.Addr().String()
+		if err := n.addListener("wss", newWSListener(ln)); err != nil {
 			return err
 		}
 	}
@@ -323,7 +335,7 @@ func (n *Node) run(ctx context.Context) error {
 		closers = append(closers, n.up.startLoops())
 	}
 
-	n.log.Info("edge node ready", "mqtt", n.mqttAddr, "ws", n.wsAddr, "mqtts", n.mqttTLSAd, "mqtt_quic", n.mqttQUICAd, "quic", n.quicAd, "http", n.httpAd, "hub", n.opts.HubAddr,
+	n.log.Info("edge node ready", "mqtt", n.mqttAddr, "ws", n.wsAddr, "mqtts", n.mqttTLSAd, "wss", n.wssAddr, "mqtt_quic", n.mqttQUICAd, "quic", n.quicAd, "http", n.httpAd, "hub", n.opts.HubAddr,
 		"root", n.opts.Root, "source_uuid", n.opts.SourceUUID, "station_id", n.opts.StationID)
 	close(n.ready)
 	<-ctx.Done()

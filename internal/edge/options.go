@@ -31,10 +31,11 @@ type Options struct {
 	Pprof    bool   `yaml:"pprof"`     // also serve Go's profiler at /debug/pprof/ on HTTPAddr (keep that address private)
 	// AllowPlaintext lets MQTTAddr, WSAddr and HTTPAddr, which have no TLS, listen on addresses
 	// other than loopback. Without it such a configuration is refused: TLS on every external
-	// listener (MQTTTLSAddr, MQTTQUICAddr, QUICAddr), plaintext only when asked for.
+	// listener (MQTTTLSAddr, WSSAddr, MQTTQUICAddr, QUICAddr), plaintext only when asked for.
 	AllowPlaintext bool `yaml:"allow_plaintext"`
 
 	MQTTTLSAddr  string `yaml:"mqtt_tls_addr"`  // MQTT over TLS (mqtts), default "off"
+	WSSAddr      string `yaml:"wss_addr"`       // MQTT over WebSocket over TLS (wss, path /mqtt or /), default "off"
 	MQTTQUICAddr string `yaml:"mqtt_quic_addr"` // MQTT over QUIC, ALPN "mqtt", one stream per connection, default "127.0.0.1:14567"; "off" disables
 	QUICAddr     string `yaml:"quic_addr"`      // native michi-v2x/1 protocol (UDP), default "127.0.0.1:4433"; "off" disables
 	TLSCert      string `yaml:"tls_cert"`       // PEM certificate for the TLS and QUIC listeners; with TLSKey
@@ -109,6 +110,9 @@ func (o *Options) setDefaults() {
 	}
 	if o.MQTTTLSAddr == "" {
 		o.MQTTTLSAddr = Off
+	}
+	if o.WSSAddr == "" {
+		o.WSSAddr = Off
 	}
 	if o.MQTTQUICAddr == "" {
 		o.MQTTQUICAddr = "127.0.0.1:14567"
@@ -192,13 +196,13 @@ func (o *Options) Validate() error {
 	if o.DisseminateZoom < 1 || o.DisseminateZoom > 18 {
 		bad("disseminate_zoom %d: want 1 … 18", o.DisseminateZoom)
 	}
-	if o.MQTTAddr == Off && o.WSAddr == Off && o.MQTTTLSAddr == Off && o.MQTTQUICAddr == Off && o.QUICAddr == Off {
+	if o.MQTTAddr == Off && o.WSAddr == Off && o.MQTTTLSAddr == Off && o.WSSAddr == Off && o.MQTTQUICAddr == Off && o.QUICAddr == Off {
 		bad("every listener is off: vehicles could not connect")
 	}
 	if !o.AllowPlaintext {
 		for _, l := range []struct{ name, addr string }{{"mqtt_addr", o.MQTTAddr}, {"ws_addr", o.WSAddr}, {"http_addr", o.HTTPAddr}} {
 			if l.addr != Off && !tlsconf.Loopback(l.addr) {
-				bad("%s %s: plaintext beyond loopback; vehicles outside this machine belong on mqtt_tls_addr, mqtt_quic_addr or quic_addr (TLS). Set allow_plaintext (--allow-plaintext) to serve it anyway", l.name, l.addr)
+				bad("%s %s: plaintext beyond loopback; vehicles outside this machine belong on mqtt_tls_addr, wss_addr, mqtt_quic_addr or quic_addr (TLS). Set allow_plaintext (--allow-plaintext) to serve it anyway", l.name, l.addr)
 			}
 		}
 	}

@@ -153,14 +153,16 @@ var (
 		addr: func(o *edge.Options) *string { return &o.WSAddr }, bound: (*edge.Node).WSAddr}
 	mqtts = transport{name: client.TransportMQTTTLS, scheme: "mqtts", tls: true,
 		addr: func(o *edge.Options) *string { return &o.MQTTTLSAddr }, bound: (*edge.Node).MQTTTLSAddr}
+	wss = transport{name: client.TransportMQTTWSS, scheme: "wss", path: "/mqtt", tls: true,
+		addr: func(o *edge.Options) *string { return &o.WSSAddr }, bound: (*edge.Node).WSSAddr}
 	mqttQUIC = transport{name: client.TransportMQTTQUIC, scheme: "mqtt+quic", tls: true,
 		addr: func(o *edge.Options) *string { return &o.MQTTQUICAddr }, bound: (*edge.Node).MQTTQUICAddr}
 
 	quic = transport{name: client.TransportQUIC, scheme: "quic", tls: true,
 		addr: func(o *edge.Options) *string { return &o.QUICAddr }, bound: (*edge.Node).QUICAddr}
 
-	mqttTransports = []transport{tcp, ws, mqtts, mqttQUIC}
-	allTransports  = []transport{tcp, ws, mqtts, mqttQUIC, quic}
+	mqttTransports = []transport{tcp, ws, mqtts, wss, mqttQUIC}
+	allTransports  = []transport{tcp, ws, mqtts, wss, mqttQUIC, quic}
 )
 
 func vehicleOpts(n *edge.Node, tr transport, id uint32) client.Options {
