@@ -55,6 +55,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	)
 	fs.StringVar(&f.UplinkAddr, "uplink-addr", "", `QUIC (UDP) address edges connect to (default "127.0.0.1:7443")`)
 	fs.StringVar(&f.HTTPAddr, "http-addr", "", `HTTP API, stream, /metrics and /healthz address (default "127.0.0.1:9090")`)
+	fs.StringVar(&f.HTTPTLSCert, "http-tls-cert", "", "PEM certificate to serve the API and dashboard over HTTPS (with --http-tls-key)")
+	fs.StringVar(&f.HTTPTLSKey, "http-tls-key", "", "PEM private key for --http-tls-cert")
 	fs.BoolVar(&f.AllowPlaintext, "allow-plaintext", false, "let the plain-HTTP API listen beyond loopback (its token travels in clear: prefer a TLS proxy)")
 	fs.StringVar(&f.Store.DSN, "db", "", `SQLite file, or postgres://user:pass@host/db for PostgreSQL (default "./michi-hub.db")`)
 	fs.StringVar(&f.TLSCert, "tls-cert", "", "PEM certificate of the hub (uplink)")
@@ -101,6 +103,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			opts.HTTPAddr = f.HTTPAddr
 		case "allow-plaintext":
 			opts.AllowPlaintext = f.AllowPlaintext
+		case "http-tls-cert":
+			opts.HTTPTLSCert = f.HTTPTLSCert
+		case "http-tls-key":
+			opts.HTTPTLSKey = f.HTTPTLSKey
 		case "db":
 			opts.Store.DSN = f.Store.DSN
 		case "tls-cert":

@@ -45,6 +45,7 @@ func run() error {
 	fs.StringVar(&flagOpts.MQTTAddr, "mqtt-addr", "", `MQTT over TCP listen address (default "127.0.0.1:1883"; "off" disables)`)
 	fs.StringVar(&flagOpts.WSAddr, "ws-addr", "", `MQTT over WebSocket listen address (default "127.0.0.1:8083"; "off" disables)`)
 	fs.StringVar(&flagOpts.HTTPAddr, "http-addr", "", `HTTP API, /metrics and /healthz address (default "127.0.0.1:8080"; "off" disables)`)
+	fs.BoolVar(&flagOpts.HTTPTLS, "http-tls", false, "serve the HTTP address over HTTPS with the TLS listeners' certificate")
 	fs.BoolVar(&flagOpts.AllowPlaintext, "allow-plaintext", false, "let the plaintext listeners (MQTT TCP, WebSocket, HTTP) listen beyond loopback")
 	fs.BoolVar(&flagOpts.Pprof, "pprof", false, "serve Go's profiler at /debug/pprof/ on the HTTP address (keep it private)")
 	fs.StringVar(&flagOpts.MQTTTLSAddr, "mqtt-tls-addr", "", `MQTT over TLS listen address (default "off")`)
@@ -96,6 +97,8 @@ func run() error {
 			opts.Pprof = flagOpts.Pprof
 		case "allow-plaintext":
 			opts.AllowPlaintext = flagOpts.AllowPlaintext
+		case "http-tls":
+			opts.HTTPTLS = flagOpts.HTTPTLS
 		case "mqtt-tls-addr":
 			opts.MQTTTLSAddr = flagOpts.MQTTTLSAddr
 		case "wss-addr":

@@ -242,7 +242,7 @@ func (n *Node) run(ctx context.Context) error {
 			return err
 		}
 	}
-	if n.opts.MQTTTLSAddr != Off || n.opts.WSSAddr != Off || n.opts.MQTTQUICAddr != Off || n.opts.QUICAddr != Off {
+	if n.opts.MQTTTLSAddr != Off || n.opts.WSSAddr != Off || n.opts.MQTTQUICAddr != Off || n.opts.QUICAddr != Off || n.opts.HTTPTLS {
 		conf, fp, generated, err := tlsconf.ServerConfig(n.opts.TLSCert, n.opts.TLSKey)
 		if err != nil {
 			return fmt.Errorf("tls: %w", err)
@@ -314,7 +314,11 @@ func (n *Node) run(ctx context.Context) error {
 			return fmt.Errorf("http listener: %w", err)
 		}
 		n.httpAd = ln.Addr().String()
-		httpSrv = &http.Server{Handler: n.Handler(), ReadHeaderTimeout: 10 * time.Second}
+		if n.opts.HTTPTLS {
+			ln = tls.NewListener(ln, n.tlsFor("http/1.1"))
+		}
+		httpSrv = &http.Server{Handler: n.Handler(), ReadHeaderTimeout: 10 * time.Second,
+			ErrorLog: slog.NewLogLogger(n.log.With("component", "http").Handler(), slog.LevelDebug)}
 		closers = append(closers, func() { ln.Close() })
 		go func() { _ = httpSrv.Serve(ln) }()
 	}

@@ -28,6 +28,7 @@ type Options struct {
 	MQTTAddr string `yaml:"mqtt_addr"` // MQTT over TCP, default "127.0.0.1:1883"; "off" disables
 	WSAddr   string `yaml:"ws_addr"`   // MQTT over WebSocket (path /mqtt or /), default "127.0.0.1:8083"; "off" disables
 	HTTPAddr string `yaml:"http_addr"` // API, /metrics, /healthz, default "127.0.0.1:8080"; "off" disables
+	HTTPTLS  bool   `yaml:"http_tls"`  // serve HTTPAddr over HTTPS with the TLS listeners' certificate
 	Pprof    bool   `yaml:"pprof"`     // also serve Go's profiler at /debug/pprof/ on HTTPAddr (keep that address private)
 	// AllowPlaintext lets MQTTAddr, WSAddr and HTTPAddr, which have no TLS, listen on addresses
 	// other than loopback. Without it such a configuration is refused: TLS on every external
@@ -200,8 +201,11 @@ func (o *Options) Validate() error {
 		bad("every listener is off: vehicles could not connect")
 	}
 	if !o.AllowPlaintext {
-		for _, l := range []struct{ name, addr string }{{"mqtt_addr", o.MQTTAddr}, {"ws_addr", o.WSAddr}, {"http_addr", o.HTTPAddr}} {
-			if l.addr != Off && !tlsconf.Loopback(l.addr) {
+		for _, l := range []struct {
+			name, addr string
+			tls        bool
+		}{{"mqtt_addr", o.MQTTAddr, false}, {"ws_addr", o.WSAddr, false}, {"http_addr", o.HTTPAddr, o.HTTPTLS}} {
+			if l.addr != Off && !l.tls && !tlsconf.Loopback(l.addr) {
 				bad("%s %s: plaintext beyond loopback; vehicles outside this machine belong on mqtt_tls_addr, wss_addr, mqtt_quic_addr or quic_addr (TLS). Set allow_plaintext (--allow-plaintext) to serve it anyway", l.name, l.addr)
 			}
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"net"
+	"net/http"
 	"net/url"
 	"testing"
 	"time"
@@ -109,4 +110,15 @@ func TestWebSocketClients(t *testing.T) {
 	require.Equal(t, uint8(v2x.CauseAnimal), cause)
 	_, ok := n.LDM().Vehicle(31)
 	require.True(t, ok)
+}
+
+// With http_tls the API answers over HTTPS with the listeners' certificate, pinned like them.
+func TestHTTPAPIOverTLS(t *testing.T) {
+	n, _ := startNode(t, func(o *edge.Options) { o.HTTPTLS = true })
+	c := &http.Client{Transport: &http.Transport{TLSClientConfig: pinned(t, n.TLSFingerprint())}}
+	resp, err := c.Get("https://" + n.HTTPAddr() + "/api/v1/keys")
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	require.NotEmpty(t, n.TLSFingerprint(), "a certificate even with every TLS listener off")
 }

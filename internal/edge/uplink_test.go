@@ -51,4 +51,5 @@ func TestPlaintextBeyondLoopbackIsExplicit(t *testing.T) {
 	o.AllowPlaintext = true
 	require.NoError(t, o.Validate())
 	require.NoError(t, (&edge.Options{MQTTAddr: "localhost:1883", WSAddr: "[::1]:8083"}).Validate())
+	require.NoError(t, (&edge.Options{HTTPAddr: "0.0.0.0:8443", HTTPTLS: true}).Validate(), "HTTPS may listen anywhere")
 }

@@ -2,8 +2,10 @@ package hub
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"sync"
@@ -121,7 +123,16 @@ func (h *Hub) Run(ctx context.Context) (err error) {
 	if err != nil {
 		return fmt.Errorf("http listen: %w", err)
 	}
-	httpSrv := &http.Server{Handler: web.With(a), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
+	if h.o.HTTPTLSCert != "" {
+		cert, err := tls.LoadX509KeyPair(h.o.HTTPTLSCert, h.o.HTTPTLSKey)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("http tls: %w", err)
+		}
+		ln = tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{cert}, NextProtos: []string{"h2", "http/1.1"}, MinVersion: tls.VersionTLS12})
+	}
+	httpSrv := &http.Server{Handler: web.With(a), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute,
+		ErrorLog: slog.NewLogLogger(log.With("component", "http").Handler(), slog.LevelDebug)} // TLS handshake noise from scanners
 
 	runCtx, cancel := context.WithCancel(context.Background())
 	defer cancel()

@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -48,14 +49,18 @@ func (p pki) edgeTLS(t *testing.T, name string) *tls.Config {
 }
 
 // startHub runs a hub until the test ends (or stop is called) and waits for it to be ready.
-func startHub(t *testing.T, p pki, dsn, uplinkAddr string) (h *hub.Hub, stop func()) {
+func startHub(t *testing.T, p pki, dsn, uplinkAddr string, mutate ...func(*hub.Options)) (h *hub.Hub, stop func()) {
 	t.Helper()
-	h, err := hub.New(hub.Options{
+	o := hub.Options{
 		UplinkAddr: uplinkAddr, HTTPAddr: "127.0.0.1:0",
 		TLS:   tlsconf.MutualServerTLS(p.server, p.ca.Pool(), uplink.ALPN),
 		Token: token, Store: store.Options{DSN: dsn}, ReconcileEvery: time.Second,
 		Log: slog.New(slog.DiscardHandler),
-	})
+	}
+	for _, m := range mutate {
+		m(&o)
+	}
+	h, err := hub.New(o)
 	require.NoError(t, err)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
@@ -302,4 +307,32 @@ func TestHubAndEdgeRestartExactlyOnce(t *testing.T) {
 		require.False(t, seen[f.Properties.Seq], "seq %d twice", f.Properties.Seq)
 		seen[f.Properties.Seq] = true
 	}
+}
+
+// With a certificate the API is served over HTTPS (HTTP/2 too), and plain HTTP gets nothing.
+func TestHTTPSAPI(t *testing.T) {
+	p := newPKI(t)
+	certPEM, keyPEM, err := tlsconf.EncodePEM(p.server)
+	require.NoError(t, err)
+	dir := t.TempDir()
+	certFile, keyFile := filepath.Join(dir, "api.crt"), filepath.Join(dir, "api.key")
+	require.NoError(t, os.WriteFile(certFile, certPEM, 0o600))
+	require.NoError(t, os.WriteFile(keyFile, keyPEM, 0o600))
+	h, _ := startHub(t, p, filepath.Join(dir, "hub.db"), "127.0.0.1:0", func(o *hub.Options) {
+		o.HTTPTLSCert, o.HTTPTLSKey = certFile, keyFile
+	})
+	c := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: p.ca.Pool(), ServerName: "localhost"}, ForceAttemptHTTP2: true}}
+	resp, err := c.Get("https://" + h.HTTPAddr().String() + "/healthz")
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	require.Equal(t, 2, resp.ProtoMajor, "HTTP/2 over TLS")
+	plain, err := http.Get("http://" + h.HTTPAddr().String() + "/healthz")
+	require.NoError(t, err, "Go's TLS server answers plain HTTP with a 400")
+	plain.Body.Close()
+	require.Equal(t, http.StatusBadRequest, plain.StatusCode, "no plain HTTP beside it")
+
+	require.ErrorContains(t, (&hub.Options{TLS: &tls.Config{}, HTTPTLSCert: certFile}).Validate(), "give both or neither")
+	require.NoError(t, (&hub.Options{TLS: &tls.Config{}, HTTPAddr: "0.0.0.0:9443", HTTPTLSCert: certFile, HTTPTLSKey: keyFile}).Validate(),
+		"HTTPS may listen anywhere")
 }

@@ -16,8 +16,12 @@ import (
 type Options struct {
 	UplinkAddr string `yaml:"uplink_addr"` // QUIC (UDP) address edges connect to, default "127.0.0.1:7443"
 	HTTPAddr   string `yaml:"http_addr"`   // API, stream, /metrics, /healthz; default "127.0.0.1:9090"
-	// AllowPlaintext lets HTTPAddr (plain HTTP: its bearer token and data travel in clear) listen
-	// beyond loopback; without it that is refused. Put a TLS-terminating proxy in front instead.
+	// HTTPTLSCert and HTTPTLSKey (PEM), when given, serve the API, stream and dashboard over
+	// HTTPS (HTTP/2 too) on HTTPAddr: a certificate browsers trust, not the uplink's private PKI.
+	HTTPTLSCert string `yaml:"http_tls_cert"`
+	HTTPTLSKey  string `yaml:"http_tls_key"`
+	// AllowPlaintext lets HTTPAddr serve plain HTTP (its bearer token and data in clear) beyond
+	// loopback; without it, or HTTPS, that is refused.
 	AllowPlaintext bool `yaml:"allow_plaintext"`
 
 	// TLSCert/TLSKey are the hub's certificate for the uplink and ClientCA the CA whose
@@ -87,8 +91,15 @@ func (o *Options) Validate() error {
 			bad("%s %q: want host:port: %v", name, addr, err)
 		}
 	}
-	if !o.AllowPlaintext && !tlsconf.Loopback(o.HTTPAddr) {
-		bad("http_addr %s: plain HTTP beyond loopback (the API token would travel in clear); serve it behind a TLS proxy on loopback, or set allow_plaintext (--allow-plaintext)", o.HTTPAddr)
+	switch {
+	case (o.HTTPTLSCert == "") != (o.HTTPTLSKey == ""):
+		bad("http_tls_cert and http_tls_key: give both or neither")
+	case o.HTTPTLSCert != "":
+		if _, err := tls.LoadX509KeyPair(o.HTTPTLSCert, o.HTTPTLSKey); err != nil {
+			bad("http_tls_cert: %v", err)
+		}
+	case !o.AllowPlaintext && !tlsconf.Loopback(o.HTTPAddr):
+		bad("http_addr %s: plain HTTP beyond loopback (the API token would travel in clear); give http_tls_cert and http_tls_key, or set allow_plaintext (--allow-plaintext)", o.HTTPAddr)
 	}
 	if o.TLS == nil && (o.TLSCert == "" || o.TLSKey == "" || o.ClientCA == "") {
 		bad("tls_cert, tls_key and client_ca are required for the edges' mutual TLS (create them with `cloud-hub pki init --dir DIR`)")
