@@ -38,6 +38,10 @@ func (n *Node) Handler() http.Handler {
 			"mqtt_tls": n.mqttTLSAd, "wss": n.wssAddr, "mqtt_quic": n.mqttQUICAd})
 	})
 	mux.HandleFunc("GET /api/v1/keys", func(w http.ResponseWriter, _ *http.Request) {
+		if n.signer == nil { // a handler asked for before Run has loaded the key
+			writeJSON(w, http.StatusServiceUnavailable, map[string]any{"error": "the signing key is not loaded yet"})
+			return
+		}
 		writeJSON(w, http.StatusOK, map[string]any{"keys": []map[string]string{{
 			"alg": v2x.SigAlgEd25519, "key_id": n.signer.KeyID(), "public_key": v2x.MarshalPublicKey(n.signer.Public())}}})
 	})
