@@ -1,8 +1,10 @@
 package auth_test
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -148,4 +150,22 @@ func FuzzParse(f *testing.F) {
 			t.Fatal("a token whose hash no entry holds was admitted")
 		}
 	})
+}
+
+// Thousands of vehicles reconnect at once after an outage: a check must cost next to nothing.
+func BenchmarkCheck(b *testing.B) {
+	var file strings.Builder
+	file.WriteString("credentials:\n")
+	var tok string
+	for i := range 10_000 {
+		tok = auth.NewToken()
+		file.WriteString(auth.Entry(fmt.Sprintf("car_%d", i), auth.Vehicle, tok))
+	}
+	s, err := auth.Parse([]byte(file.String()))
+	require.NoError(b, err)
+	for b.Loop() {
+		if _, err := s.Check("car_9999", tok); err != nil {
+			b.Fatal(err)
+		}
+	}
 }
