@@ -61,6 +61,8 @@ type Stats struct {
 type Dispatcher struct {
 	o Options
 
+	reconciling sync.Mutex // one Reconcile at a time: a send and its markSent are one step
+
 	mu       sync.Mutex
 	coverage map[string]geo.Box          // edge → coverage reported in its latest health record
 	sent     map[string]map[string]int64 // edge → authority id → version sent (UpdatedAt ns; -1 = termination)

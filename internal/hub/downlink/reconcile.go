@@ -54,8 +54,11 @@ func (d *Dispatcher) refreshCoverage(ctx context.Context) {
 
 // Reconcile sends each of the given (connected) edges the active authority hazards it
 // concerns that this hub has not sent it in their current version, and terminations for the
-// copies it reports active of hazards that have ended.
+// copies it reports active of hazards that have ended. Calls run one at a time, so that two
+// never both find a hazard unsent and send it twice.
 func (d *Dispatcher) Reconcile(ctx context.Context, edges ...string) {
+	d.reconciling.Lock()
+	defer d.reconciling.Unlock()
 	now := d.o.Now()
 	active := true
 	auths, err := d.o.Store.Authorities(ctx, store.AuthorityQuery{Active: &active, Now: now, Limit: store.MaxLimit})
