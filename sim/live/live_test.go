@@ -122,4 +122,5 @@ func TestStoppedVehicleOverNativeQUIC(t *testing.T) {
 	require.Zero(t, rep.Overall.FalseDeliveries)
 	require.Positive(t, h.LeadTimeS.N)
 	require.Positive(t, h.LeadTimeS.Min)
+	require.Zero(t, rep.Traffic.AlertsUnverified, "every vehicle checked its edge's signature on every alert")
 }

@@ -44,6 +44,9 @@ func (r *runner) dial(ctx context.Context, v *vehLink) error {
 	if r.o.Transport == TransportMQTTQUIC || r.o.Transport == TransportQUIC {
 		o.TLS = client.TLS{PinnedFingerprint: v.edge.fingerprint}
 	}
+	if r.o.Transport == TransportQUIC { // the SDK verifies signatures over the native protocol only
+		o.AlertKeys = v2x.NewKeySet(v.edge.node.AlertKey())
+	}
 	c, err := client.Dial(r.clientCtx, o)
 	if err != nil {
 		r.col.Count(func(c *report.Counters) { c.ConnectFailures++ })
@@ -68,8 +71,9 @@ func (r *runner) drive(v *vehLink) {
 		r.col.Count(func(c *report.Counters) {
 			c.Reconnects += int64(max(st.Connects, 1) - 1)
 			c.AlertsDropped += int64(st.AlertsDropped)
+			c.AlertsUnverified += int64(st.AlertsUnverified)
 		})
-		if st.Connects > 1 || st.AlertsDropped > 0 {
+		if st.Connects > 1 || st.AlertsDropped > 0 || st.AlertsUnverified > 0 {
 			r.o.Log.Info("vehicle client", "station", v.station, "stats", fmt.Sprintf("%+v", st))
 		}
 	}()
