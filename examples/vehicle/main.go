@@ -39,7 +39,7 @@ func main() {
 		rate     = flag.Float64("rate", 10, "states per second")
 		cause    = flag.Uint("report", 0, "report a hazard of this DENM cause 300 m ahead (0: none)")
 		verbose  = flag.Bool("v", false, "log connection events")
-		alertKey = flag.String("alert-key", "", "PEM public key of the edge (its /api/v1/keys): take only alerts it signed (quic:// only)")
+		alertKey = flag.String("alert-key", "", "PEM public key of the edge (its /api/v1/keys): take only alerts it signed")
 	)
 	flag.Parse()
 	level := slog.LevelWarn

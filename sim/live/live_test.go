@@ -55,6 +55,7 @@ func TestStoppedVehicleEndToEnd(t *testing.T) {
 	require.Greater(t, h.LeadTimeS.Min, 0.0, "and were warned before they got there")
 	require.Greater(t, h.LatencyMS.N, 0)
 	require.Equal(t, 41, rep.Connected)
+	require.Zero(t, rep.Traffic.AlertsUnverified, "every vehicle checked its edge's signature on every alert, replays included")
 }
 
 // A pedestrian seen only by a roadside camera (CPM): the edge raises cause 12 and every

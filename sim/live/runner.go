@@ -94,6 +94,11 @@ func Run(ctx context.Context, o Options) (*report.Report, error) {
 	r.col.SetStart(start)
 	r.loop(ctx, start)
 	time.Sleep(500 * time.Millisecond) // let the alerts in flight arrive
+	for _, l := range r.links {
+		if l != nil {
+			r.countClient(l)
+		}
+	}
 	rep := r.col.Report()
 	r.describe(rep)
 	return rep, nil

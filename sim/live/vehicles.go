@@ -27,6 +27,7 @@ type vehLink struct {
 	pending  atomic.Pointer[client.State] // the state being sent
 	stop     chan struct{}
 	once     sync.Once
+	counted  atomic.Bool // its client's stats are in the report's counters
 }
 
 func newVehLink(id int, station uint32, e *edgeRun) *vehLink {
@@ -44,7 +45,7 @@ func (r *runner) dial(ctx context.Context, v *vehLink) error {
 	if r.o.Transport == TransportMQTTQUIC || r.o.Transport == TransportQUIC {
 		o.TLS = client.TLS{PinnedFingerprint: v.edge.fingerprint}
 	}
-	if r.o.Transport == TransportQUIC { // the SDK verifies signatures over the native protocol only
+	if v.edge.node != nil { // every alert must be its in-process edge's (an external one's key is not known)
 		o.AlertKeys = v2x.NewKeySet(v.edge.node.AlertKey())
 	}
 	c, err := client.Dial(r.clientCtx, o)
@@ -67,15 +68,7 @@ func (r *runner) dial(ctx context.Context, v *vehLink) error {
 func (r *runner) drive(v *vehLink) {
 	defer func() {
 		v.c.Close()
-		st := v.c.Stats()
-		r.col.Count(func(c *report.Counters) {
-			c.Reconnects += int64(max(st.Connects, 1) - 1)
-			c.AlertsDropped += int64(st.AlertsDropped)
-			c.AlertsUnverified += int64(st.AlertsUnverified)
-		})
-		if st.Connects > 1 || st.AlertsDropped > 0 || st.AlertsUnverified > 0 {
-			r.o.Log.Info("vehicle client", "station", v.station, "stats", fmt.Sprintf("%+v", st))
-		}
+		r.countClient(v)
 	}()
 	send := func(f func(ctx context.Context) error) {
 		ctx, cancel := context.WithTimeout(r.clientCtx, 5*time.Second)
@@ -153,4 +146,21 @@ func (r *runner) authority(ctx context.Context, e *edgeRun) (*client.Client, err
 	}
 	r.auth[e.spec.ID] = c
 	return c, nil
+}
+
+// countClient adds v's client statistics to the report's counters, once: when its vehicle leaves
+// the run, or for the report, whichever comes first (the report is made while vehicles still run).
+func (r *runner) countClient(v *vehLink) {
+	if v.c == nil || !v.counted.CompareAndSwap(false, true) {
+		return
+	}
+	st := v.c.Stats()
+	r.col.Count(func(c *report.Counters) {
+		c.Reconnects += int64(max(st.Connects, 1) - 1)
+		c.AlertsDropped += int64(st.AlertsDropped)
+		c.AlertsUnverified += int64(st.AlertsUnverified)
+	})
+	if st.Connects > 1 || st.AlertsDropped > 0 || st.AlertsUnverified > 0 {
+		r.o.Log.Info("vehicle client", "station", v.station, "stats", fmt.Sprintf("%+v", st))
+	}
 }

@@ -61,8 +61,8 @@ type Counters struct {
 	AlertsReceived  int64 `json:"alerts_received"` // every alert version a vehicle passed on, terminations included
 	Reconnects      int64 `json:"reconnects"`      // client sessions re-established after a loss
 	AlertsDropped   int64 `json:"alerts_dropped"`  // dropped by a client whose alert buffer was full
-	// AlertsUnverified are alerts a native vehicle dropped because their signature did not verify
-	// with its edge's key (every native vehicle checks: 0 unless something altered them).
+	// AlertsUnverified are alerts a vehicle dropped because their signature did not verify with
+	// its edge's key (every vehicle checks: 0 unless something altered them).
 	AlertsUnverified int64 `json:"alerts_unverified"`
 }
 

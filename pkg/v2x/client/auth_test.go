@@ -44,31 +44,52 @@ func TestTokenOverEveryTransport(t *testing.T) {
 			a := nextAlert(t, v)
 			cause, _ := a.DENM.Cause()
 			require.Equal(t, uint8(v2x.CauseObstacle), cause)
+
+			// Road works are an authority's: the edge refuses them from a vehicle, and says so.
+			_, err = reporter.Report(ctx, client.Hazard{Cause: v2x.CauseRoadworks, Pos: here})
+			if tr.mqtt() {
+				require.ErrorContains(t, err, "reason 0x87", "the PUBACK's reason code")
+			}
+			checkFor(t, 5*time.Second, func() error {
+				if reporter.Stats().Rejected == 0 {
+					return errors.New("the refusal was not counted yet")
+				}
+				return nil
+			})
 		})
 	}
 }
 
-// With AlertKeys a vehicle takes only alerts signed by those keys.
+// With AlertKeys a vehicle takes only alerts signed by those keys, over every transport.
 func TestAlertKeys(t *testing.T) {
-	n := startEdge(t, quic)
-	trusting := dialVehicle(t, n, quic, 31, func(o *client.Options) { o.AlertKeys = v2x.NewKeySet(n.AlertKey()) })
-	other, _, err := ed25519.GenerateKey(nil)
-	require.NoError(t, err)
-	wary := dialVehicle(t, n, quic, 32, func(o *client.Options) { o.AlertKeys = v2x.NewKeySet(other) })
-	at(t, trusting, here)
-	at(t, wary, here)
-	report(t, dialVehicle(t, n, quic, 33), client.Hazard{Cause: v2x.CauseObstacle, Pos: here})
+	for _, tr := range allTransports {
+		t.Run(tr.name, func(t *testing.T) {
+			n := startEdge(t, tr)
+			trusting := dialVehicle(t, n, tr, 31, func(o *client.Options) { o.AlertKeys = v2x.NewKeySet(n.AlertKey()) })
+			other, _, err := ed25519.GenerateKey(nil)
+			require.NoError(t, err)
+			wary := dialVehicle(t, n, tr, 32, func(o *client.Options) { o.AlertKeys = v2x.NewKeySet(other) })
+			at(t, trusting, here)
+			at(t, wary, here)
+			report(t, dialVehicle(t, n, tr, 33), client.Hazard{Cause: v2x.CauseObstacle, Pos: here})
 
-	a := nextAlert(t, trusting)
-	require.Equal(t, v2x.KeyID(n.AlertKey()), a.KeyID)
-	checkFor(t, 5*time.Second, func() error {
-		if wary.Stats().AlertsUnverified == 0 {
-			return errors.New("the alert signed by an untrusted key was not refused yet")
-		}
-		return nil
-	})
-	require.Zero(t, wary.Stats().AlertsDelivered)
+			a := nextAlert(t, trusting)
+			require.Equal(t, v2x.KeyID(n.AlertKey()), a.KeyID)
 
-	o := client.Options{URL: "tcp://127.0.0.1:1883", StationID: 34, AlertKeys: v2x.NewKeySet(n.AlertKey())}
-	require.ErrorContains(t, o.Validate(), "signed alerts need the native transport")
+			// A vehicle that arrives later gets the hazard replayed (MQTT: the retained copy) or
+			// offered (native), signed all the same.
+			late := dialVehicle(t, n, tr, 34, func(o *client.Options) { o.AlertKeys = v2x.NewKeySet(n.AlertKey()) })
+			at(t, late, here)
+			a = nextAlert(t, late)
+			require.Equal(t, tr.mqtt(), a.Replayed)
+			require.Equal(t, v2x.KeyID(n.AlertKey()), a.KeyID)
+			checkFor(t, 5*time.Second, func() error {
+				if wary.Stats().AlertsUnverified == 0 {
+					return errors.New("the alert signed by an untrusted key was not refused yet")
+				}
+				return nil
+			})
+			require.Zero(t, wary.Stats().AlertsDelivered)
+		})
+	}
 }

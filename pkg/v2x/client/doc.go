@@ -22,7 +22,7 @@
 // The URL's scheme chooses the transport; a missing port takes the default shown.
 //
 //	scheme (default port)                   transport  what
-//	tcp://host:1883, mqtt://                mqtt-tcp   MQTT 3.1.1 over TCP (plaintext)
+//	tcp://host:1883, mqtt://                mqtt-tcp   MQTT 5 over TCP (plaintext)
 //	mqtts://host:8883, ssl://, tls://       mqtt-tls   MQTT over TLS
 //	ws://host:80/mqtt                       mqtt-ws    MQTT over WebSocket (path default /mqtt)
 //	wss://host:443/mqtt                     mqtt-wss   MQTT over WebSocket over TLS
@@ -57,6 +57,10 @@
 //     applies. The Alerts channel is bounded (Options.AlertBuffer); when the application falls
 //     behind, the oldest alert is dropped and counted (Stats.AlertsDropped), so a slow reader
 //     never stalls the connection.
+//   - Signed alerts: with Options.AlertKeys (the edge's /api/v1/keys) every alert must carry a
+//     signature by one of those keys that verifies — MQTT 5 user properties over the payload,
+//     or the native alert frame's fields over the DENM bytes — or it is dropped and counted
+//     (Stats.AlertsUnverified); Alert.KeyID names the key.
 //   - Reconnection: after a lost connection the client dials again after a random delay in
 //     [d/2, d], d doubling from Backoff.Min to Backoff.Max, and restores its subscriptions (MQTT)
 //     or its hello (native). Meanwhile SendState fails at once with ErrNotConnected (a fresher
@@ -79,20 +83,19 @@
 //
 // # What it does not do
 //
-//   - No MQTT v5: paho.mqtt.golang speaks 3.1.1, which is what its-client vehicles use. Refused
-//     reports therefore cannot be told apart from accepted ones over MQTT (the edge
-//     acknowledges and drops them); native QUIC reports errors.
+//   - MQTT 5 only (paho.golang): a 3.1.1-only broker is not supported. A refused report returns
+//     the edge's PUBACK reason code (Stats.Rejected); native QUIC reports errors too.
 //   - No persistent MQTT sessions and no offline queue: a state or report made while
 //     disconnected is not stored and replayed; active hazards come back as retained messages.
 //   - No relevance filtering of its own over MQTT: every hazard published on the vehicle's nine
 //     tiles is delivered, whatever the vehicle's heading (native QUIC filters at the edge).
-//   - No verification of signed alerts yet, no CPM, no 0-RTT resumption, no connection
+//   - No CPM, no 0-RTT resumption, no connection
 //     migration driven by the SDK.
 //   - It does not pace SendState: the application sends at its own rate (1–10 Hz).
 //
 // # Dependencies
 //
 // It imports pkg/v2x, pkg/geo, pkg/v2x/native, internal/quicconn and internal/tlsconf (allowed
-// within the module), paho.mqtt.golang, gorilla/websocket and quic-go; never the edge's
+// within the module), paho.golang, gorilla/websocket and quic-go; never the edge's
 // internals (ldm, hazard, detect, edge), which only its tests use.
 package client

@@ -36,7 +36,7 @@ func (e *OptionsError) Error() string {
 func (e *OptionsError) Is(target error) bool { return target == ErrInvalidOptions }
 
 // ConnectError says why a connection attempt failed. Code is the server's refusal code (the MQTT
-// 3.1.1 CONNACK return code, or the native protocol's error code), 0 when the attempt failed
+// 5 CONNACK reason code, ≥ 0x80, or the native protocol's error code), 0 when the attempt failed
 // before the server answered (network, TLS, timeout); errors.Is(err, ErrRefused) holds when it is
 // not 0. Unwrap gives the underlying error.
 type ConnectError struct {
@@ -57,8 +57,8 @@ func (e *ConnectError) Unwrap() error { return e.Err }
 
 // Retryable reports whether connecting again may succeed: true unless the server refused for a
 // reason the same attempt would meet again (MQTT: bad protocol version, client id rejected, bad
-// credentials, not authorised; native: native.Code.Retryable). A client that meets such a
-// refusal while reconnecting ends, with the *ConnectError as its Err.
+// credentials, not authorised, banned…; native: native.Code.Retryable). A client that meets such
+// a refusal while reconnecting ends, with the *ConnectError as its Err.
 func (e *ConnectError) Retryable() bool {
 	if e.Code == 0 {
 		return true
@@ -66,11 +66,12 @@ func (e *ConnectError) Retryable() bool {
 	if e.Transport == TransportQUIC {
 		return native.Code(e.Code).Retryable()
 	}
-	return e.Code == mqttServerUnavailable
+	switch e.Code {
+	case 0x80, 0x88, 0x89, 0x97, 0x9F: // unspecified, server unavailable, busy, quota, rate
+		return true
+	}
+	return false
 }
-
-// mqttServerUnavailable is the MQTT 3.1.1 CONNACK return code of a transient refusal.
-const mqttServerUnavailable = 3
 
 // Is reports whether target is ErrRefused and the server refused.
 func (e *ConnectError) Is(target error) bool { return target == ErrRefused && e.Code != 0 }

@@ -6,12 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"net/url"
 	"sync"
 	"time"
 
-	paho "github.com/eclipse/paho.mqtt.golang"
-	"github.com/eclipse/paho.mqtt.golang/packets"
+	"github.com/eclipse/paho.golang/packets"
+	"github.com/eclipse/paho.golang/paho"
 	"github.com/quic-go/quic-go"
 
 	"github.com/michi-v2x/michi/internal/quicconn"
@@ -22,98 +21,83 @@ import (
 // errSessionClosed ends a session the client closed itself.
 var errSessionClosed = errors.New("session closed")
 
-// mqttSession is one MQTT 3.1.1 connection (paho) over TCP, TLS, WebSocket or QUIC. paho's own
-// reconnection is off: the Client reconnects with a fresh session, so every transport recovers
-// the same way.
+// mqttSession is one MQTT 5 connection (paho.golang) over TCP, TLS, WebSocket or QUIC. The
+// Client reconnects with a fresh session, so every transport recovers the same way. MQTT 5 lets
+// the vehicle verify each alert's signature (user properties) and hear why a report was refused
+// (PUBACK reason code).
 //
-// Locking: mu serialises follow (the subscription state: tile, filters); connMu guards the
-// connection being dialled while CONNECT is in progress.
+// Locking: mu serialises follow (the subscription state: tile, filters).
 type mqttSession struct {
 	c  *Client
-	pc paho.Client
+	pc *paho.Client
 
 	lostCh   chan struct{}
 	lostOnce sync.Once
 	lostErr  error
-
-	connMu  sync.Mutex
-	conn    net.Conn
-	aborted bool
+	live     context.Context // cancelled when the session is lost, ending the requests in flight
+	kill     context.CancelFunc
 
 	mu      sync.Mutex
 	tile    string              // the tile the filters are for
 	filters map[string]struct{} // subscribed filters
 }
 
+// mqttReceiveMaximum bounds the QoS 1 publishes the edge may have in flight to the vehicle (and
+// paho's buffer of them); alerts come at QoS 0.
+const mqttReceiveMaximum = 64
+
 // dialMQTT connects one MQTT session; ctx bounds the dial and the CONNECT round trip.
 func (c *Client) dialMQTT(ctx context.Context) (session, error) {
 	s := &mqttSession{c: c, lostCh: make(chan struct{}), filters: make(map[string]struct{})}
+	s.live, s.kill = context.WithCancel(context.Background())
 	o := c.opts
-	po := paho.NewClientOptions().
-		AddBroker(c.ep.url.String()). // the scheme is ours: the connection comes from s.open
-		SetClientID(o.SourceUUID).
-		SetProtocolVersion(4).
-		SetCleanSession(true).
-		SetAutoReconnect(false).
-		SetConnectRetry(false).
-		SetKeepAlive(o.KeepAlive).
-		SetPingTimeout(min(o.KeepAlive, 10*time.Second)).
-		SetConnectTimeout(o.DialTimeout).
-		SetOrderMatters(true). // handlers run in order on paho's router; s.onMessage never blocks
-		SetDefaultPublishHandler(s.onMessage).
-		SetConnectionLostHandler(func(_ paho.Client, err error) { s.setLost(err) }).
-		SetCustomOpenConnectionFn(func(*url.URL, paho.ClientOptions) (net.Conn, error) { return s.open(ctx) })
-	if o.Token != "" {
-		po.SetUsername(o.SourceUUID).SetPassword(o.Token)
-	}
-	s.pc = paho.NewClient(po)
-	tok := s.pc.Connect()
-	// Closing the dialled connection makes a CONNECT in progress fail at once when ctx ends.
-	stop := context.AfterFunc(ctx, s.abortConnect)
-	<-tok.Done() // paho completes the token on every path, within ConnectTimeout
-	aborted := !stop()
-	err := tok.Error()
-	if err == nil && aborted { // connected just as ctx ended
-		s.pc.Disconnect(0)
-		err = ctx.Err()
-	}
-	if err != nil {
+	refused := func(code int, err error) error {
 		if ctx.Err() != nil && !errors.Is(err, ctx.Err()) {
 			err = fmt.Errorf("%w (%v)", ctx.Err(), err)
 		}
-		code := 0
-		if ct, ok := tok.(*paho.ConnectToken); ok && ct.ReturnCode() >= packets.ErrRefusedBadProtocolVersion &&
-			ct.ReturnCode() <= packets.ErrRefusedNotAuthorised {
-			code = int(ct.ReturnCode())
-		}
-		return nil, &ConnectError{Transport: c.ep.transport, Addr: c.ep.host, Code: code, Err: err}
+		return &ConnectError{Transport: c.ep.transport, Addr: c.ep.host, Code: code, Err: err}
 	}
-	return s, nil
-}
-
-// open dials the transport's byte stream for paho.
-func (s *mqttSession) open(ctx context.Context) (net.Conn, error) {
-	conn, err := s.c.dialStream(ctx)
+	conn, err := c.dialStream(ctx)
 	if err != nil {
-		return nil, err
+		return nil, refused(0, err)
 	}
-	s.connMu.Lock()
-	defer s.connMu.Unlock()
-	if s.aborted {
+	s.pc = paho.NewClient(paho.ClientConfig{
+		Conn:              packets.NewThreadSafeConn(conn), // paho writes from several goroutines
+		OnPublishReceived: []func(paho.PublishReceived) (bool, error){s.onMessage},
+		OnClientError:     func(err error) { s.setLost(err) },
+		OnServerDisconnect: func(d *paho.Disconnect) {
+			s.setLost(fmt.Errorf("the edge disconnected the session (reason 0x%02x)", d.ReasonCode))
+		},
+		PacketTimeout: o.DialTimeout,
+	})
+	receiveMax := uint16(mqttReceiveMaximum)
+	cp := &paho.Connect{ClientID: o.SourceUUID, CleanStart: true, KeepAlive: uint16(o.KeepAlive / time.Second),
+		// RequestProblemInfo: reason strings with refusals, and user properties — the alerts'
+		// signatures — on every PUBLISH: mochi-mqtt v2.7.9 strips them from the retained hazards
+		// it replays to a client that asked for no problem information.
+		Properties: &paho.ConnectProperties{ReceiveMaximum: &receiveMax, RequestProblemInfo: true}}
+	if o.Token != "" {
+		cp.Username, cp.UsernameFlag, cp.Password, cp.PasswordFlag = o.SourceUUID, true, []byte(o.Token), true
+	}
+	ca, err := s.pc.Connect(ctx, cp)
+	if err != nil {
+		code := 0
+		if ca != nil && ca.ReasonCode >= 0x80 {
+			code = int(ca.ReasonCode)
+		}
 		conn.Close()
-		return nil, ctx.Err()
+		s.kill()
+		return nil, refused(code, err)
 	}
-	s.conn = conn
-	return conn, nil
-}
-
-func (s *mqttSession) abortConnect() {
-	s.connMu.Lock()
-	defer s.connMu.Unlock()
-	s.aborted = true
-	if s.conn != nil {
-		s.conn.Close()
-	}
+	go func() { // a loss paho reports (OnClientError) names its cause; this catches any other end
+		<-s.pc.Done()
+		select {
+		case <-s.lostCh:
+		case <-time.After(50 * time.Millisecond):
+			s.setLost(errors.New("connection closed"))
+		}
+	}()
+	return s, nil
 }
 
 // dialStream opens the byte stream MQTT runs over.
@@ -137,56 +121,60 @@ func (s *mqttSession) setLost(err error) {
 	s.lostOnce.Do(func() {
 		s.lostErr = err
 		close(s.lostCh)
+		s.kill()
 	})
 }
 
 func (s *mqttSession) lost() <-chan struct{} { return s.lostCh }
 func (s *mqttSession) cause() error          { return s.lostErr }
 
-// close sends DISCONNECT and stops paho's goroutines; Disconnect returns as soon as they have
-// stopped, or after the quiesce time when the connection is stuck.
+// close sends DISCONNECT and stops paho's goroutines.
 func (s *mqttSession) close() {
 	s.setLost(errSessionClosed)
-	s.pc.Disconnect(disconnectQuiesceMS)
+	_ = s.pc.Disconnect(&paho.Disconnect{ReasonCode: 0})
 }
 
-const disconnectQuiesceMS = 1000
-
-// wait waits for a paho token, the session's end, or ctx. A token that fails because the
-// connection went away reports ErrNotConnected.
-func (s *mqttSession) wait(ctx context.Context, tok paho.Token) error {
+// call runs one request-response exchange of paho's, bounded by ctx and the session's end. A
+// request that fails because the connection went away reports ErrNotConnected.
+func (s *mqttSession) call(ctx context.Context, f func(ctx context.Context) error) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	stop := context.AfterFunc(s.live, cancel)
+	defer stop()
+	err := f(ctx)
+	if err == nil {
+		return nil
+	}
 	select {
-	case <-tok.Done():
-		err := tok.Error()
-		if err == nil {
-			return nil
-		}
-		select {
-		case <-s.lostCh:
-			return fmt.Errorf("%w: %v", ErrNotConnected, err)
-		default:
-		}
-		if errors.Is(err, paho.ErrNotConnected) {
-			return fmt.Errorf("%w: %v", ErrNotConnected, err)
-		}
-		return err
 	case <-s.lostCh:
 		return fmt.Errorf("%w: %v", ErrNotConnected, s.lostErr)
-	case <-ctx.Done():
-		return ctx.Err()
+	default:
 	}
+	return err
 }
 
 // sendCAM publishes at QoS 0: a lost state is replaced by the next one.
 func (s *mqttSession) sendCAM(ctx context.Context, m *v2x.CAM) error { return s.publish(ctx, 0, m) }
 
-// sendDENM publishes at QoS 1: it returns once the edge has acknowledged the report.
+// sendDENM publishes at QoS 1: it returns once the edge has acknowledged the report, with the
+// edge's reason when it refused it.
 func (s *mqttSession) sendDENM(ctx context.Context, m *v2x.DENM) error { return s.publish(ctx, 1, m) }
 
 // publish sends m on {root}/inQueue/v2x/{type}/{source}/{zoom-22 quadkey of its location}.
 func (s *mqttSession) publish(ctx context.Context, qos byte, m v2x.Message) error {
 	topic := v2x.TopicFor(s.c.opts.Root, v2x.InQueue, m, s.c.opts.SourceUUID).String()
-	return s.wait(ctx, s.pc.Publish(topic, qos, false, m.AppendJSON(nil)))
+	return s.call(ctx, func(ctx context.Context) error {
+		pr, err := s.pc.Publish(ctx, &paho.Publish{Topic: topic, QoS: qos, Payload: m.AppendJSON(nil)})
+		if pr != nil && pr.ReasonCode >= 0x80 {
+			s.c.stats.rejected.Add(1)
+			reason := ""
+			if pr.Properties != nil {
+				reason = pr.Properties.ReasonString
+			}
+			return fmt.Errorf("client: the edge refused the report (reason 0x%02x) %s", pr.ReasonCode, reason)
+		}
+		return err
+	})
 }
 
 // follow subscribes to the DENMs of the client's tile and its neighbours, then unsubscribes the
@@ -207,17 +195,22 @@ func (s *mqttSession) follow(ctx context.Context) error {
 		}
 	}
 	if len(add) > 0 {
-		tok := s.pc.SubscribeMultiple(add, s.onMessage)
-		if err := s.wait(ctx, tok); err != nil {
+		sub := &paho.Subscribe{}
+		for f, qos := range add {
+			sub.Subscriptions = append(sub.Subscriptions, paho.SubscribeOptions{Topic: f, QoS: qos})
+		}
+		var sa *paho.Suback
+		err := s.call(ctx, func(ctx context.Context) (err error) { sa, err = s.pc.Subscribe(ctx, sub); return })
+		if err != nil && sa == nil {
 			return fmt.Errorf("subscribe: %w", err)
 		}
 		var refused []string
-		for f, code := range tok.(*paho.SubscribeToken).Result() {
-			if code > 2 {
-				refused = append(refused, f)
+		for i, so := range sub.Subscriptions {
+			if i >= len(sa.Reasons) || sa.Reasons[i] >= 0x80 {
+				refused = append(refused, so.Topic)
 				continue
 			}
-			s.filters[f] = struct{}{}
+			s.filters[so.Topic] = struct{}{}
 		}
 		if len(refused) > 0 {
 			return fmt.Errorf("subscribe: refused %v", refused)
@@ -230,7 +223,11 @@ func (s *mqttSession) follow(ctx context.Context) error {
 		}
 	}
 	if len(drop) > 0 {
-		if err := s.wait(ctx, s.pc.Unsubscribe(drop...)); err != nil {
+		err := s.call(ctx, func(ctx context.Context) error {
+			_, err := s.pc.Unsubscribe(ctx, &paho.Unsubscribe{Topics: drop})
+			return err
+		})
+		if err != nil {
 			return fmt.Errorf("unsubscribe: %w", err)
 		}
 		for _, f := range drop {
@@ -250,20 +247,41 @@ func tileFilters(root, tile string) map[string]struct{} {
 	return fs
 }
 
-// onMessage turns a DENM publish into an alert. It runs on paho's router and must not block.
-func (s *mqttSession) onMessage(_ paho.Client, msg paho.Message) {
+// onMessage turns a DENM publish into an alert, once its signature verifies when the client
+// trusts keys (Options.AlertKeys). It runs on paho's receiving goroutine and must not block.
+func (s *mqttSession) onMessage(pr paho.PublishReceived) (bool, error) {
 	recv := time.Now()
-	d, err := v2x.UnmarshalDENM(msg.Payload())
+	msg := pr.Packet
+	d, err := v2x.UnmarshalDENM(msg.Payload)
 	if err == nil {
 		err = d.Validate()
 	}
 	if err != nil {
 		s.c.stats.malformed.Add(1)
-		return
+		return true, nil
+	}
+	var keyID string
+	if keys := s.c.opts.AlertKeys; keys != nil {
+		var props [][2]string
+		if msg.Properties != nil {
+			for _, u := range msg.Properties.User {
+				props = append(props, [2]string{u.Key, u.Value})
+			}
+		}
+		sig, err := v2x.SignatureFromProperties(props)
+		if err == nil {
+			err = keys.Verify(msg.Payload, sig)
+		}
+		if err != nil {
+			s.c.stats.unverified.Add(1)
+			return true, nil
+		}
+		keyID = sig.KeyID
 	}
 	s.c.deliver(Alert{
 		DENM: d, ActionID: d.ActionID(), Received: recv,
 		Latency:  recv.Sub(time.UnixMilli(d.Timestamp)),
-		Replayed: msg.Retained(), Transport: s.c.ep.transport,
+		Replayed: msg.Retain, Transport: s.c.ep.transport, KeyID: keyID,
 	})
+	return true, nil
 }

@@ -44,8 +44,8 @@ type Options struct {
 	Token string
 	// AlertKeys are the edge keys alerts must be signed with (the edge's /api/v1/keys). When set,
 	// an alert whose signature is missing or does not verify with one of them is dropped
-	// (Stats.AlertsUnverified). Native QUIC only: MQTT 3.1.1, which the SDK speaks over the MQTT
-	// transports, has no place for a signature (the edge puts it in MQTT v5 user properties).
+	// (Stats.AlertsUnverified), over every transport: MQTT 5 user properties, or the native
+	// alert frame's fields.
 	AlertKeys v2x.KeySet
 	// SubscribeZoom is the zoom of the tiles an MQTT client subscribes to (its own plus the 8
 	// around it), default 16. It must not be finer than the edge's disseminate_zoom (default
@@ -143,9 +143,6 @@ func (o *Options) Validate() error {
 		}
 	} else if !o.TLS.empty() {
 		bad("url %q is plaintext but TLS options are set: use a TLS scheme (mqtts, wss, mqtt+quic, quic)", o.URL)
-	}
-	if ep, err := parseURL(o.URL); err == nil && o.AlertKeys != nil && ep.transport != TransportQUIC {
-		bad("alert_keys: signed alerts need the native transport (quic://); MQTT 3.1.1 carries no signature")
 	}
 	if o.TLS.Insecure && (o.TLS.CAFile != "" || o.TLS.PinnedFingerprint != "") {
 		bad("tls: insecure cannot be combined with a CA file or a pinned fingerprint")

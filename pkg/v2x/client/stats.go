@@ -14,7 +14,7 @@ type Stats struct {
 	AlertsDropped    uint64 // alerts dropped, oldest first, because the application did not read
 	AlertsMalformed  uint64 // messages on an alert subscription that were not a valid DENM
 	AlertsUnverified uint64 // alerts dropped because their signature did not verify (Options.AlertKeys)
-	Rejected         uint64 // states or reports the server refused (native error frames; MQTT 3.1.1 cannot say)
+	Rejected         uint64 // states or reports the server refused (native error frames, MQTT 5 PUBACK reason codes)
 }
 
 type counters struct {
