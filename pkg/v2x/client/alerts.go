@@ -69,7 +69,7 @@ func (dd *dedup) fresh(d *v2x.DENM, now time.Time) bool {
 	_, term := d.Termination()
 	dd.mu.Lock()
 	defer dd.mu.Unlock()
-	if v, ok := dd.seen[id]; ok && !ref.After(v.ref) && (v.term || !term) {
+	if dd.passed(id, ref, term) {
 		return false
 	}
 	keep := d.Expiry()
@@ -82,6 +82,20 @@ func (dd *dedup) fresh(d *v2x.DENM, now time.Time) bool {
 		dd.prune(now)
 	}
 	return true
+}
+
+// seenBefore reports whether d's version was passed before, without remembering anything: a copy
+// that would be dropped as a duplicate need not have its signature checked.
+func (dd *dedup) seenBefore(d *v2x.DENM) bool {
+	_, term := d.Termination()
+	dd.mu.Lock()
+	defer dd.mu.Unlock()
+	return dd.passed(d.ActionID(), d.ReferenceTime(), term)
+}
+
+func (dd *dedup) passed(id v2x.ActionID, ref time.Time, term bool) bool {
+	v, ok := dd.seen[id]
+	return ok && !ref.After(v.ref) && (v.term || !term)
 }
 
 func (dd *dedup) prune(now time.Time) {

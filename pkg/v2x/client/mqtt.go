@@ -262,6 +262,9 @@ func (s *mqttSession) onMessage(pr paho.PublishReceived) (bool, error) {
 	}
 	var keyID string
 	if keys := s.c.opts.AlertKeys; keys != nil {
+		if s.c.duplicate(d) {
+			return true, nil
+		}
 		var props [][2]string
 		if msg.Properties != nil {
 			for _, u := range msg.Properties.User {

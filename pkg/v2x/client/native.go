@@ -60,6 +60,9 @@ func (s *nativeSession) run() {
 	for a := range s.conn.Alerts() {
 		var keyID string
 		if keys != nil {
+			if s.c.duplicate(a.DENM) {
+				continue
+			}
 			if a.Verify(keys) != nil { // unsigned, an unknown key, or not what the edge signed
 				s.c.stats.unverified.Add(1)
 				continue

@@ -4,7 +4,20 @@ import (
 	"context"
 	"errors"
 	"time"
+
+	"github.com/michi-v2x/michi/pkg/v2x"
 )
+
+// duplicate counts a copy of a version already passed on, checked before its signature is: a
+// hazard arrives once per subscribed tile it covers, and only the first copy needs verifying.
+func (c *Client) duplicate(d *v2x.DENM) bool {
+	if !c.dedup.seenBefore(d) {
+		return false
+	}
+	c.stats.received.Add(1)
+	c.stats.duplicate.Add(1)
+	return true
+}
 
 // deliver passes an alert a session received through de-duplication onto the Alerts channel.
 func (c *Client) deliver(a Alert) {
