@@ -190,3 +190,27 @@ func checkFor(t *testing.T, timeout time.Duration, fn func() error) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+// startBare runs a node with o and only an MQTT listener on loopback until it is ready, or
+// returns why it stopped first; a ready node stops when the test ends.
+func startBare(t *testing.T, o edge.Options) (*edge.Node, error) {
+	t.Helper()
+	o.MQTTAddr, o.WSAddr, o.HTTPAddr, o.MQTTQUICAddr, o.QUICAddr = "127.0.0.1:0", edge.Off, edge.Off, edge.Off, edge.Off
+	n, err := edge.New(o)
+	require.NoError(t, err)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- n.Run(ctx) }()
+	select {
+	case <-n.Ready():
+		t.Cleanup(func() { cancel(); require.NoError(t, <-done) })
+		return n, nil
+	case err := <-done:
+		cancel()
+		return nil, err
+	case <-time.After(10 * time.Second):
+		cancel()
+		t.Fatal("node neither ready nor stopped within 10s")
+		return nil, nil
+	}
+}

@@ -1,11 +1,9 @@
 package edge_test
 
 import (
-	"context"
 	"os"
 	"path/filepath"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -35,9 +33,6 @@ func TestHazardSequenceSurvivesRestart(t *testing.T) {
 	require.Equal(t, uint16(1+hazard.ReserveBlock), firstHazard(2), "resumed past every number the first run may have used")
 
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "hazard-seq"), []byte("seventy\n"), 0o644))
-	n, err := edge.New(edge.Options{MQTTAddr: "127.0.0.1:0", WSAddr: edge.Off, HTTPAddr: edge.Off, MQTTQUICAddr: edge.Off, QUICAddr: edge.Off, DataDir: dir})
-	require.NoError(t, err)
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	require.ErrorContains(t, n.Run(ctx), "hazard-seq: want the next hazard sequence number")
+	_, err = startBare(t, edge.Options{DataDir: dir})
+	require.ErrorContains(t, err, "hazard-seq: want the next hazard sequence number")
 }

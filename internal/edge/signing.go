@@ -28,15 +28,11 @@ func (n *Node) loadSigner() error {
 	}
 	var key ed25519.PrivateKey
 	var err error
-	switch {
-	case path == "":
+	if path == "" {
 		_, key, err = ed25519.GenerateKey(rand.Reader)
 		n.log.Warn("alerts signed with a key for this run only: give --signing-key or --data-dir to keep one")
-	default:
-		key, err = readSigningKey(path)
-		if errors.Is(err, os.ErrNotExist) && generate {
-			key, err = newSigningKey(path)
-		}
+	} else if key, err = readSigningKey(path); errors.Is(err, os.ErrNotExist) && generate {
+		key, err = newSigningKey(path)
 	}
 	if err != nil {
 		return fmt.Errorf("signing key: %w", err)

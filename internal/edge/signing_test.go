@@ -1,7 +1,6 @@
 package edge_test
 
 import (
-	"context"
 	"crypto/ed25519"
 	"crypto/rand"
 	"crypto/rsa"
@@ -80,23 +79,11 @@ func TestNativeAlertsAreSigned(t *testing.T) {
 // The signing key: a PKCS#8 file as given, else generated once in the data dir and kept.
 func TestSigningKey(t *testing.T) {
 	dir := t.TempDir()
-	keyOf := func(o edge.Options) (ed25519.PublicKey, error) {
-		var key ed25519.PublicKey
-		var err error
-		t.Run("run", func(t *testing.T) {
-			o.MQTTAddr, o.WSAddr, o.HTTPAddr, o.MQTTQUICAddr, o.QUICAddr = "127.0.0.1:0", edge.Off, edge.Off, edge.Off, edge.Off
-			n, nerr := edge.New(o)
-			require.NoError(t, nerr)
-			ctx, cancel := context.WithCancel(context.Background())
-			done := make(chan error, 1)
-			go func() { done <- n.Run(ctx) }()
-			select {
-			case <-n.Ready():
+	keyOf := func(o edge.Options) (key ed25519.PublicKey, err error) {
+		t.Run("run", func(t *testing.T) { // the node stops when the subtest ends
+			var n *edge.Node
+			if n, err = startBare(t, o); err == nil {
 				key = n.AlertKey()
-				cancel()
-				require.NoError(t, <-done)
-			case err = <-done:
-				cancel()
 			}
 		})
 		return key, err
