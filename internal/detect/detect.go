@@ -9,6 +9,7 @@ import (
 
 	"github.com/michi-v2x/michi/internal/hazard"
 	"github.com/michi-v2x/michi/internal/ldm"
+	"github.com/michi-v2x/michi/internal/road"
 )
 
 // Detector finds one kind of hazard in the Local Dynamic Map.
@@ -40,7 +41,15 @@ type Options struct {
 	Human      HumanOptions      `yaml:"human"`
 	// Disable lists detector names to leave out (e.g. "wrongway").
 	Disable []string `yaml:"disable"`
+	// Enable lists detectors that are off by default to run all the same (see OffByDefault).
+	Enable []string `yaml:"enable"`
 }
+
+// OffByDefault lists the detectors Build leaves out unless Options.Enable names them.
+// Collision risk is one: a constant-velocity closest approach cannot tell a real conflict from
+// the routine crossing, merging and car-following of a junction, so on road networks with
+// junctions its alerts were almost all phantoms (see README, "Detectors").
+func OffByDefault() []string { return []string{NameCollision} }
 
 // Validate reports every problem with the options at once. It applies the defaults first.
 func (o *Options) Validate() error {
@@ -48,9 +57,9 @@ func (o *Options) Validate() error {
 		o.Reports.Validate(), o.Slippery.Validate(), o.Stationary.Validate(), o.WrongWay.Validate(),
 		o.EndOfQueue.Validate(), o.Collision.Validate(), o.Human.Validate(),
 	}
-	for _, n := range o.Disable {
+	for _, n := range append(slices.Clone(o.Disable), o.Enable...) {
 		if !slices.Contains(Names(), n) {
-			errs = append(errs, fmt.Errorf("disable: unknown detector %q (have %v)", n, Names()))
+			errs = append(errs, fmt.Errorf("disable/enable: unknown detector %q (have %v)", n, Names()))
 		}
 	}
 	return errors.Join(errs...)
@@ -63,9 +72,15 @@ func Names() []string {
 
 // Build makes the report store and the standard detectors: those over the store (reports,
 // slippery: run them after every Add and in every round) and those over the LDM (run them in
-// every detection round). Disabled detectors are left out; the store always exists.
-func Build(o Options) (store *Reports, overReports, overLDM []Detector) {
-	on := func(name string) bool { return !slices.Contains(o.Disable, name) }
+// every detection round), the latter leaning on the road model. Disabled detectors, and those
+// off by default that Enable does not name, are left out; the store always exists.
+func Build(o Options, model *road.Model) (store *Reports, overReports, overLDM []Detector) {
+	on := func(name string) bool {
+		if slices.Contains(o.Disable, name) {
+			return false
+		}
+		return !slices.Contains(OffByDefault(), name) || slices.Contains(o.Enable, name)
+	}
 	if o.Reports.ExcludeCauses == nil { // each cause has one owner: slippery's are not the reports detector's
 		so := o.Slippery
 		so.setDefaults()
@@ -79,13 +94,13 @@ func Build(o Options) (store *Reports, overReports, overLDM []Detector) {
 		overReports = append(overReports, NewSlippery(store, o.Slippery))
 	}
 	if on(NameStationary) {
-		overLDM = append(overLDM, NewStationary(o.Stationary))
+		overLDM = append(overLDM, NewStationary(o.Stationary, model))
 	}
 	if on(NameWrongWay) {
-		overLDM = append(overLDM, NewWrongWay(o.WrongWay))
+		overLDM = append(overLDM, NewWrongWay(o.WrongWay, model))
 	}
 	if on(NameEndOfQueue) {
-		overLDM = append(overLDM, NewEndOfQueue(o.EndOfQueue))
+		overLDM = append(overLDM, NewEndOfQueue(o.EndOfQueue, model))
 	}
 	if on(NameCollision) {
 		overLDM = append(overLDM, NewCollision(o.Collision))

@@ -7,6 +7,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/michi-v2x/michi/internal/hazard"
+	"github.com/michi-v2x/michi/internal/road"
 )
 
 func names(ds []Detector) []string {
@@ -18,26 +19,29 @@ func names(ds []Detector) []string {
 }
 
 func TestBuild(t *testing.T) {
-	store, overReports, overLDM := Build(Options{})
+	store, overReports, overLDM := Build(Options{}, nil)
 	require.NotNil(t, store)
 	require.Equal(t, []string{NameReports, NameSlippery}, names(overReports))
-	require.Equal(t, []string{NameStationary, NameWrongWay, NameEndOfQueue, NameCollision, NameHuman}, names(overLDM))
+	require.Equal(t, []string{NameStationary, NameWrongWay, NameEndOfQueue, NameHuman}, names(overLDM), "collision is off by default")
+
+	_, overReports, overLDM = Build(Options{Enable: []string{NameCollision}}, nil)
 	require.Equal(t, Names(), append(names(overReports), names(overLDM)...))
 
-	store, overReports, overLDM = Build(Options{Disable: []string{NameSlippery, NameWrongWay}})
+	store, overReports, overLDM = Build(Options{Disable: []string{NameSlippery, NameWrongWay}}, nil)
 	require.NotNil(t, store)
 	require.Equal(t, []string{NameReports}, names(overReports))
 	require.NotContains(t, names(overLDM), NameWrongWay)
 
 	// Slippery owns the causes it is given; the reports detector leaves exactly those.
-	store, _, _ = Build(Options{Slippery: SlipperyOptions{Causes: []uint8{6, 7, 9}}})
+	store, _, _ = Build(Options{Slippery: SlipperyOptions{Causes: []uint8{6, 7, 9}}}, nil)
 	require.Equal(t, []uint8{6, 7, 9}, store.o.ExcludeCauses)
 }
 
 func TestOptionsValidate(t *testing.T) {
-	o := Options{Disable: []string{"nope"}, Collision: CollisionOptions{MinDistM: -1}, Human: HumanOptions{MaxAge: -1}}
+	o := Options{Disable: []string{"nope"}, Enable: []string{"neither"}, Collision: CollisionOptions{MinDistM: -1}, Human: HumanOptions{MaxAge: -1}}
 	err := o.Validate()
 	require.ErrorContains(t, err, `unknown detector "nope"`)
+	require.ErrorContains(t, err, `unknown detector "neither"`)
 	require.ErrorContains(t, err, "collision.min_dist_m")
 	require.ErrorContains(t, err, "human.max_age")
 	ok := Options{Disable: []string{NameHuman}}
@@ -48,7 +52,9 @@ func TestOptionsValidate(t *testing.T) {
 // DENM, a second vehicle's report and the stationary detector all describe one broken-down car.
 func TestReportsAndStationaryMakeOneHazard(t *testing.T) {
 	mgr := hazard.New(hazard.Options{StationID: 4242})
-	store, overReports, overLDM := Build(Options{})
+	md := road.New(road.Options{})
+	teach(t, md, 90, 400, eastLanes...)
+	store, overReports, overLDM := Build(Options{}, md)
 	m := newMap()
 	round := func(now time.Time) []hazard.Event {
 		var evs []hazard.Event
@@ -77,11 +83,13 @@ func TestReportsAndStationaryMakeOneHazard(t *testing.T) {
 	require.Equal(t, []string{"station:1", "station:2"}, evs[0].Hazard.Sources)
 	require.Equal(t, uint8(2), evs[0].Hazard.InformationQuality)
 
-	// 10 s stopped with traffic flowing past: the stationary detector joins, no new source.
+	// 10 s stopped with traffic going past: the stationary detector joins, no new source.
 	now = stoppedCar(m, 12*time.Second)
-	for i, y := range []float64{-120, -60, 40} {
-		car(m, uint32(20+i), on(90, y, 3.5), 25, 90, now)
-	}
+	car(m, 20, on(90, -60, 5.25), 25, 90, now)
+	round(now)
+	now = now.Add(3 * time.Second)
+	stoppedCar(m, 15*time.Second)
+	car(m, 20, on(90, 15, 5.25), 25, 90, now)
 	evs = round(now)
 	require.Len(t, evs, 1)
 	require.Equal(t, id, evs[0].Hazard.ActionID)

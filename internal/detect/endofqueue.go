@@ -11,6 +11,7 @@ import (
 
 	"github.com/michi-v2x/michi/internal/hazard"
 	"github.com/michi-v2x/michi/internal/ldm"
+	"github.com/michi-v2x/michi/internal/road"
 	"github.com/michi-v2x/michi/pkg/geo"
 	"github.com/michi-v2x/michi/pkg/v2x"
 )
@@ -27,6 +28,9 @@ type EndOfQueueOptions struct {
 	ApproachM         float64 `yaml:"approach_m"`           // look this far behind the tail; default 500 m
 	ApproachSpeedMPS  float64 `yaml:"approach_speed_mps"`   // an approaching vehicle is this fast; default 15 m/s
 	ApproachConeDeg   float64 `yaml:"approach_cone_deg"`    // and heads at the tail within this angle; default 20°
+	// JunctionAheadM: a queue whose head stands this close before a junction area is traffic
+	// waiting at the junction, not an end of queue to warn of; default 40 m.
+	JunctionAheadM float64 `yaml:"junction_ahead_m"`
 }
 
 func (o *EndOfQueueOptions) setDefaults() {
@@ -41,6 +45,7 @@ func (o *EndOfQueueOptions) setDefaults() {
 	def(&o.ApproachM, 500)
 	def(&o.ApproachSpeedMPS, 15)
 	def(&o.ApproachConeDeg, 20)
+	def(&o.JunctionAheadM, 40)
 	if o.MinQueue == 0 {
 		o.MinQueue = 3
 	}
@@ -51,7 +56,7 @@ func (o *EndOfQueueOptions) Validate() error {
 	o.setDefaults()
 	var errs []error
 	for name, v := range map[string]float64{"slow_speed_mps": o.SlowSpeedMPS, "gap_m": o.GapM,
-		"approach_m": o.ApproachM, "approach_speed_mps": o.ApproachSpeedMPS} {
+		"approach_m": o.ApproachM, "approach_speed_mps": o.ApproachSpeedMPS, "junction_ahead_m": o.JunctionAheadM} {
 		positive(&errs, "endofqueue."+name, v)
 	}
 	if o.MinQueue < 2 || o.MaxHeadingDiffDeg < 0 || o.MaxHeadingDiffDeg > 180 || o.ApproachConeDeg < 0 || o.ApproachConeDeg > 90 {
@@ -69,18 +74,29 @@ func (o *EndOfQueueOptions) Validate() error {
 // the tail (within ApproachConeDeg), is behind the tail within ApproachM. The finding sits at the
 // tail with the queue's heading and direction upstream. Its key follows the queue as vehicles
 // join and leave: a queue inherits the key most of its members had in the previous round.
+//
+// The road model tells routine queues from dangerous ones: a queue is left alone when the model
+// does not know its tail's place yet (a fresh edge holds back), when its head stands within
+// JunctionAheadM before a junction area or crossing traffic moves within JunctionAheadM of its
+// head (traffic waiting at a light or to turn), or when its head
+// or tail stands in a routine stop zone (a stop line, a queue zone that fills and drains again
+// and again).
 type EndOfQueue struct {
-	o    EndOfQueueOptions
-	mu   sync.Mutex
-	sc   scene
-	prev map[uint64]string // queued actor -> key of its queue last round
-	next map[uint64]string
+	o     EndOfQueueOptions
+	model *road.Model
+	mu    sync.Mutex
+	sc    scene
+	prev  map[uint64]string // queued actor -> key of its queue last round
+	next  map[uint64]string
 }
 
-// NewEndOfQueue builds the detector.
-func NewEndOfQueue(o EndOfQueueOptions) *EndOfQueue {
+// NewEndOfQueue builds the detector over a road model (nil: an empty one, which holds back).
+func NewEndOfQueue(o EndOfQueueOptions, model *road.Model) *EndOfQueue {
 	o.setDefaults()
-	return &EndOfQueue{o: o, prev: map[uint64]string{}, next: map[uint64]string{}}
+	if model == nil {
+		model = road.New(road.Options{})
+	}
+	return &EndOfQueue{o: o, model: model, prev: map[uint64]string{}, next: map[uint64]string{}}
 }
 
 // Name is "endofqueue".
@@ -109,10 +125,11 @@ func (d *EndOfQueue) Detect(_ time.Time, m *ldm.Map) []hazard.Finding {
 		along := func(i int) float64 { return d.sc.actors[i].x*dx + d.sc.actors[i].y*dy }
 		slices.SortFunc(q, func(a, b int) int { return cmp.Compare(along(a), along(b)) })
 		key := d.keyFor(q, used)
-		if !d.approached(&d.sc.actors[q[0]], dx, dy) {
+		tail, head := &d.sc.actors[q[0]], &d.sc.actors[q[len(q)-1]]
+		if !d.approached(tail, dx, dy) || d.routine(tail, head, headingOf(dx, dy)) ||
+			d.sc.crossingNear(head.x, head.y, dx, dy, d.o.JunctionAheadM) {
 			continue
 		}
-		tail := &d.sc.actors[q[0]]
 		var src []string
 		for _, i := range q[:d.o.MinQueue] {
 			src = append(src, sourcesOf(m, d.sc.actors[i].id)...)
@@ -178,6 +195,18 @@ func (d *EndOfQueue) queues() [][]int {
 	}
 	slices.SortFunc(out, func(a, b []int) int { return cmp.Compare(a[0], b[0]) }) // deterministic
 	return out
+}
+
+// routine says whether the road model knows the queue's place as one where traffic queues
+// routinely, or does not know the place at all.
+func (d *EndOfQueue) routine(tail, head *actor, heading float64) bool {
+	if !d.model.Known(tail.pos, d.model.Options().CellM) {
+		return true
+	}
+	if d.model.Stops(tail.pos, 4).Routine() || d.model.Stops(head.pos, 4).Routine() {
+		return true
+	}
+	return junctionAhead(d.model, head.pos, heading, d.o.JunctionAheadM)
 }
 
 // approached says whether a fast vehicle heading the queue's way is closing in on the tail.

@@ -7,6 +7,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/michi-v2x/michi/internal/ldm"
+	"github.com/michi-v2x/michi/internal/road"
 	"github.com/michi-v2x/michi/pkg/geo"
 	"github.com/michi-v2x/michi/pkg/v2x"
 )
@@ -48,7 +49,7 @@ func TestEndOfQueue(t *testing.T) {
 			for i, v := range tc.other {
 				car(m, uint32(100+i), north(v.y, v.x), v.speed, v.heading, t0)
 			}
-			fs := NewEndOfQueue(EndOfQueueOptions{}).Detect(t0, m)
+			fs := NewEndOfQueue(EndOfQueueOptions{}, northRoad(t)).Detect(t0, m)
 			if !tc.want {
 				require.Empty(t, fs)
 				return
@@ -65,7 +66,7 @@ func TestEndOfQueue(t *testing.T) {
 }
 
 func TestEndOfQueueKeyFollowsTheQueue(t *testing.T) {
-	d := NewEndOfQueue(EndOfQueueOptions{})
+	d := NewEndOfQueue(EndOfQueueOptions{}, northRoad(t))
 	m := newMap()
 	queue(m, t0, 400, 410, 425)
 	car(m, 100, north(100, 1.75), 25, 0, t0)
@@ -109,4 +110,41 @@ func TestEndOfQueueOptionsValidate(t *testing.T) {
 	require.NoError(t, ok.Validate())
 }
 
-func BenchmarkEndOfQueue(b *testing.B) { benchDetector(b, NewEndOfQueue(EndOfQueueOptions{})) }
+// northRoad is a model that knows a road running north through base, two lanes each way, ±2.5 km.
+func northRoad(t testing.TB) *road.Model {
+	md := road.New(road.Options{})
+	teach(t, md, 0, 2500, laneSpec{1.75, 0}, laneSpec{5.25, 0}, laneSpec{-1.75, 180}, laneSpec{-5.25, 180})
+	return md
+}
+
+func TestEndOfQueueLeavesRoutineQueuesAlone(t *testing.T) {
+	q := []float64{400, 410, 425, 440}
+	junction := func(t *testing.T) *road.Model {
+		md := northRoad(t)
+		teach(t, md, 90, 100, laneSpec{-451.75, 90}, laneSpec{-448.25, 270}) // a street crossing at y = 450
+		return md
+	}
+	for _, tc := range []struct {
+		name  string
+		model func(*testing.T) *road.Model
+		cross bool
+	}{
+		{"fresh edge: nothing learned", func(*testing.T) *road.Model { return road.New(road.Options{}) }, false},
+		{"head waits before a junction the model knows", junction, false},
+		{"crossing traffic moves in front of the head", func(t *testing.T) *road.Model { return northRoad(t) }, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m := newMap()
+			queue(m, t0, q...)
+			car(m, 100, north(100, 1.75), 25, 0, t0)
+			if tc.cross {
+				car(m, 101, north(455, 20), 12, 270, t0)
+			}
+			require.Empty(t, NewEndOfQueue(EndOfQueueOptions{}, tc.model(t)).Detect(t0, m))
+		})
+	}
+}
+
+func BenchmarkEndOfQueue(b *testing.B) {
+	benchDetector(b, NewEndOfQueue(EndOfQueueOptions{}, benchModel(b)))
+}

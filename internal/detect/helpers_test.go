@@ -4,6 +4,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -11,6 +12,7 @@ import (
 
 	"github.com/michi-v2x/michi/internal/hazard"
 	"github.com/michi-v2x/michi/internal/ldm"
+	"github.com/michi-v2x/michi/internal/road"
 	"github.com/michi-v2x/michi/pkg/geo"
 )
 
@@ -111,6 +113,21 @@ func highway(tb testing.TB, n int, lengthM float64) *ldm.Map {
 	return m
 }
 
+// benchModel is a model that learned the road of highway (three lanes each way, 10 km).
+func benchModel(b *testing.B) *road.Model {
+	benchModelOnce.Do(func() {
+		benchModelVal = road.New(road.Options{})
+		teach(b, benchModelVal, 0, 5000, laneSpec{1.75, 0}, laneSpec{5.25, 0}, laneSpec{8.75, 0},
+			laneSpec{-1.75, 180}, laneSpec{-5.25, 180}, laneSpec{-8.75, 180})
+	})
+	return benchModelVal
+}
+
+var (
+	benchModelOnce sync.Once
+	benchModelVal  *road.Model
+)
+
 func benchDetector(b *testing.B, d Detector) {
 	m := highway(b, 2000, 10000)
 	b.ReportAllocs()
@@ -118,4 +135,46 @@ func benchDetector(b *testing.B, d Detector) {
 	for b.Loop() {
 		d.Detect(t0.Add(time.Second), m)
 	}
+}
+
+// laneSpec is one lane of a straight road through base: its offset to the right of the road's
+// direction (metres) and the heading its traffic drives.
+type laneSpec struct{ lat, heading float64 }
+
+// twoWay is a road heading roadDeg with one lane each way, keeping right (left: mirrored).
+func twoWay(roadDeg float64, keepRight bool) []laneSpec {
+	side := 1.75
+	if !keepRight {
+		side = -side
+	}
+	return []laneSpec{{side, roadDeg}, {-side, math.Mod(roadDeg+180, 360)}}
+}
+
+// teach lets md learn a straight road through base heading roadDeg, from -half to +half metres
+// along it: eight waves of vehicles drive every lane at 16 m/s, reporting every 4 m, through an
+// LDM of their own, and the model learns every round.
+func teach(tb testing.TB, md *road.Model, roadDeg, half float64, lanes ...laneSpec) {
+	tb.Helper()
+	m := newMap()
+	at := t0.Add(-time.Hour)
+	for wave := range 8 {
+		for s := -half; s <= half; s += 4 {
+			for i, l := range lanes {
+				along := s
+				if geo.AngleDiff(l.heading, roadDeg) > 90 {
+					along = -s
+				}
+				car(m, uint32(1_000_000+wave*100+i), on(roadDeg, along, l.lat), 16, l.heading, at)
+			}
+			md.Learn(at, m)
+			at = at.Add(250 * time.Millisecond)
+		}
+	}
+}
+
+// taught is a model that knows a two-way road heading roadDeg through base (±400 m).
+func taught(tb testing.TB, roadDeg float64, keepRight bool) *road.Model {
+	md := road.New(road.Options{})
+	teach(tb, md, roadDeg, 400, twoWay(roadDeg, keepRight)...)
+	return md
 }

@@ -10,7 +10,7 @@ import (
 )
 
 // road teaches the map a road running north through base: cars driving it every 5 m.
-func road(m *ldm.Map) {
+func paveRoad(m *ldm.Map) {
 	for i := range 41 {
 		car(m, 1, north(float64(i*5-100), 0), 15, 0, t0.Add(time.Duration(i)*333*time.Millisecond))
 		car(m, 2, north(float64(100-i*5), -3.5), 15, 180, t0.Add(time.Duration(i)*333*time.Millisecond))
@@ -34,7 +34,7 @@ func TestHuman(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			m := newMap()
-			road(m)
+			paveRoad(m)
 			m.UpdatePerceived(77, []ldm.Perceived{tc.obj}, tc.at)
 			fs := NewHuman(HumanOptions{}).Detect(now, m)
 			if !tc.want {
@@ -53,7 +53,7 @@ func TestHuman(t *testing.T) {
 
 func TestHumanKeyIsTheTrack(t *testing.T) {
 	m := newMap()
-	road(m)
+	paveRoad(m)
 	now := t0.Add(15 * time.Second)
 	d := NewHuman(HumanOptions{})
 	m.UpdatePerceived(77, []ldm.Perceived{{ObjectID: 1, Kind: ldm.KindPedestrian, Pos: north(30, -1)}}, now)

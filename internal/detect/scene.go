@@ -149,3 +149,20 @@ func keyOf(a *actor) string {
 	}
 	return "obj:" + strconv.FormatUint(a.id, 10)
 }
+
+// crossingNear says whether an actor that moves at 1 m/s or more crosses the direction (ux, uy)
+// (heading 45°–135° off it) within r of (x, y): traffic crossing there, so a junction.
+func (s *scene) crossingNear(x, y, ux, uy, r float64) bool {
+	const cos45 = 0.7071
+	found := false
+	s.near(x, y, r, func(j int) bool {
+		q := &s.actors[j]
+		dx, dy := q.x-x, q.y-y
+		if q.speed >= 1 && q.headingOK && math.Abs(ux*q.ux+uy*q.uy) < cos45 && dx*dx+dy*dy <= r*r {
+			found = true
+			return false
+		}
+		return true
+	})
+	return found
+}

@@ -3,11 +3,13 @@ package detect
 import (
 	"errors"
 	"fmt"
+	"math"
 	"sync"
 	"time"
 
 	"github.com/michi-v2x/michi/internal/hazard"
 	"github.com/michi-v2x/michi/internal/ldm"
+	"github.com/michi-v2x/michi/internal/road"
 	"github.com/michi-v2x/michi/pkg/geo"
 	"github.com/michi-v2x/michi/pkg/v2x"
 )
@@ -17,58 +19,108 @@ const CauseStationaryVehicle = 94
 
 // StationaryOptions configures the stationary-vehicle detector. Zero = default.
 type StationaryOptions struct {
-	MinStopped        time.Duration `yaml:"min_stopped"`          // stopped at least this long; default 10 s
-	RadiusM           float64       `yaml:"radius_m"`             // neighbourhood; default 200 m
-	MaxHeadingDiffDeg float64       `yaml:"max_heading_diff_deg"` // "its direction"; default 45°
-	MinNeighbours     int           `yaml:"min_neighbours"`       // vehicles in its direction; default 2
-	MinMeanSpeedMPS   float64       `yaml:"min_mean_speed_mps"`   // their mean speed; default 3 m/s
+	MinStopped time.Duration `yaml:"min_stopped"` // stopped at least this long; default 10 s
+	// MinPassers: vehicles that were behind it in its direction and got ahead of it while it
+	// stood; default 1.
+	MinPassers int `yaml:"min_passers"`
+	// BehindM: a vehicle up to this far behind it counts as behind it; default 150 m.
+	BehindM float64 `yaml:"behind_m"`
+	// LaneHalfM: within this lateral offset a vehicle is in its lane; default 1.6 m.
+	LaneHalfM float64 `yaml:"lane_half_m"`
+	// RoadHalfM: within this lateral offset a vehicle passes it on its road (its lane or the
+	// next); default 5.5 m.
+	RoadHalfM         float64 `yaml:"road_half_m"`
+	MaxHeadingDiffDeg float64 `yaml:"max_heading_diff_deg"` // "its direction"; default 30°
+	// JunctionAheadM: a vehicle that stands this close before a junction area (where turning
+	// lanes let traffic pass a waiting car) needs passers from its own lane; default 40 m.
+	JunctionAheadM float64 `yaml:"junction_ahead_m"`
+	// CrossingM: a vehicle that crossing traffic (heading 45°–135° off its own) passes this
+	// close while it stands is at a junction, waiting to turn or to cross; default 30 m.
+	CrossingM float64 `yaml:"crossing_m"`
 }
 
 func (o *StationaryOptions) setDefaults() {
 	if o.MinStopped == 0 {
 		o.MinStopped = 10 * time.Second
 	}
-	if o.RadiusM == 0 {
-		o.RadiusM = 200
+	if o.MinPassers == 0 {
+		o.MinPassers = 1
 	}
-	if o.MaxHeadingDiffDeg == 0 {
-		o.MaxHeadingDiffDeg = 45
+	def := func(v *float64, d float64) {
+		if *v == 0 {
+			*v = d
+		}
 	}
-	if o.MinNeighbours == 0 {
-		o.MinNeighbours = 2
-	}
-	if o.MinMeanSpeedMPS == 0 {
-		o.MinMeanSpeedMPS = 3
-	}
+	def(&o.BehindM, 150)
+	def(&o.LaneHalfM, 1.6)
+	def(&o.RoadHalfM, 5.5)
+	def(&o.MaxHeadingDiffDeg, 30)
+	def(&o.JunctionAheadM, 40)
+	def(&o.CrossingM, 30)
 }
 
 // Validate reports every problem at once; it applies the defaults first.
 func (o *StationaryOptions) Validate() error {
 	o.setDefaults()
 	var errs []error
-	positive(&errs, "stationary.radius_m", o.RadiusM)
-	positive(&errs, "stationary.min_mean_speed_mps", o.MinMeanSpeedMPS)
-	if o.MinStopped < 0 || o.MinNeighbours < 0 || o.MaxHeadingDiffDeg < 0 || o.MaxHeadingDiffDeg > 180 {
-		errs = append(errs, fmt.Errorf("stationary: min_stopped, min_neighbours ≥ 0, max_heading_diff_deg 0…180"))
+	for name, v := range map[string]float64{"behind_m": o.BehindM, "lane_half_m": o.LaneHalfM,
+		"road_half_m": o.RoadHalfM, "junction_ahead_m": o.JunctionAheadM, "crossing_m": o.CrossingM} {
+		positive(&errs, "stationary."+name, v)
+	}
+	if o.MinStopped < 0 || o.MinPassers < 1 || o.MaxHeadingDiffDeg < 0 || o.MaxHeadingDiffDeg > 180 {
+		errs = append(errs, fmt.Errorf("stationary: want min_stopped ≥ 0, min_passers ≥ 1, max_heading_diff_deg 0…180"))
 	}
 	return errors.Join(errs...)
 }
 
-// Stationary flags a self-reporting vehicle that has stood still for MinStopped while the traffic
-// around it in its direction (within RadiusM, heading within MaxHeadingDiffDeg of its last
-// heading, at least MinNeighbours vehicles) moves at a mean speed of MinMeanSpeedMPS or more:
-// a broken-down or crashed car, not a car waiting in a queue or at a light. The finding carries
-// the vehicle's heading and direction upstream; its key is the vehicle's station.
+// Stationary flags a self-reporting vehicle that stands while the traffic in its direction goes
+// past it: a broken-down or crashed car, not a car waiting in a queue, at a light or to merge.
+// While a vehicle stands the detector watches the vehicles in its direction around it: one that
+// was behind it (up to BehindM, on its road) and is now ahead of it has passed it. The vehicle is
+// flagged once it has stood MinStopped and MinPassers vehicles have passed it, unless
+//
+//   - the road model does not know its place as a lane of its direction: a fresh edge holds back
+//     rather than guess, and a car that waits mid-turn inside a junction stands where traffic
+//     flows every way;
+//   - a standing vehicle stood right ahead of it in its lane at any time while it stood: it is
+//     in a queue (and stays a queue member for the second it takes to follow when the queue
+//     moves off);
+//   - crossing traffic passed within CrossingM of it while it stood, or the model knows a
+//     junction area there: it waits to turn or to cross (a car broken down inside a junction is
+//     not flagged by this detector);
+//   - it stands within JunctionAheadM before a junction area, or in a routine stop zone (a stop
+//     line, a queue zone): there traffic in other lanes routinely goes on while a lane waits, so
+//     only passers that were behind it in its own lane count, since nobody overtakes a waiting
+//     car inside its lane;
+//   - it stands in a routine stop zone and has not yet stood longer than the longest routine stop
+//     the model saw there.
+//
+// The finding carries the vehicle's heading and direction upstream; its key is its station.
 type Stationary struct {
-	o  StationaryOptions
-	mu sync.Mutex
-	sc scene
+	o     StationaryOptions
+	model *road.Model
+	mu    sync.Mutex
+	sc    scene
+	watch map[uint64]*standing // standing vehicles by LDM id
 }
 
-// NewStationary builds the detector.
-func NewStationary(o StationaryOptions) *Stationary {
+// standing is what the detector saw around one standing vehicle.
+type standing struct {
+	since    time.Time
+	crossing bool            // crossing traffic passed close by while it stood
+	queued   bool            // a standing vehicle stood right ahead of it in its lane
+	behind   map[uint64]bool // vehicles seen behind it on its road → seen in its lane
+	passed   map[uint64]bool // vehicles that then got ahead → were in its lane behind it
+	round    uint64
+}
+
+// NewStationary builds the detector over a road model (nil: an empty one, which holds back).
+func NewStationary(o StationaryOptions, model *road.Model) *Stationary {
 	o.setDefaults()
-	return &Stationary{o: o}
+	if model == nil {
+		model = road.New(road.Options{})
+	}
+	return &Stationary{o: o, model: model, watch: map[uint64]*standing{}}
 }
 
 // Name is "stationary".
@@ -78,26 +130,57 @@ func (d *Stationary) Name() string { return NameStationary }
 func (d *Stationary) Detect(now time.Time, m *ldm.Map) []hazard.Finding {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	d.sc.build(m, func(o *ldm.Object) bool { return o.Kind == ldm.KindVehicle && o.HeadingOK }, d.o.RadiusM)
+	o := d.o
+	d.sc.build(m, func(ob *ldm.Object) bool { return ob.Kind == ldm.KindVehicle && ob.HeadingOK }, o.BehindM)
+	round := uint64(now.UnixNano())
+	reach := math.Hypot(o.BehindM, o.RoadHalfM)
+	cosDir := math.Cos(o.MaxHeadingDiffDeg * math.Pi / 180)
+	cosCross := math.Cos(45 * math.Pi / 180)
+	cross2 := o.CrossingM * o.CrossingM
 	var out []hazard.Finding
-	r2 := d.o.RadiusM * d.o.RadiusM
 	for i := range d.sc.actors {
 		a := &d.sc.actors[i]
-		if a.station == 0 || a.stopped.IsZero() || now.Sub(a.stopped) < d.o.MinStopped {
+		if a.station == 0 || a.stopped.IsZero() {
 			continue
 		}
-		n, sum := 0, 0.0
-		d.sc.near(a.x, a.y, d.o.RadiusM, func(j int) bool {
+		st := d.watch[a.id]
+		if st == nil || !st.since.Equal(a.stopped) {
+			st = &standing{since: a.stopped, behind: map[uint64]bool{}, passed: map[uint64]bool{}}
+			d.watch[a.id] = st
+		}
+		st.round = round
+		d.sc.near(a.x, a.y, reach, func(j int) bool {
 			q := &d.sc.actors[j]
 			dx, dy := q.x-a.x, q.y-a.y
-			if j == i || dx*dx+dy*dy > r2 || geo.AngleDiff(a.heading, q.heading) > d.o.MaxHeadingDiffDeg {
+			cos := a.ux*q.ux + a.uy*q.uy
+			if math.Abs(cos) < cosCross && q.speed >= 1 && dx*dx+dy*dy <= cross2 {
+				st.crossing = true
+			}
+			if j == i || cos < cosDir {
 				return true
 			}
-			n++
-			sum += q.speed
+			along, lat := dx*a.ux+dy*a.uy, dx*a.uy-dy*a.ux
+			if math.Abs(lat) > o.RoadHalfM {
+				return true
+			}
+			inLane := math.Abs(lat) <= o.LaneHalfM
+			switch {
+			case along < -2 && along >= -o.BehindM:
+				st.behind[q.id] = st.behind[q.id] || inLane
+			case along > 2:
+				if inLane && along < 25 && q.speed < 1 {
+					st.queued = true
+				}
+				if lane, ok := st.behind[q.id]; ok {
+					st.passed[q.id] = lane
+				}
+			}
 			return true
 		})
-		if n < d.o.MinNeighbours || n == 0 || sum/float64(n) < d.o.MinMeanSpeedMPS {
+		if st.queued || st.crossing || now.Sub(a.stopped) < o.MinStopped || len(st.passed) < o.MinPassers {
+			continue
+		}
+		if !d.breakdown(a, st, now) {
 			continue
 		}
 		out = append(out, hazard.Finding{
@@ -106,5 +189,49 @@ func (d *Stationary) Detect(now time.Time, m *ldm.Map) []hazard.Finding {
 			Sources: sourcesOf(m, a.id),
 		})
 	}
+	for id, st := range d.watch { // forget vehicles that moved on or left
+		if st.round != round {
+			delete(d.watch, id)
+		}
+	}
 	return out
+}
+
+// breakdown weighs a standing vehicle that traffic passed against what the road model knows of
+// its place.
+func (d *Stationary) breakdown(a *actor, st *standing, now time.Time) bool {
+	// Its road: the model must know traffic along its heading there, and little that crosses it
+	// (traffic the other way on the same road says nothing either way).
+	if f := d.model.FlowNear(a.pos, d.o.RoadHalfM, a.heading); !f.Known || f.Across > 0.15*(f.Along+f.Across) {
+		return false // a junction, a turn, or ground the model does not know yet
+	}
+	if d.model.Junction(a.pos, 15) {
+		return false
+	}
+	zone := d.model.Stops(a.pos, 4)
+	if zone.Routine() && now.Sub(a.stopped) <= zone.Dwell {
+		return false
+	}
+	if zone.Routine() || junctionAhead(d.model, a.pos, a.heading, d.o.JunctionAheadM) {
+		inLane := 0
+		for _, lane := range st.passed {
+			if lane {
+				inLane++
+			}
+		}
+		return inLane >= d.o.MinPassers
+	}
+	return true
+}
+
+// junctionAhead says whether the road model knows a junction area within distM ahead of p in
+// direction heading.
+func junctionAhead(model *road.Model, p geo.Point, heading, distM float64) bool {
+	const r = 10
+	for s := 0.0; s <= distM; s += r {
+		if model.Junction(geo.Destination(p, heading, s), r) {
+			return true
+		}
+	}
+	return false
 }

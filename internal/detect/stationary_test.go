@@ -6,87 +6,149 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/michi-v2x/michi/internal/hazard"
 	"github.com/michi-v2x/michi/internal/ldm"
+	"github.com/michi-v2x/michi/internal/road"
 	"github.com/michi-v2x/michi/pkg/v2x"
 )
 
-// stoppedCar makes station 1 stand still at base, heading east, from t0 to t0+stopped.
+// eastLanes is an eastbound road through base with two lanes each way, keeping right.
+var eastLanes = []laneSpec{{1.75, 90}, {5.25, 90}, {-1.75, 270}, {-5.25, 270}}
+
+// stoppedCar makes station 1 stand still in the right-hand lane of an eastbound road at base from
+// t0 to t0+stopped.
 func stoppedCar(m *ldm.Map, stopped time.Duration) time.Time {
 	for at := time.Duration(0); at < stopped; at += time.Second {
-		car(m, 1, base, 0, 90, t0.Add(at))
+		car(m, 1, on(90, 0, 1.75), 0, 90, t0.Add(at))
 	}
-	car(m, 1, base, 0, 90, t0.Add(stopped))
+	car(m, 1, on(90, 0, 1.75), 0, 90, t0.Add(stopped))
 	return t0.Add(stopped)
 }
 
-func TestStationary(t *testing.T) {
-	type nb struct {
-		along, speed, heading float64
+// mover is a vehicle that drives by at constant velocity on the eastbound road's frame: at t0 it
+// is along metres east of base and lat metres to the right of the road's centre line.
+type mover struct{ along, lat, vAlong, vLat, heading float64 }
+
+// standWith runs d every 200 ms while station 1 stands for dur in the right-hand lane of the
+// eastbound road at base and the movers drive; it returns the last round's findings.
+func standWith(d Detector, dur time.Duration, ms ...mover) []hazard.Finding {
+	m := newMap()
+	var fs []hazard.Finding
+	for at := time.Duration(0); at <= dur; at += 200 * time.Millisecond {
+		now := t0.Add(at)
+		car(m, 1, on(90, 0, 1.75), 0, 90, now)
+		s := at.Seconds()
+		for i, v := range ms {
+			speed := 0.0
+			if v.vAlong != 0 || v.vLat != 0 {
+				speed = 12
+			}
+			car(m, uint32(10+i), on(90, v.along+v.vAlong*s, v.lat+v.vLat*s), speed, v.heading, now)
+		}
+		fs = d.Detect(now, m)
 	}
-	moving := []nb{{-100, 20, 90}, {-50, 22, 90}, {60, 18, 90}}
+	return fs
+}
+
+// teachStops makes vehicles stand at the place of station 1 and drive on, in two episodes a
+// minute apart: a routine stop there.
+func teachStops(md *road.Model, dwell time.Duration) {
+	m := newMap()
+	at := t0.Add(-30 * time.Minute)
+	for ep := range 2 {
+		id := uint32(2_000_000 + ep)
+		car(m, id, on(90, -30, 1.75), 10, 90, at)
+		md.Learn(at, m)
+		for s := time.Duration(0); s <= dwell; s += time.Second {
+			car(m, id, on(90, 0, 1.75), 0, 90, at.Add(time.Second+s))
+			md.Learn(at.Add(time.Second+s), m)
+		}
+		at = at.Add(dwell + 2*time.Second)
+		car(m, id, on(90, 5, 1.75), 5, 90, at)
+		md.Learn(at, m)
+		at = at.Add(time.Minute)
+	}
+}
+
+func TestStationary(t *testing.T) {
+	passNext := mover{along: -100, lat: 5.25, vAlong: 15, heading: 90}
+	passLane := mover{along: -80, lat: 1.75, vAlong: 12, heading: 90}
+	known := func(t *testing.T) *road.Model {
+		md := road.New(road.Options{})
+		teach(t, md, 90, 400, eastLanes...)
+		return md
+	}
+	withJunction := func(t *testing.T) *road.Model {
+		md := known(t)
+		teach(t, md, 0, 100, laneSpec{41.75, 0}, laneSpec{38.25, 180}) // a street crossing 40 m ahead
+		return md
+	}
+	withStops := func(t *testing.T) *road.Model {
+		md := known(t)
+		teachStops(md, 30*time.Second)
+		return md
+	}
 	tests := []struct {
-		name    string
-		stopped time.Duration
-		nbs     []nb
-		opts    StationaryOptions
-		want    bool
+		name  string
+		model func(*testing.T) *road.Model
+		stood time.Duration
+		ms    []mover
+		want  bool
 	}{
-		{"broken down, traffic flows", 12 * time.Second, moving, StationaryOptions{}, true},
-		{"exactly MinStopped", 10 * time.Second, moving, StationaryOptions{}, true},
-		{"not stopped long enough", 9 * time.Second, moving, StationaryOptions{}, false},
-		{"waiting in a queue", 12 * time.Second, []nb{{-10, 0.5, 90}, {-20, 1, 90}, {10, 0, 90}}, StationaryOptions{}, false},
-		{"mean speed exactly 3 m/s", 12 * time.Second, []nb{{-30, 2, 90}, {30, 4, 90}}, StationaryOptions{}, true},
-		{"traffic only the other way", 12 * time.Second, []nb{{-100, 20, 270}, {50, 20, 270}, {80, 20, 270}}, StationaryOptions{}, false},
-		{"heading 40° off still counts", 12 * time.Second, []nb{{-100, 20, 130}, {50, 20, 50}}, StationaryOptions{}, true},
-		{"one moving neighbour", 12 * time.Second, moving[:1], StationaryOptions{}, false},
-		{"one moving neighbour, MinNeighbours 1", 12 * time.Second, moving[:1], StationaryOptions{MinNeighbours: 1}, true},
-		{"traffic beyond 200 m", 12 * time.Second, []nb{{-250, 20, 90}, {230, 20, 90}, {-210, 20, 90}}, StationaryOptions{}, false},
-		{"alone on the road", 12 * time.Second, nil, StationaryOptions{}, false},
+		{"broken down, traffic passes in the next lane", known, 12 * time.Second, []mover{passNext}, true},
+		{"at the side of its lane, traffic passes through", known, 12 * time.Second, []mover{passLane}, true},
+		{"not stood long enough", known, 9 * time.Second, []mover{passNext}, false},
+		{"nobody passes: the car behind waits", known, 12 * time.Second, []mover{{along: -10, lat: 1.75, heading: 90}}, false},
+		// (the car ahead, passed while a car waits behind it, is the one that broke down)
+		{"in a queue: a car stands right ahead", known, 12 * time.Second, []mover{{along: 10, lat: 1.75, heading: 90}, passNext}, false},
+		{"crossing traffic close by: waiting at a junction", known, 12 * time.Second,
+			[]mover{passNext, {along: 20, lat: -60, vLat: 12, heading: 180}}, false},
+		{"traffic only the other way", known, 12 * time.Second, []mover{{along: 100, lat: -1.75, vAlong: -15, heading: 270}}, false},
+		{"fresh edge: the model knows nothing yet", func(*testing.T) *road.Model { return road.New(road.Options{}) }, 12 * time.Second, []mover{passNext}, false},
+		{"before a junction, passed only in the next lane", withJunction, 12 * time.Second, []mover{passNext}, false},
+		{"before a junction, passed within its lane", withJunction, 12 * time.Second, []mover{passLane}, true},
+		{"routine stop zone, within its dwell", withStops, 20 * time.Second, []mover{passLane}, false},
+		{"routine stop zone, far beyond its dwell", withStops, 40 * time.Second, []mover{passLane}, true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			m := newMap()
-			now := stoppedCar(m, tc.stopped)
-			for i, n := range tc.nbs {
-				car(m, uint32(10+i), on(90, n.along, 3.5), n.speed, n.heading, now)
-			}
-			fs := NewStationary(tc.opts).Detect(now, m)
+			fs := standWith(NewStationary(StationaryOptions{}, tc.model(t)), tc.stood, tc.ms...)
 			if !tc.want {
-				require.Empty(t, fs)
+				require.NotContains(t, keys(fs), "station:1")
 				return
 			}
 			f := only(t, fs)
 			require.Equal(t, "station:1", f.Key)
 			require.Equal(t, uint8(CauseStationaryVehicle), f.Cause)
-			require.True(t, f.HasHeading)
-			require.InDelta(t, 90, f.HeadingDeg, 1e-6)
 			require.Equal(t, v2x.DirectionUpstream, f.Direction)
-			require.Equal(t, base, f.Pos)
+			require.True(t, f.HasHeading)
+			require.InDelta(t, 90, f.HeadingDeg, 0.01)
 			require.Equal(t, []string{"station:1"}, f.Sources)
 		})
 	}
 }
 
 func TestStationaryOnlySelfReporting(t *testing.T) {
+	md := road.New(road.Options{})
+	teach(t, md, 90, 400, eastLanes...)
 	m := newMap()
+	// A sensor-only object standing in the lane is no stationary vehicle of this detector.
 	for at := time.Duration(0); at <= 12*time.Second; at += time.Second {
-		m.UpdatePerceived(77, []ldm.Perceived{{ObjectID: 5, Kind: ldm.KindVehicle, Pos: base, HeadingDeg: 90, HeadingOK: true}}, t0.Add(at))
+		m.UpdatePerceived(77, []ldm.Perceived{{ObjectID: 1, Kind: ldm.KindVehicle, Pos: on(90, 0, 1.75), HeadingOK: true, HeadingDeg: 90}}, t0.Add(at))
 	}
-	now := t0.Add(12 * time.Second)
-	for i, y := range []float64{-100, -50, 60} {
-		car(m, uint32(10+i), on(90, y, 3.5), 20, 90, now)
-	}
-	require.Empty(t, NewStationary(StationaryOptions{}).Detect(now, m), "a car only a sensor sees has no StoppedSince of its own to trust")
+	car(m, 10, on(90, 30, 5.25), 15, 90, t0.Add(12*time.Second))
+	require.Empty(t, NewStationary(StationaryOptions{}, md).Detect(t0.Add(12*time.Second), m))
 }
 
 func TestStationaryOptionsValidate(t *testing.T) {
-	o := StationaryOptions{RadiusM: -1, MaxHeadingDiffDeg: 200}
+	o := StationaryOptions{MinStopped: -1, BehindM: -1, MinPassers: -1}
 	err := o.Validate()
-	require.ErrorContains(t, err, "radius_m")
-	require.ErrorContains(t, err, "max_heading_diff_deg")
+	require.ErrorContains(t, err, "behind_m")
+	require.ErrorContains(t, err, "min_passers")
 	ok := StationaryOptions{}
 	require.NoError(t, ok.Validate())
-	require.Equal(t, 10*time.Second, ok.MinStopped)
 }
 
-func BenchmarkStationary(b *testing.B) { benchDetector(b, NewStationary(StationaryOptions{})) }
+func BenchmarkStationary(b *testing.B) {
+	benchDetector(b, NewStationary(StationaryOptions{}, benchModel(b)))
+}

@@ -9,6 +9,8 @@ import (
 
 	"github.com/michi-v2x/michi/internal/hazard"
 	"github.com/michi-v2x/michi/internal/ldm"
+	"github.com/michi-v2x/michi/internal/road"
+	"github.com/michi-v2x/michi/pkg/geo"
 	"github.com/michi-v2x/michi/pkg/v2x"
 )
 
@@ -17,60 +19,39 @@ const CauseWrongWayDriving = 14
 
 // WrongWayOptions configures the wrong-way detector. Zero = default.
 type WrongWayOptions struct {
-	RightHandTraffic *bool   `yaml:"right_hand_traffic"` // default true (false: UK, Japan, …)
-	CorridorM        float64 `yaml:"corridor_m"`         // neighbours up to this far ahead or behind; default 200 m
-	LateralM         float64 `yaml:"lateral_m"`          // and this far to either side; default 15 m
-	LaneWidthM       float64 `yaml:"lane_width_m"`       // default 3.5 m
-	OncomingDeg      float64 `yaml:"oncoming_deg"`       // heading difference that counts as oncoming; default 150°
-	SameDirDeg       float64 `yaml:"same_dir_deg"`       // heading difference that counts as same direction; default 30°
-	MinSpeedMPS      float64 `yaml:"min_speed_mps"`      // subject and voters must move; default 3 m/s
-	MinVotes         int     `yaml:"min_votes"`          // wrong-way votes needed; default 2
-	// LegitOncomingWeight is what an oncoming neighbour clearly on the far side counts as a legit
-	// vote; default 0.25 (see WrongWay).
-	LegitOncomingWeight float64 `yaml:"legit_oncoming_weight"`
-	// MinRounds: a vehicle is flagged after this many consecutive rounds as a candidate, so
-	// position noise raises no alarm; default 5 (1 s at the edge's 200 ms rounds).
-	MinRounds int `yaml:"min_rounds"`
-	// HeadingNoiseDeg is the assumed error of the road axis between two vehicles (from their
-	// CAM headings): a neighbour's lateral offset is uncertain by |along|·tan(HeadingNoiseDeg),
-	// and an oncoming neighbour within that margin of the lane boundary does not vote; default 1°.
-	HeadingNoiseDeg float64 `yaml:"heading_noise_deg"`
+	MinSpeedMPS float64 `yaml:"min_speed_mps"` // only vehicles at least this fast; default 3 m/s
+	// MinAgainstShare: a place counts as "against the flow" when at least this share of the
+	// traffic the model saw there went the opposite way; default 0.8.
+	MinAgainstShare float64 `yaml:"min_against_share"`
+	// MaxAlongShare: … and at most this share went the vehicle's way; default 0.05.
+	MaxAlongShare float64 `yaml:"max_along_share"`
+	// MinDistM and MinRounds: a vehicle is flagged after it has travelled this far against the
+	// flow over this many consecutive rounds; default 40 m and 5 rounds (1 s at the edge's
+	// 200 ms rounds).
+	MinDistM  float64 `yaml:"min_dist_m"`
+	MinRounds int     `yaml:"min_rounds"`
+	// JunctionM: travel within this distance of a junction area neither adds nor resets (turning
+	// traffic crosses every direction there); default 12 m.
+	JunctionM float64 `yaml:"junction_m"`
+	// ClearDistM: a flagged vehicle is cleared after it has travelled this far with the flow;
+	// default 60 m.
+	ClearDistM float64 `yaml:"clear_dist_m"`
 }
 
 func (o *WrongWayOptions) setDefaults() {
-	if o.RightHandTraffic == nil {
-		t := true
-		o.RightHandTraffic = &t
+	def := func(v *float64, d float64) {
+		if *v == 0 {
+			*v = d
+		}
 	}
-	if o.CorridorM == 0 {
-		o.CorridorM = 200
-	}
-	if o.LateralM == 0 {
-		o.LateralM = 15
-	}
-	if o.LaneWidthM == 0 {
-		o.LaneWidthM = 3.5
-	}
-	if o.OncomingDeg == 0 {
-		o.OncomingDeg = 150
-	}
-	if o.SameDirDeg == 0 {
-		o.SameDirDeg = 30
-	}
-	if o.MinSpeedMPS == 0 {
-		o.MinSpeedMPS = 3
-	}
-	if o.MinVotes == 0 {
-		o.MinVotes = 2
-	}
-	if o.LegitOncomingWeight == 0 {
-		o.LegitOncomingWeight = 0.25
-	}
+	def(&o.MinSpeedMPS, 3)
+	def(&o.MinAgainstShare, 0.8)
+	def(&o.MaxAlongShare, 0.05)
+	def(&o.MinDistM, 40)
+	def(&o.JunctionM, 12)
+	def(&o.ClearDistM, 60)
 	if o.MinRounds == 0 {
 		o.MinRounds = 5
-	}
-	if o.HeadingNoiseDeg == 0 {
-		o.HeadingNoiseDeg = 1
 	}
 }
 
@@ -78,129 +59,99 @@ func (o *WrongWayOptions) setDefaults() {
 func (o *WrongWayOptions) Validate() error {
 	o.setDefaults()
 	var errs []error
-	for name, v := range map[string]float64{"corridor_m": o.CorridorM, "lateral_m": o.LateralM,
-		"lane_width_m": o.LaneWidthM, "min_speed_mps": o.MinSpeedMPS} {
+	for name, v := range map[string]float64{"min_speed_mps": o.MinSpeedMPS, "min_dist_m": o.MinDistM,
+		"junction_m": o.JunctionM, "clear_dist_m": o.ClearDistM} {
 		positive(&errs, "wrongway."+name, v)
 	}
-	if o.SameDirDeg < 0 || o.SameDirDeg >= o.OncomingDeg || o.OncomingDeg > 180 {
-		errs = append(errs, fmt.Errorf("wrongway: want 0 ≤ same_dir_deg (%g) < oncoming_deg (%g) ≤ 180", o.SameDirDeg, o.OncomingDeg))
+	if o.MinAgainstShare <= 0 || o.MinAgainstShare > 1 || o.MaxAlongShare < 0 || o.MaxAlongShare >= o.MinAgainstShare {
+		errs = append(errs, fmt.Errorf("wrongway: want 0 ≤ max_along_share (%g) < min_against_share (%g) ≤ 1", o.MaxAlongShare, o.MinAgainstShare))
 	}
-	if o.MinVotes < 1 || o.MinRounds < 1 {
-		errs = append(errs, fmt.Errorf("wrongway.min_votes %d, min_rounds %d: want ≥ 1", o.MinVotes, o.MinRounds))
-	}
-	if o.HeadingNoiseDeg < 0 || o.HeadingNoiseDeg > 10 {
-		errs = append(errs, fmt.Errorf("wrongway.heading_noise_deg %g: want 0…10", o.HeadingNoiseDeg))
-	}
-	if o.LegitOncomingWeight < 0 || o.LegitOncomingWeight > 1 {
-		errs = append(errs, fmt.Errorf("wrongway.legit_oncoming_weight %g: want 0…1", o.LegitOncomingWeight))
+	if o.MinRounds < 1 {
+		errs = append(errs, fmt.Errorf("wrongway.min_rounds %d: want ≥ 1", o.MinRounds))
 	}
 	return errors.Join(errs...)
 }
 
-// WrongWay flags a vehicle driving against the flow of the traffic around it, without a map, by
-// the handedness rule. For every moving vehicle (the subject) it looks at the moving vehicles in
-// a corridor ±CorridorM along the road and ±LateralM across it, and lets each vote:
-//
-//   - an oncoming neighbour (heading difference > OncomingDeg) in the subject's own lane or on the
-//     side the subject should keep to (the right in right-hand traffic): one "wrong way" vote,
-//     since legal oncoming traffic never passes there (an oncoming neighbour within
-//     |along|·tan(HeadingNoiseDeg) of the lane boundary does not vote: at 200 m a degree of
-//     heading error moves it by 3.5 m, a lane);
-//   - an oncoming neighbour clearly on the other side (more than half a lane): LegitOncomingWeight
-//     of a "legit" vote. It is weak evidence: legal oncoming traffic passes there, but so do the
-//     other lanes of the opposite flow when a wrong-way driver keeps to the median-side lane of a
-//     multi-lane carriageway (it then meets a third of that flow in its lane and two thirds on its
-//     left). It still outweighs the odd oncoming car that position noise puts into a legal
-//     driver's lane;
-//   - a same-direction neighbour (difference ≤ SameDirDeg) in the subject's lane: one "legit" vote.
-//
-// Along and across are measured on the bisector of the two vehicles' directions of travel, the
-// chord of a bend, so lanes keep their offsets on curved roads (on the subject's tangent alone a
-// lane would drift by along²/2R), and heading noise counts half. A subject whose wrong-way votes
-// reach MinVotes and exceed its legit votes is a candidate; it is flagged once it has been one for
-// MinRounds consecutive rounds. A legal driver meets at most the wrong-way driver in its lane,
-// one vote, below MinVotes.
-//
-// The rule needs lane-level positions. In simulation with CAM noise of σ 0.3–1 m across and
-// σ 0.5–2° in heading on a two-lane road, the defaults raised no false alarm; with σ 1 m the
-// wrong-way driver is found in about half as many rounds as with σ 0.3 m. The finding sits at the wrong-way vehicle with the heading of the
+// WrongWay flags a vehicle travelling against the flow the road model learned, in either
+// handedness and on any road shape, with no rule about which side traffic keeps to: a place is
+// against a vehicle's heading when the model knows it and at least MinAgainstShare of the traffic
+// there went the opposite way and at most MaxAlongShare went the vehicle's way. A vehicle is
+// flagged once it has travelled MinDistM against the flow over MinRounds consecutive rounds;
+// travel near a junction area (where turning traffic crosses every direction) or over places the
+// model does not know neither adds nor resets. It stays flagged until it has travelled ClearDistM
+// with the flow, leaves the map, or slows below MinSpeedMPS for the hazard manager's clear time,
+// so one wrong-way trip is one hazard. The finding sits at the vehicle with the heading of the
 // traffic it drives into (its own heading + 180°) and direction upstream.
 type WrongWay struct {
-	o      WrongWayOptions
-	mu     sync.Mutex
-	sc     scene
-	rounds map[uint64]int // consecutive rounds as a candidate, by LDM id
+	o     WrongWayOptions
+	model *road.Model
+	mu    sync.Mutex
+	sc    scene
+	state map[uint64]*wrongState // by LDM id
 }
 
-// NewWrongWay builds the detector.
-func NewWrongWay(o WrongWayOptions) *WrongWay {
+type wrongState struct {
+	last    geo.Point
+	dist    float64 // against the flow, consecutive
+	rounds  int
+	with    float64 // with the flow since flagged
+	flagged bool
+	round   uint64
+}
+
+// NewWrongWay builds the detector over a road model (nil: an empty one, which holds back).
+func NewWrongWay(o WrongWayOptions, model *road.Model) *WrongWay {
 	o.setDefaults()
-	return &WrongWay{o: o, rounds: map[uint64]int{}}
+	if model == nil {
+		model = road.New(road.Options{})
+	}
+	return &WrongWay{o: o, model: model, state: map[uint64]*wrongState{}}
 }
 
 // Name is "wrongway".
 func (d *WrongWay) Name() string { return NameWrongWay }
 
 // Detect implements Detector.
-func (d *WrongWay) Detect(_ time.Time, m *ldm.Map) []hazard.Finding {
+func (d *WrongWay) Detect(now time.Time, m *ldm.Map) []hazard.Finding {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	o := d.o
 	d.sc.build(m, func(ob *ldm.Object) bool {
 		return ob.Kind == ldm.KindVehicle && ob.HeadingOK && ob.SpeedMPS >= o.MinSpeedMPS
-	}, o.CorridorM/2)
-	side := 1.0 // lateral sign of "the side one keeps to"
-	if !*o.RightHandTraffic {
-		side = -1
-	}
-	half := o.LaneWidthM / 2
-	reach := math.Hypot(o.CorridorM, o.LateralM)
-	cosOncoming := math.Cos(o.OncomingDeg * math.Pi / 180)
-	cosSame := math.Cos(o.SameDirDeg * math.Pi / 180)
-	tanNoise := math.Tan(o.HeadingNoiseDeg * math.Pi / 180)
+	}, 100)
+	round := uint64(now.UnixNano())
 	var out []hazard.Finding
 	for i := range d.sc.actors {
 		a := &d.sc.actors[i]
-		var wrong, legit float64
-		d.sc.near(a.x, a.y, reach, func(j int) bool {
-			q := &d.sc.actors[j]
-			dx, dy := q.x-a.x, q.y-a.y
-			if j == i || dx*dx+dy*dy > reach*reach {
-				return true
-			}
-			cos := a.ux*q.ux + a.uy*q.uy // cosine of the heading difference
-			dir := 1.0                   // same direction
-			switch {
-			case cos < cosOncoming:
-				dir = -1
-			case cos < cosSame:
-				return true // crossing traffic says nothing about lanes
-			}
-			// The road axis between the two: the bisector of a's heading and q's direction of
-			// travel along the road (the chord of a bend).
-			nx, ny := a.ux+dir*q.ux, a.uy+dir*q.uy
-			n := math.Sqrt(nx*nx + ny*ny)
-			along, lat := (dx*nx+dy*ny)/n, (dx*ny-dy*nx)/n
-			if math.Abs(along) > o.CorridorM || math.Abs(lat) > o.LateralM {
-				return true
-			}
-			lat *= side // > 0: the keep-to side
-			margin := math.Abs(along) * tanNoise
-			switch {
-			case dir < 0 && lat > -half+margin:
-				wrong++
-			case dir < 0 && lat < -half-margin:
-				legit += o.LegitOncomingWeight
-			case dir > 0 && math.Abs(lat) <= half:
-				legit++
-			}
-			return true
-		})
-		if wrong < float64(o.MinVotes) || wrong <= legit {
-			delete(d.rounds, a.id)
-			continue
+		st := d.state[a.id]
+		if st == nil {
+			st = &wrongState{last: a.pos}
+			d.state[a.id] = st
 		}
-		if d.rounds[a.id]++; d.rounds[a.id] < o.MinRounds {
+		st.round = round
+		moved := geo.Distance(st.last, a.pos)
+		st.last = a.pos
+		f := d.model.Flow(a.pos, a.heading)
+		switch {
+		case !f.Known:
+		case f.Against >= o.MinAgainstShare && f.Along <= o.MaxAlongShare:
+			if !d.model.Junction(a.pos, o.JunctionM) {
+				st.dist += moved
+				st.rounds++
+				st.with = 0
+			}
+		case f.Along >= 0.3:
+			st.dist, st.rounds = 0, 0
+			if st.flagged {
+				if st.with += moved; st.with >= o.ClearDistM {
+					st.flagged = false
+				}
+			}
+		}
+		if st.dist >= o.MinDistM && st.rounds >= o.MinRounds {
+			st.flagged = true
+		}
+		if !st.flagged {
 			continue
 		}
 		out = append(out, hazard.Finding{
@@ -209,17 +160,9 @@ func (d *WrongWay) Detect(_ time.Time, m *ldm.Map) []hazard.Finding {
 			Sources: sourcesOf(m, a.id),
 		})
 	}
-	if len(d.rounds) > 0 { // forget vehicles that left the scene
-		seen := make(map[uint64]bool, len(d.rounds))
-		for i := range d.sc.actors {
-			if _, ok := d.rounds[d.sc.actors[i].id]; ok {
-				seen[d.sc.actors[i].id] = true
-			}
-		}
-		for id := range d.rounds {
-			if !seen[id] {
-				delete(d.rounds, id)
-			}
+	for id, st := range d.state { // forget vehicles that left the scene
+		if st.round != round {
+			delete(d.state, id)
 		}
 	}
 	return out

@@ -1,7 +1,6 @@
 package detect
 
 import (
-	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -10,214 +9,167 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/michi-v2x/michi/internal/hazard"
-	"github.com/michi-v2x/michi/internal/ldm"
+	"github.com/michi-v2x/michi/internal/road"
 	"github.com/michi-v2x/michi/pkg/geo"
 	"github.com/michi-v2x/michi/pkg/v2x"
 )
 
-// twoWay puts traffic on a road running north at base, one lane each way (lane centres ±1.75 m),
-// 8 vehicles per direction 50 m apart. mirror swaps the sides (left-hand traffic).
-func twoWay(m *ldm.Map, mirror bool) {
-	side := 1.0
-	if mirror {
-		side = -1
+// drive runs d every 200 ms for dur while station 1 drives at 25 m/s from (y0, x) on a road
+// running north (heading its direction of travel) and legit traffic keeps its lanes; it returns
+// every round's findings.
+func drive(d Detector, y0, x, heading float64, dur time.Duration, keepRight bool, noise *rand.Rand) [][]hazard.Finding {
+	m := newMap()
+	side := 1.75
+	if !keepRight {
+		side = -side
 	}
-	for i := range 8 {
-		car(m, uint32(100+i), north(float64(i)*50, side*1.75), 25, 0, t0)       // northbound
-		car(m, uint32(200+i), north(float64(i)*50+25, -side*1.75), 25, 180, t0) // southbound
+	jit := func() float64 {
+		if noise == nil {
+			return 0
+		}
+		return noise.NormFloat64() * 0.3
 	}
+	dir := 1.0
+	if heading > 90 && heading < 270 {
+		dir = -1
+	}
+	var rounds [][]hazard.Finding
+	for at := time.Duration(0); at <= dur; at += 200 * time.Millisecond {
+		now, s := t0.Add(at), at.Seconds()
+		car(m, 1, north(y0+dir*25*s, x+jit()), 25, heading, now)
+		for i := range 6 {
+			car(m, uint32(100+i), north(-300+float64(i)*100+20*s, side+jit()), 20, math.Mod(360+jit(), 360), now)
+			car(m, uint32(200+i), north(300-float64(i)*100-20*s, -side+jit()), 20, 180+jit(), now)
+		}
+		rounds = append(rounds, d.Detect(now, m))
+	}
+	return rounds
+}
+
+// flagged is the set of keys any round flagged.
+func flagged(rounds [][]hazard.Finding) []string {
+	seen := map[string]bool{}
+	for _, fs := range rounds {
+		for _, k := range keys(fs) {
+			seen[k] = true
+		}
+	}
+	var out []string
+	for k := range seen {
+		out = append(out, k)
+	}
+	return out
 }
 
 func TestWrongWay(t *testing.T) {
-	no := false
 	tests := []struct {
-		name string
-		fill func(m *ldm.Map)
-		opts WrongWayOptions
-		want []string
+		name      string
+		keepRight bool
+		x, head   float64
+		want      bool
 	}{
-		{"two-way road, traffic both ways", func(m *ldm.Map) { twoWay(m, false) }, WrongWayOptions{}, nil},
-		{"northbound in the southbound lane", func(m *ldm.Map) {
-			twoWay(m, false)
-			car(m, 1, north(190, -1.75), 25, 0, t0)
-		}, WrongWayOptions{}, []string{"station:1"}},
-		{"southbound in the northbound lane", func(m *ldm.Map) {
-			twoWay(m, false)
-			car(m, 1, north(190, 1.75), 30, 180, t0)
-		}, WrongWayOptions{}, []string{"station:1"}},
-		{"half a metre off the lane centre, heading 1° off", func(m *ldm.Map) {
-			twoWay(m, false)
-			car(m, 1, north(190, -1.25), 25, 1, t0)
-		}, WrongWayOptions{}, []string{"station:1"}},
-		{"a single vehicle", func(m *ldm.Map) { car(m, 1, base, 25, 0, t0) }, WrongWayOptions{}, nil},
-		{"a single oncoming vehicle in the lane", func(m *ldm.Map) {
-			car(m, 1, base, 25, 0, t0)
-			car(m, 2, north(100, 0), 25, 180, t0)
-		}, WrongWayOptions{}, nil},
-		{"wrong-way driver too slow to judge", func(m *ldm.Map) {
-			twoWay(m, false)
-			car(m, 1, north(190, -1.75), 2, 0, t0)
-		}, WrongWayOptions{}, nil},
-		{"left-hand traffic", func(m *ldm.Map) { twoWay(m, true) }, WrongWayOptions{RightHandTraffic: &no}, nil},
-		{"left-hand traffic, wrong-way driver", func(m *ldm.Map) {
-			twoWay(m, true)
-			car(m, 1, north(190, 1.75), 25, 0, t0)
-		}, WrongWayOptions{RightHandTraffic: &no}, []string{"station:1"}},
-		{"oncoming traffic beyond the corridor", func(m *ldm.Map) {
-			car(m, 1, base, 25, 0, t0)
-			car(m, 2, north(100, 20), 25, 180, t0)
-			car(m, 3, north(150, 20), 25, 180, t0)
-		}, WrongWayOptions{}, nil},
+		{"right-hand traffic: southbound in the northbound lane", true, 1.75, 180, true},
+		{"right-hand traffic: northbound in the southbound lane", true, -1.75, 0, true},
+		{"right-hand traffic: keeping its lane", true, 1.75, 0, false},
+		{"left-hand traffic: keeping its lane", false, 1.75, 180, false},
+		{"left-hand traffic: northbound in the southbound lane", false, 1.75, 0, true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			m := newMap()
-			tc.fill(m)
-			fs := detectRounds(NewWrongWay(tc.opts), m, 5)
-			require.Equal(t, tc.want, keys(fs))
-			for _, f := range fs {
-				require.Equal(t, uint8(CauseWrongWayDriving), f.Cause)
-				require.Equal(t, v2x.DirectionUpstream, f.Direction)
-				require.True(t, f.HasHeading)
+			y0 := 200.0
+			if tc.head == 0 {
+				y0 = -200
 			}
+			rounds := drive(NewWrongWay(WrongWayOptions{}, taught(t, 0, tc.keepRight)), y0, tc.x, tc.head, 4*time.Second, tc.keepRight, nil)
+			if !tc.want {
+				require.Empty(t, flagged(rounds))
+				return
+			}
+			require.Equal(t, []string{"station:1"}, flagged(rounds), "the driver and only the driver")
+			f := only(t, rounds[len(rounds)-1])
+			require.Equal(t, uint8(CauseWrongWayDriving), f.Cause)
+			require.Equal(t, v2x.DirectionUpstream, f.Direction)
+			require.InDelta(t, 0, geo.AngleDiff(tc.head+180, f.HeadingDeg), 0.01, "faces the traffic it drives into")
 		})
 	}
 }
 
-// bend puts traffic on a right-hand bend of radius r starting at base heading north: lane
-// centres 1.75 m either side of the centre line, 10 vehicles per direction 40 m apart.
-func bend(m *ldm.Map, r float64, wrongWay bool) {
-	centre := geo.Destination(base, 90, r)
-	at := func(s, offset float64) (geo.Point, float64) { // s metres along the centre line
-		phi := s / r * 180 / math.Pi
-		return geo.Destination(centre, math.Mod(270+phi, 360), r+offset), math.Mod(phi+360, 360)
-	}
-	for i := range 10 {
-		p, h := at(float64(i)*40, -1.75) // northbound, inside of the bend
-		car(m, uint32(100+i), p, 25, h, t0)
-		p, h = at(float64(i)*40+20, 1.75) // southbound, outside
-		car(m, uint32(200+i), p, 25, math.Mod(h+180, 360), t0)
-	}
-	if wrongWay {
-		p, h := at(190, 1.75) // heading "north" in the southbound lane
-		car(m, 1, p, 25, h, t0)
-	}
-}
-
-func TestWrongWayOnABend(t *testing.T) {
-	for _, r := range []float64{300, 500, 1000} {
-		m := newMap()
-		bend(m, r, false)
-		require.Empty(t, detectRounds(NewWrongWay(WrongWayOptions{}), m, 5), "radius %g", r)
-		m = newMap()
-		bend(m, r, true)
-		require.Equal(t, []string{"station:1"}, keys(detectRounds(NewWrongWay(WrongWayOptions{}), m, 5)), "radius %g", r)
-	}
-}
-
-func TestWrongWayFindingFacesTheFlow(t *testing.T) {
-	m := newMap()
-	twoWay(m, false)
-	car(m, 1, north(190, -1.75), 25, 0, t0)
-	f := only(t, NewWrongWay(WrongWayOptions{MinRounds: 1}).Detect(t0, m))
-	require.InDelta(t, 180, f.HeadingDeg, 1e-9, "the traffic it drives into")
-	require.Equal(t, north(190, -1.75), f.Pos)
-	require.Equal(t, []string{"station:1"}, f.Sources)
-}
-
-// detectRounds runs d n times over m and returns the last round.
-func detectRounds(d Detector, m *ldm.Map, n int) []hazard.Finding {
-	var fs []hazard.Finding
-	for i := range n {
-		fs = d.Detect(t0.Add(time.Duration(i)*200*time.Millisecond), m)
-	}
-	return fs
-}
-
-// motorway puts traffic on a 3+3-lane motorway running north (lane centres 1.75, 5.25, 8.75 m
-// either side of the median), 6 vehicles per lane 60 m apart.
-func motorway(m *ldm.Map) {
-	for lane := range 3 {
-		x := 1.75 + float64(lane)*3.5
-		for i := range 6 {
-			car(m, uint32(100+lane*10+i), north(float64(i)*60+float64(lane)*20, x), 30, 0, t0)
-			car(m, uint32(200+lane*10+i), north(float64(i)*60+float64(lane)*20+30, -x), 30, 180, t0)
+func TestWrongWayNeedsSustainedTravel(t *testing.T) {
+	md := taught(t, 0, true)
+	rounds := drive(NewWrongWay(WrongWayOptions{}, md), 200, 1.75, 180, 4*time.Second, true, nil)
+	first := -1
+	for i, fs := range rounds {
+		if len(fs) > 0 && first < 0 {
+			first = i
+		}
+		if first >= 0 {
+			require.Len(t, fs, 1, "round %d: once flagged it stays flagged", i)
 		}
 	}
+	// 40 m at 25 m/s over rounds of 200 ms: 1.6 s, the eighth round or so, and not before the
+	// fifth (MinRounds).
+	require.GreaterOrEqual(t, first, 5)
+	require.LessOrEqual(t, first, 10)
 }
 
-func TestWrongWayOnAMotorway(t *testing.T) {
-	for _, x := range []float64{-1.75, -5.25, -8.75} { // median-side, middle and outer lane
-		m := newMap()
-		motorway(m)
-		require.Empty(t, detectRounds(NewWrongWay(WrongWayOptions{}), m, 5))
-		car(m, 1, north(150, x), 30, 0, t0)
-		require.Equal(t, []string{"station:1"}, keys(detectRounds(NewWrongWay(WrongWayOptions{}), m, 5)), "lane at %g m", x)
-	}
+func TestWrongWayHoldsBackWhereTheModelKnowsNothing(t *testing.T) {
+	rounds := drive(NewWrongWay(WrongWayOptions{}, road.New(road.Options{})), 200, 1.75, 180, 4*time.Second, true, nil)
+	require.Empty(t, flagged(rounds), "a fresh edge")
+	// Beyond the stretch the model learned (±400 m) it says nothing either.
+	rounds = drive(NewWrongWay(WrongWayOptions{}, taught(t, 0, true)), 1200, 1.75, 180, 4*time.Second, true, nil)
+	require.Empty(t, flagged(rounds))
 }
 
-func TestWrongWayNeedsConsecutiveRounds(t *testing.T) {
-	m := newMap()
-	twoWay(m, false)
-	car(m, 1, north(190, -1.75), 25, 0, t0)
-	d := NewWrongWay(WrongWayOptions{MinRounds: 3})
-	require.Empty(t, d.Detect(t0, m))
-	require.Empty(t, d.Detect(t0.Add(200*time.Millisecond), m))
-	require.Len(t, d.Detect(t0.Add(400*time.Millisecond), m), 1)
-
-	car(m, 1, north(195, 1.75), 25, 0, t0.Add(500*time.Millisecond)) // back in its lane: the count restarts
-	require.Empty(t, d.Detect(t0.Add(600*time.Millisecond), m))
-	car(m, 1, north(200, -1.75), 25, 0, t0.Add(700*time.Millisecond))
-	require.Empty(t, d.Detect(t0.Add(800*time.Millisecond), m))
-	require.Empty(t, d.Detect(t0.Add(time.Second), m))
-	require.Len(t, d.Detect(t0.Add(1200*time.Millisecond), m), 1)
+func TestWrongWayIgnoresJunctions(t *testing.T) {
+	md := taught(t, 0, true)
+	teach(t, md, 90, 100, twoWay(90, true)...) // a street crossing at base
+	// A driver that goes against the northbound lane only across the junction (±12 m) is turning.
+	rounds := drive(NewWrongWay(WrongWayOptions{}, md), 15, 1.75, 180, 1200*time.Millisecond, true, nil)
+	require.Empty(t, flagged(rounds))
 }
 
-// TestWrongWayUnderNoise moves two-lane two-way traffic and a wrong-way driver for 20 s with
-// noise in every CAM (σ across the road, σ in heading): the wrong-way driver is found while it
-// meets traffic, nobody else ever is.
 func TestWrongWayUnderNoise(t *testing.T) {
-	for _, tc := range []struct{ posSigma, headSigma float64 }{{0.3, 1}, {0.5, 2}, {1, 1}} {
-		t.Run(fmt.Sprintf("σ %gm %g°", tc.posSigma, tc.headSigma), func(t *testing.T) {
-			wrongWayUnderNoise(t, tc.posSigma, tc.headSigma)
-		})
+	md := taught(t, 0, true)
+	rng := rand.New(rand.NewPCG(7, 7))
+	for range 5 {
+		rounds := drive(NewWrongWay(WrongWayOptions{}, md), -200, -1.75, 0, 8*time.Second, true, rng)
+		require.Equal(t, []string{"station:1"}, flagged(rounds), "σ 0.3 m across, 0.3° in heading")
+		rounds = drive(NewWrongWay(WrongWayOptions{}, md), -200, 1.75, 0, 8*time.Second, true, rng)
+		require.Empty(t, flagged(rounds), "legit traffic under the same noise")
 	}
 }
 
-func wrongWayUnderNoise(t *testing.T, posSigma, headSigma float64) {
-	rng := rand.New(rand.NewPCG(7, 8))
+func TestWrongWayClearsWithTheFlow(t *testing.T) {
+	md := taught(t, 0, true)
+	d := NewWrongWay(WrongWayOptions{}, md)
 	m := newMap()
-	d := NewWrongWay(WrongWayOptions{})
-	flagged := 0
-	for r := range 100 {
-		now := t0.Add(time.Duration(r) * 200 * time.Millisecond)
-		s := float64(r) * 0.2 * 25 // metres driven
-		put := func(id uint32, y, x, heading float64) {
-			car(m, id, north(y, x+rng.NormFloat64()*posSigma), 25, math.Mod(heading+rng.NormFloat64()*headSigma+360, 360), now)
-		}
-		for i := range 12 {
-			put(uint32(100+i), float64(i)*45+s, 1.75, 0)
-			put(uint32(200+i), float64(i)*45+20-s+500, -1.75, 180)
-		}
-		put(1, 100+s, -1.75, 0)
-		fs := d.Detect(now, m)
-		for _, k := range keys(fs) {
-			require.Equal(t, "station:1", k, "round %d", r)
-		}
-		flagged += len(fs)
+	now := t0
+	step := func(y, heading float64) []hazard.Finding {
+		now = now.Add(200 * time.Millisecond)
+		car(m, 1, north(y, 1.75), 25, heading, now)
+		return d.Detect(now, m)
 	}
-	require.Greater(t, flagged, 10, "found (for 2 s or more) while it meets traffic")
+	y := 200.0
+	for range 15 { // 75 m south in the northbound lane
+		y -= 5
+		step(y, 180)
+	}
+	require.Len(t, step(y, 180), 1)
+	for range 11 { // it turns round: 55 m with the flow, still flagged
+		y += 5
+		require.Len(t, step(y, 0), 1)
+	}
+	y += 10
+	require.Empty(t, step(y, 0), "cleared after 60 m with the flow")
 }
 
 func TestWrongWayOptionsValidate(t *testing.T) {
-	o := WrongWayOptions{SameDirDeg: 160, MinVotes: -1, LaneWidthM: -2}
+	o := WrongWayOptions{MinAgainstShare: 0.1, MaxAlongShare: 0.2, MinRounds: -1}
 	err := o.Validate()
-	require.ErrorContains(t, err, "same_dir_deg")
-	require.ErrorContains(t, err, "min_votes")
-	require.ErrorContains(t, err, "lane_width_m")
+	require.ErrorContains(t, err, "max_along_share")
+	require.ErrorContains(t, err, "min_rounds")
 	ok := WrongWayOptions{}
 	require.NoError(t, ok.Validate())
-	require.True(t, *ok.RightHandTraffic)
 }
 
-func BenchmarkWrongWay(b *testing.B) { benchDetector(b, NewWrongWay(WrongWayOptions{})) }
+func BenchmarkWrongWay(b *testing.B) { benchDetector(b, NewWrongWay(WrongWayOptions{}, benchModel(b))) }

@@ -31,13 +31,30 @@ type scene struct {
 
 type carState struct{ east, north, speed, heading float64 }
 
-func newScene(t *testing.T) *scene {
-	n, clk := startNode(t)
+func newScene(t *testing.T, mutate ...func(*edge.Options)) *scene {
+	n, clk := startNode(t, mutate...)
 	s := &scene{t: t, n: n, clk: clk, proj: geo.NewProjection(here), cars: map[uint32]*vehicle{}, state: map[uint32]*carState{},
 		farPoint: geo.Destination(here, 0, 20_000)}
 	s.near = subscribe(t, connect(t, "tcp://"+n.MQTTAddr(), "near"), denmFilter(n, here, 16))
 	s.far = subscribe(t, connect(t, "tcp://"+n.MQTTAddr(), "far"), denmFilter(n, s.farPoint, 16))
 	return s
+}
+
+// warm lets traffic teach the edge's road model the road, as it would before any incident:
+// a minute of vehicles 100 m apart at 25 m/s in both lanes, which then drive out of the scene.
+func (s *scene) warm() {
+	for i := range 8 {
+		s.add(uint32(50_000+i), -1000+100*float64(i), -2, 25, 90)
+		s.add(uint32(60_000+i), 1000-100*float64(i), 2, 25, 270)
+	}
+	s.run(60)
+	for id := range s.state {
+		if id >= 50_000 {
+			delete(s.state, id)
+			delete(s.cars, id)
+		}
+	}
+	require.Empty(s.t, s.n.Hazards().Active(), "ordinary traffic raised a hazard")
 }
 
 // add places a vehicle at east/north metres from `here`, with a speed (m/s) and heading (°).
@@ -88,6 +105,7 @@ func (s *scene) farIsQuiet() {
 
 func TestDetectorStationaryVehicle(t *testing.T) {
 	s := newScene(t)
+	s.warm()
 	s.add(1, 0, -4, 0, 90) // stopped on the shoulder of the eastbound lane
 	s.add(2, -150, -2, 20, 90)
 	s.add(3, -60, -2, 18, 90)
@@ -103,6 +121,7 @@ func TestDetectorStationaryVehicle(t *testing.T) {
 
 func TestDetectorWrongWayDriving(t *testing.T) {
 	s := newScene(t)
+	s.warm()
 	for i := range 20 { // dense eastbound traffic in its lane, every 40 m
 		s.add(uint32(10+i), -600+40*float64(i), -2, 25, 90)
 	}
@@ -112,10 +131,7 @@ func TestDetectorWrongWayDriving(t *testing.T) {
 	s.add(99, 0, -2, 25, 270) // westbound in the eastbound lane
 	s.run(8)
 	_, other := s.expect(v2x.CauseWrongWayDriving)
-	for _, d := range other { // head-on in one lane: collision-risk alerts are right too
-		c, _ := d.Cause()
-		require.Equal(t, uint8(v2x.CauseCollisionRisk), c)
-	}
+	require.Empty(t, other)
 	var fc struct {
 		Features []struct {
 			Properties struct {
@@ -137,6 +153,7 @@ func TestDetectorWrongWayDriving(t *testing.T) {
 
 func TestDetectorDangerousEndOfQueue(t *testing.T) {
 	s := newScene(t)
+	s.warm()
 	for i, x := range []float64{0, 25, 50, 75} { // a queue crawling east
 		s.add(uint32(10+i), x, -2, 1, 90)
 	}
@@ -149,7 +166,8 @@ func TestDetectorDangerousEndOfQueue(t *testing.T) {
 }
 
 func TestDetectorCollisionRisk(t *testing.T) {
-	s := newScene(t)
+	// Off by default (it cannot tell routine junction traffic from a conflict); on when asked.
+	s := newScene(t, func(o *edge.Options) { o.Detect.Enable = []string{"collision"} })
 	s.add(1, -30, 0, 15, 90) // eastbound, at the crossing in 2 s
 	s.add(2, 0, -30, 15, 0)  // northbound, at the crossing in 2 s
 	s.run(1)

@@ -48,6 +48,7 @@ func (n *Node) Handler() http.Handler {
 	mux.Handle("GET /metrics", promhttp.HandlerFor(n.metrics.reg, promhttp.HandlerOpts{}))
 	mux.HandleFunc("GET /api/v1/ldm", n.serveLDM)
 	mux.HandleFunc("GET /api/v1/hazards", n.serveHazards)
+	mux.HandleFunc("GET /api/v1/road", n.serveRoad)
 	if n.opts.Pprof {
 		mux.HandleFunc("GET /debug/pprof/", pprof.Index)
 		mux.HandleFunc("GET /debug/pprof/cmdline", pprof.Cmdline)

@@ -24,6 +24,7 @@ import (
 	"github.com/michi-v2x/michi/internal/ldm"
 	"github.com/michi-v2x/michi/internal/native"
 	"github.com/michi-v2x/michi/internal/quicconn"
+	"github.com/michi-v2x/michi/internal/road"
 	"github.com/michi-v2x/michi/internal/tlsconf"
 	"github.com/michi-v2x/michi/pkg/v2x"
 	nativewire "github.com/michi-v2x/michi/pkg/v2x/native"
@@ -41,6 +42,7 @@ type Node struct {
 	reportDetectors []detect.Detector   // over n.reports and n.authorities; run under reportMu
 	authorities     *detect.Authorities // hazards the hub sent down (authority's and relayed)
 	detectors       []detect.Detector   // over the LDM; run by the detection loop only
+	road            *road.Model         // what ordinary traffic does where; learned by the detection loop
 	metrics         *metrics
 	inPrefix        string // {root}/inQueue/v2x/
 	outPrefix       string // {root}/outQueue/
@@ -93,7 +95,8 @@ func New(opts Options) (*Node, error) {
 		ho.Reserve = n.saveSequence
 	}
 	n.hazards = hazard.New(ho)
-	n.reports, n.reportDetectors, n.detectors = detect.Build(opts.Detect)
+	n.road = newRoadModel(opts)
+	n.reports, n.reportDetectors, n.detectors = detect.Build(opts.Detect, n.road)
 	n.authorities = detect.NewAuthorities()
 	n.reportDetectors = append(n.reportDetectors, n.authorities)
 	if opts.HubAddr != "" {
@@ -187,6 +190,7 @@ func (n *Node) run(ctx context.Context) error {
 		if err := n.resumeSequence(); err != nil {
 			return err
 		}
+		n.loadRoad()
 	}
 	if err := n.loadSigner(); err != nil {
 		return err
@@ -334,7 +338,7 @@ func (n *Node) run(ctx context.Context) error {
 	loopCtx, stopLoop := context.WithCancel(ctx)
 	wg.Add(1)
 	go func() { defer wg.Done(); n.detectLoop(loopCtx) }()
-	closers = append(closers, func() { stopLoop(); wg.Wait() })
+	closers = append(closers, func() { stopLoop(); wg.Wait(); n.saveRoad() })
 	if n.up != nil {
 		closers = append(closers, n.up.startLoops())
 	}
@@ -408,12 +412,16 @@ func (n *Node) tlsFor(alpn string) *tls.Config {
 func (n *Node) detectLoop(ctx context.Context) {
 	t := time.NewTicker(n.opts.DetectInterval)
 	defer t.Stop()
+	save := time.NewTicker(roadSaveEvery)
+	defer save.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
 			n.DetectOnce()
+		case <-save.C:
+			n.saveRoad()
 		}
 	}
 }
@@ -425,6 +433,7 @@ func (n *Node) DetectOnce() {
 	start := time.Now()
 	n.giveWay()
 	n.ldm.Expire(now)
+	n.road.Learn(now, n.ldm)
 	var events []hazard.Event
 	for _, d := range n.detectors {
 		n.giveWay()

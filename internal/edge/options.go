@@ -14,6 +14,7 @@ import (
 	"github.com/michi-v2x/michi/internal/hazard"
 	"github.com/michi-v2x/michi/internal/ldm"
 	"github.com/michi-v2x/michi/internal/native"
+	"github.com/michi-v2x/michi/internal/road"
 	"github.com/michi-v2x/michi/internal/tlsconf"
 	"github.com/michi-v2x/michi/internal/uplink"
 )
@@ -78,6 +79,7 @@ type Options struct {
 	LDM     ldm.Options      `yaml:"ldm"`
 	Hazards hazard.Options   `yaml:"hazards"`
 	Detect  detect.Options   `yaml:"detect"`
+	Road    road.Options     `yaml:"road"` // the road model the detectors lean on; kept in DataDir/road-model
 	Log     *slog.Logger     `yaml:"-"`
 	Now     func() time.Time `yaml:"-"` // clock, default time.Now (tests may replace it)
 }
@@ -237,7 +239,7 @@ func (o *Options) Validate() error {
 	if err := o.Uplink.validate(); err != nil {
 		bad("uplink: %w", err)
 	}
-	for name, err := range map[string]error{"ldm": o.LDM.Validate(), "hazards": o.Hazards.Validate(), "detect": o.Detect.Validate()} {
+	for name, err := range map[string]error{"ldm": o.LDM.Validate(), "hazards": o.Hazards.Validate(), "detect": o.Detect.Validate(), "road": o.Road.Validate()} {
 		if err != nil {
 			bad("%s: %w", name, err)
 		}
