@@ -26,7 +26,7 @@ type EndOfQueueOptions struct {
 	GapM              float64 `yaml:"gap_m"`                // max distance to the next queued vehicle; default 100 m
 	MaxHeadingDiffDeg float64 `yaml:"max_heading_diff_deg"` // "same direction"; default 30°
 	ApproachM         float64 `yaml:"approach_m"`           // look this far behind the tail; default 500 m
-	ApproachSpeedMPS  float64 `yaml:"approach_speed_mps"`   // an approaching vehicle is this fast; default 15 m/s
+	ApproachSpeedMPS  float64 `yaml:"approach_speed_mps"`   // an approaching vehicle is this fast; default 22 m/s (80 km/h: fast roads)
 	ApproachConeDeg   float64 `yaml:"approach_cone_deg"`    // and heads at the tail within this angle; default 20°
 	// JunctionAheadM: a queue whose head stands this close before a junction area is traffic
 	// waiting at the junction, not an end of queue to warn of; default 40 m.
@@ -43,7 +43,7 @@ func (o *EndOfQueueOptions) setDefaults() {
 	def(&o.GapM, 100)
 	def(&o.MaxHeadingDiffDeg, 30)
 	def(&o.ApproachM, 500)
-	def(&o.ApproachSpeedMPS, 15)
+	def(&o.ApproachSpeedMPS, 22)
 	def(&o.ApproachConeDeg, 20)
 	def(&o.JunctionAheadM, 40)
 	if o.MinQueue == 0 {

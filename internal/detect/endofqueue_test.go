@@ -29,8 +29,9 @@ func TestEndOfQueue(t *testing.T) {
 		want  bool
 	}{
 		{"fast car behind the tail", q, []veh{{100, 1.75, 25, 0}}, true},
-		{"fast car in the next lane", q, []veh{{300, 5.25, 20, 0}}, true},
-		{"exactly ApproachSpeed", q, []veh{{100, 1.75, 15, 0}}, true},
+		{"fast car in the next lane", q, []veh{{300, 5.25, 24, 0}}, true},
+		{"exactly ApproachSpeed", q, []veh{{100, 1.75, 22, 0}}, true},
+		{"urban speed: a routine approach", q, []veh{{100, 1.75, 15, 0}}, false},
 		{"nobody approaching", q, nil, false},
 		{"approaching slowly", q, []veh{{100, 1.75, 10, 0}}, false},
 		{"too far behind", q, []veh{{-110, 1.75, 30, 0}}, false},
