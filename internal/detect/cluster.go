@@ -11,24 +11,41 @@ import (
 	"github.com/michi-v2x/michi/pkg/v2x"
 )
 
-// clusterer groups reports into events and keeps each event's key stable from round to round.
-// Leader clustering: reports are taken oldest first; each joins the nearest cluster of its cause
-// whose first report (the leader) lies within radius and whose heading is compatible, or leads a
-// new one. A grid over the leaders keeps it linear. The owner serialises calls.
+// clusterer groups reports into events and keeps each event's key from round to round.
+//
+// An event is a cluster led by one report; another report belongs to it when it has the
+// leader's cause, lies within radius of the leader, and is heading-compatible with it (joins).
+// Clusters are sticky: a report stays in the cluster it was in last round while it still belongs
+// to the leader, and the leader leads until it is gone (then the oldest member leads). Only the
+// reports left over — new ones, and members that no longer belong — are placed, oldest first:
+// each joins the nearest cluster it belongs to or leads a new one, keyed "r:<its action_id>". A
+// key is thus fixed when its cluster is made: a report that arrives later, even one detected
+// before the leader, joins the cluster as it is and never renames it or takes members from it,
+// which would give the vehicles a second hazard id for one event. A grid over the leaders keeps a
+// round linear. The owner serialises calls.
 type clusterer struct {
-	radius, maxHeadingDiff float64
-	prevKey                map[v2x.ActionID]string // report -> key of its cluster last round
-	emitted                map[string]bool         // keys emitted last round
+	radius, maxHeadingDiff, maxLateral float64
+	prevKey                            map[v2x.ActionID]string // report -> key of its cluster last round
+	leader                             map[string]v2x.ActionID // key -> the report that led it last round
+	emitted                            map[string]bool         // keys emitted last round
 }
 
-func newClusterer(radius, maxHeadingDiff float64) clusterer {
-	return clusterer{radius: radius, maxHeadingDiff: maxHeadingDiff,
-		prevKey: map[v2x.ActionID]string{}, emitted: map[string]bool{}}
+// newClusterer: maxLateral < 0 never joins reports facing each other (see joins).
+func newClusterer(radius, maxHeadingDiff, maxLateral float64) clusterer {
+	return clusterer{radius: radius, maxHeadingDiff: maxHeadingDiff, maxLateral: maxLateral,
+		prevKey: map[v2x.ActionID]string{}, leader: map[string]v2x.ActionID{}, emitted: map[string]bool{}}
+}
+
+// placed is a report of this round with its position in the round's local plane.
+type placed struct {
+	*stored
+	x, y  float64
+	order int // rank, oldest first
 }
 
 type cluster struct {
-	lead    *stored
-	x, y    float64
+	key     string
+	lead    *placed
 	members []*stored
 }
 
@@ -40,100 +57,152 @@ func (c *clusterer) round(reps []*stored, accept func(members []*stored) bool) [
 			cmp.Compare(a.From.OriginatingStationID, b.From.OriginatingStationID),
 			cmp.Compare(a.From.SequenceNumber, b.From.SequenceNumber))
 	})
-	var clusters []*cluster
+	ps := make([]placed, len(reps))
 	if len(reps) > 0 {
 		proj := geo.NewProjection(reps[0].Pos)
-		grid := map[[2]int32][]int{}
-		cell := func(v float64) int32 { return int32(math.Floor(v / c.radius)) }
-		for _, r := range reps {
+		for i, r := range reps {
 			x, y := proj.ToLocal(r.Pos)
-			best, bestD := -1, math.Inf(1)
-			for gx := cell(x) - 1; gx <= cell(x)+1; gx++ {
-				for gy := cell(y) - 1; gy <= cell(y)+1; gy++ {
-					for _, k := range grid[[2]int32{gx, gy}] {
-						cl := clusters[k]
-						d := math.Hypot(cl.x-x, cl.y-y)
-						if cl.lead.Cause != r.Cause || d > c.radius || d >= bestD ||
-							cl.lead.HasHeading && r.HasHeading && geo.AngleDiff(cl.lead.HeadingDeg, r.HeadingDeg) > c.maxHeadingDiff {
-							continue
-						}
-						best, bestD = k, d
+			ps[i] = placed{stored: r, x: x, y: y, order: i}
+		}
+	}
+	clusters, loose := c.keep(ps)
+	grid := map[[2]int32][]*cluster{}
+	cell := func(p *placed) [2]int32 {
+		return [2]int32{int32(math.Floor(p.x / c.radius)), int32(math.Floor(p.y / c.radius))}
+	}
+	for _, cl := range clusters {
+		g := cell(cl.lead)
+		grid[g] = append(grid[g], cl)
+	}
+	used := make(map[string]bool, len(clusters))
+	for _, cl := range clusters {
+		used[cl.key] = true
+	}
+	for _, p := range loose {
+		var best *cluster
+		bestD := math.Inf(1)
+		g := cell(p)
+		for gx := g[0] - 1; gx <= g[0]+1; gx++ {
+			for gy := g[1] - 1; gy <= g[1]+1; gy++ {
+				for _, cl := range grid[[2]int32{gx, gy}] {
+					if d := math.Hypot(p.x-cl.lead.x, p.y-cl.lead.y); d < bestD && c.joins(cl.lead, p) {
+						best, bestD = cl, d
 					}
 				}
 			}
-			if best < 0 {
-				best = len(clusters)
-				clusters = append(clusters, &cluster{lead: r, x: x, y: y})
-				g := [2]int32{cell(x), cell(y)}
-				grid[g] = append(grid[g], best)
-			}
-			clusters[best].members = append(clusters[best].members, r)
 		}
+		if best == nil {
+			best = &cluster{key: "r:" + p.From.String(), lead: p}
+			for used[best.key] {
+				best.key += "'"
+			}
+			used[best.key] = true
+			clusters = append(clusters, best)
+			grid[g] = append(grid[g], best)
+		}
+		best.members = append(best.members, p.stored)
 	}
+	slices.SortFunc(clusters, func(a, b *cluster) int { return cmp.Compare(a.lead.order, b.lead.order) })
 
 	next := make(map[v2x.ActionID]string, len(reps))
-	used := map[string]bool{}
+	leader := make(map[string]v2x.ActionID, len(clusters))
+	emitted := make(map[string]bool, len(clusters))
 	var out []hazard.Finding
 	for _, cl := range clusters {
-		key := c.keyFor(cl, used)
 		for _, r := range cl.members {
-			next[r.From] = key
+			next[r.From] = cl.key
 		}
+		leader[cl.key] = cl.lead.From
 		if accept(cl.members) {
-			out = append(out, finding(key, cl.members))
+			out = append(out, c.finding(cl))
+			emitted[cl.key] = true
 		}
-	}
-	emitted := make(map[string]bool, len(out))
-	for _, f := range out {
-		emitted[f.Key] = true
 	}
 	for k := range c.emitted {
 		if !emitted[k] {
 			out = append(out, hazard.Finding{Key: k, Terminate: true})
 		}
 	}
-	c.prevKey, c.emitted = next, emitted
+	c.prevKey, c.leader, c.emitted = next, leader, emitted
 	return out
 }
 
-// keyFor names a cluster after the key most of its members had last round (ties: the smallest),
-// or after its leader's action_id when none had one.
-func (c *clusterer) keyFor(cl *cluster, used map[string]bool) string {
-	votes := map[string]int{}
-	for _, r := range cl.members {
-		if k, ok := c.prevKey[r.From]; ok && !used[k] {
-			votes[k]++
+// keep rebuilds last round's clusters from the reports that were in them and still belong to
+// their leader; it returns them and the reports left to place, oldest first.
+func (c *clusterer) keep(ps []placed) (clusters []*cluster, loose []*placed) {
+	byKey := map[string]*cluster{}
+	for i := range ps {
+		p := &ps[i]
+		k, ok := c.prevKey[p.From]
+		switch cl := byKey[k]; {
+		case !ok:
+		case cl == nil: // p is the oldest member: it leads unless the leader is still here
+			cl = &cluster{key: k, lead: p}
+			byKey[k] = cl
+			clusters = append(clusters, cl)
+		case c.leader[k] == p.From:
+			cl.lead = p
 		}
 	}
-	key, best := "", 0
-	for k, n := range votes {
-		if n > best || n == best && k < key {
-			key, best = k, n
+	for i := range ps {
+		p := &ps[i]
+		if cl := byKey[c.prevKey[p.From]]; cl != nil && c.joins(cl.lead, p) {
+			cl.members = append(cl.members, p.stored)
+		} else {
+			loose = append(loose, p)
 		}
 	}
-	if key == "" {
-		key = "r:" + cl.lead.From.String()
-		for used[key] {
-			key += "'"
-		}
+	return clusters, loose
+}
+
+// joins says whether report p belongs to the event that lead leads: the same cause, within
+// radius, and either compatible headings (at most maxHeadingDiff apart, or one has none) or
+// reporters facing each other on one road — p's heading reversed is compatible with lead's —
+// whose positions lie at most maxLateral apart across that road. The road's axis is the circular
+// mean of lead's heading and p's reversed, so a road in any direction, and reporters' headings a
+// little off it, measure alike.
+func (c *clusterer) joins(lead, p *placed) bool {
+	dx, dy := p.x-lead.x, p.y-lead.y
+	if lead.Cause != p.Cause || math.Hypot(dx, dy) > c.radius {
+		return false
 	}
-	used[key] = true
-	return key
+	if !lead.HasHeading || !p.HasHeading || geo.AngleDiff(lead.HeadingDeg, p.HeadingDeg) <= c.maxHeadingDiff {
+		return true
+	}
+	if c.maxLateral < 0 || geo.AngleDiff(lead.HeadingDeg, p.HeadingDeg+180) > c.maxHeadingDiff {
+		return false
+	}
+	s1, c1 := math.Sincos(lead.HeadingDeg * math.Pi / 180)
+	s2, c2 := math.Sincos(p.HeadingDeg * math.Pi / 180)
+	ax, ay := s1-s2, c1-c2 // lead's direction plus p's reversed: along the road
+	return math.Abs(dx*ay-dy*ax) <= c.maxLateral*math.Hypot(ax, ay)
 }
 
 // finding summarises one cluster: mean position, circular mean heading, the leader's sub-cause
-// (else the first non-zero one), the longest validity, and the distinct reporting stations.
-func finding(key string, ms []*stored) hazard.Finding {
-	f := hazard.Finding{Key: key, Cause: ms[0].Cause, SubCause: ms[0].SubCause}
+// (else the first non-zero one), the longest validity, and the distinct reporting stations. A
+// cluster with reporters from both directions (a heading more than maxHeadingDiff off the
+// leader's, or off the first member's when the leader has none) has no heading: the event
+// concerns the traffic of both, and a heading would narrow its relevance to one.
+func (c *clusterer) finding(cl *cluster) hazard.Finding {
+	ms := cl.members
+	f := hazard.Finding{Key: cl.key, Cause: cl.lead.Cause, SubCause: cl.lead.SubCause}
 	var lat, lon, hx, hy float64
 	var validity time.Duration
+	var ref *stored
+	bothWays := false
 	src := make([]string, 0, len(ms))
 	for _, r := range ms {
 		lat, lon = lat+r.Pos.Lat, lon+r.Pos.Lon
 		if r.HasHeading {
-			s, c := math.Sincos(r.HeadingDeg * math.Pi / 180)
-			hx, hy = hx+s, hy+c
-			f.HasHeading = true
+			sn, cs := math.Sincos(r.HeadingDeg * math.Pi / 180)
+			hx, hy = hx+sn, hy+cs
+			if ref == nil {
+				ref = r
+				if cl.lead.HasHeading {
+					ref = cl.lead.stored
+				}
+			}
+			bothWays = bothWays || geo.AngleDiff(ref.HeadingDeg, r.HeadingDeg) > c.maxHeadingDiff
 		}
 		if f.SubCause == 0 {
 			f.SubCause = r.SubCause
@@ -143,7 +212,7 @@ func finding(key string, ms []*stored) hazard.Finding {
 	}
 	n := float64(len(ms))
 	f.Pos = geo.Point{Lat: lat / n, Lon: lon / n}
-	if f.HasHeading {
+	if f.HasHeading = ref != nil && !bothWays; f.HasHeading {
 		f.HeadingDeg = headingOf(hx, hy)
 	}
 	f.Validity = validity

@@ -35,9 +35,20 @@ type ReportsOptions struct {
 	// ClusterRadiusM: reports of one cause within this distance of a cluster's first report are
 	// one event; default 100 m.
 	ClusterRadiusM float64 `yaml:"cluster_radius_m"`
-	// MaxHeadingDiffDeg: reports whose event headings differ more are different events (two
-	// carriageways); default 90°.
+	// MaxHeadingDiffDeg: reports whose event headings differ by at most this much are of one
+	// direction of travel; default 90°. Reports whose headings differ more are one event only
+	// when they face each other (see MaxOppositeLateralM).
 	MaxHeadingDiffDeg float64 `yaml:"max_heading_diff_deg"`
+	// MaxOppositeLateralM: reports facing each other (one's heading reversed is within
+	// MaxHeadingDiffDeg of the other's) are one event when their positions lie at most this far
+	// apart across the road their headings give, and two (one per carriageway) when farther;
+	// default 5 m, negative = never one event. Reporters from the two directions of an undivided
+	// road place one obstacle at most a lane-centre distance apart (2.75–3.75 m) plus their
+	// positioning error; the inner lanes of a divided motorway are 6.5 m or more apart, centre to
+	// centre. 5 m lies between, with 1.25–1.5 m of margin for positioning error on either side.
+	// Roads with a narrow median (a 2+1 road's cable barrier: lane centres 4.5–5 m apart) want
+	// about 4 m; a road with a wide painted centre about 6 m.
+	MaxOppositeLateralM float64 `yaml:"max_opposite_lateral_m"`
 	// ExcludeCauses are left to other detectors over the same store; nil = the slippery
 	// detector's causes (6, 9), which need independent confirmation.
 	ExcludeCauses []uint8 `yaml:"exclude_causes"`
@@ -53,6 +64,9 @@ func (o *ReportsOptions) setDefaults() {
 	}
 	if o.MaxHeadingDiffDeg == 0 {
 		o.MaxHeadingDiffDeg = 90
+	}
+	if o.MaxOppositeLateralM == 0 {
+		o.MaxOppositeLateralM = 5
 	}
 	if o.ExcludeCauses == nil {
 		o.ExcludeCauses = slices.Clone(slipperyCauses)
@@ -79,9 +93,11 @@ func (o *ReportsOptions) Validate() error {
 // Reports stores the DENMs the edge receives, one per reporter action_id (the newest
 // reference_time wins; a termination removes the event, remembered until its expiry so that a
 // late older version cannot bring it back; expired reports are dropped), and is itself the
-// "reports" detector: it clusters the active reports of each cause (ClusterRadiusM) into one
-// finding per event, whose Sources are the distinct reporting stations ("station:<id>"), so two
-// vehicles reporting one breakdown make one hazard of quality 2. A report is accepted on its
+// "reports" detector: it clusters the active reports of each cause (ClusterRadiusM, and by
+// direction: MaxHeadingDiffDeg, MaxOppositeLateralM) into one finding per event, whose key stays
+// the event's for its life (see clusterer) and whose Sources are the distinct reporting stations
+// ("station:<id>"), so two vehicles reporting one breakdown — also from both directions of an
+// undivided road — make one hazard of quality 2. A report is accepted on its
 // own: one report is enough for every cause but those in ExcludeCauses (6 and 9, see Slippery).
 // A cluster that disappears (its reports cancelled or expired) yields a Terminate finding at once.
 //
@@ -104,7 +120,7 @@ func NewReports(o ReportsOptions) *Reports {
 	o.setDefaults()
 	return &Reports{
 		o: o, reps: make(map[v2x.ActionID]*stored),
-		cl: newClusterer(o.ClusterRadiusM, o.MaxHeadingDiffDeg),
+		cl: newClusterer(o.ClusterRadiusM, o.MaxHeadingDiffDeg, o.MaxOppositeLateralM),
 	}
 }
 

@@ -70,7 +70,7 @@ type Slippery struct {
 // NewSlippery builds the detector over store.
 func NewSlippery(store *Reports, o SlipperyOptions) *Slippery {
 	o.setDefaults()
-	return &Slippery{o: o, store: store, cl: newClusterer(o.ClusterRadiusM, store.o.MaxHeadingDiffDeg)}
+	return &Slippery{o: o, store: store, cl: newClusterer(o.ClusterRadiusM, store.o.MaxHeadingDiffDeg, store.o.MaxOppositeLateralM)}
 }
 
 // Name is "slippery".

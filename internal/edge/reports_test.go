@@ -1,14 +1,17 @@
 package edge_test
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
+	"sync"
 	"testing"
 	"time"
 
 	paho "github.com/eclipse/paho.mqtt.golang"
 	"github.com/stretchr/testify/require"
 
+	"github.com/michi-v2x/michi/internal/edge"
 	"github.com/michi-v2x/michi/pkg/geo"
 	"github.com/michi-v2x/michi/pkg/v2x"
 )
@@ -92,6 +95,80 @@ func TestReportsOfOneEventMergeIntoOneHazard(t *testing.T) {
 	getJSON(t, "http://"+n.HTTPAddr()+"/api/v1/hazards", &fc)
 	require.Len(t, fc.Features, 1)
 	require.ElementsMatch(t, []string{"station:1", "station:2"}, fc.Features[0].Properties.Sources)
+}
+
+// TestReportsArrivingAtOnceMakeOneHazard (issue 13): two vehicles' reports of one obstacle,
+// ingested at once while detection rounds run, make one hazard, from the same direction and from
+// both directions of an undivided road; on the two carriageways of a divided road they stay two.
+func TestReportsArrivingAtOnceMakeOneHazard(t *testing.T) {
+	n, clk := startNode(t)
+	tests := []struct {
+		name     string
+		heading2 float64 // the second reporter's; the first drives north
+		lateralM float64 // the second report east of the first
+		hazards  int
+	}{
+		{"same direction", 0, 2, 1},
+		{"both directions of an undivided road", 180, 3, 1},
+		{"the two carriageways of a divided road", 180, 8, 2},
+	}
+	event := 0
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			for range 10 {
+				event++
+				p := geo.Destination(here, 0, float64(event)*1000) // events 1 km apart
+				report := func(id uint32, heading float64, pos geo.Point) v2x.DENMSpec {
+					return v2x.DENMSpec{StationID: id, ActionID: v2x.ActionID{OriginatingStationID: id, SequenceNumber: uint16(event)},
+						Cause: v2x.CauseObstacle, Pos: pos, HeadingDeg: heading, HasHeading: true, At: clk.Now()}
+				}
+				ingestAtOnce(t, n, report(1, 0, p), report(2, tc.heading2, geo.Destination(p, 90, tc.lateralM)))
+				hs := n.Hazards().Within(p, 100)
+				require.Len(t, hs, tc.hazards, "event %d", event)
+				var sources []string
+				for _, h := range hs {
+					sources = append(sources, h.Sources...)
+				}
+				require.ElementsMatch(t, []string{"station:1", "station:2"}, sources)
+			}
+		})
+	}
+}
+
+// ingestAtOnce ingests vehicles' DENMs (a source of "com_car_<station id>" each) from goroutines
+// of their own, started together while detection rounds run back to back, and waits for all.
+func ingestAtOnce(t *testing.T, n *edge.Node, specs ...v2x.DENMSpec) {
+	t.Helper()
+	topics, payloads := make([]string, len(specs)), make([][]byte, len(specs))
+	for i, s := range specs {
+		s.SourceUUID, s.StationType = fmt.Sprintf("com_car_%d", s.StationID), v2x.StationPassengerCar
+		b, err := json.Marshal(v2x.NewDENM(s))
+		require.NoError(t, err)
+		topics[i] = v2x.Topic{Root: n.Options().Root, Queue: v2x.InQueue, Type: v2x.TypeDENM, SourceID: s.SourceUUID,
+			Quadkey: geo.Quadkey(s.Pos, 22)}.String()
+		payloads[i] = b
+	}
+	start, stop := make(chan struct{}), make(chan struct{})
+	var rounds, wg sync.WaitGroup
+	rounds.Go(func() {
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+				n.DetectOnce()
+			}
+		}
+	})
+	errs := make([]error, len(specs))
+	for i := range specs {
+		wg.Go(func() { <-start; errs[i] = n.Ingest(topics[i], payloads[i]) })
+	}
+	close(start)
+	wg.Wait()
+	close(stop)
+	rounds.Wait()
+	require.NoError(t, errors.Join(errs...))
 }
 
 func TestTerminationReplacesTheRetainedHazard(t *testing.T) {
