@@ -63,6 +63,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&f.TLSKey, "tls-key", "", "PEM private key for --tls-cert")
 	fs.StringVar(&f.ClientCA, "client-ca", "", "PEM CA that signs the edges' client certificates")
 	fs.StringVar(&f.Token, "token", "", "bearer token for POST/DELETE /api/v1/hazards (default $"+EnvToken+"; none disables them)")
+	fs.IntVar(&f.MaxStreams, "max-streams", 0, "live stream (SSE) subscribers served at once; beyond, 503 (default 256)")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "usage: cloud-hub [flags]\n       cloud-hub pki init --dir DIR [--hosts h1,h2]\n       cloud-hub pki issue-edge --dir DIR NAME\n\nflags:\n")
 		fs.PrintDefaults()
@@ -117,6 +118,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			opts.ClientCA = f.ClientCA
 		case "token":
 			opts.Token = f.Token
+		case "max-streams":
+			opts.MaxStreams = f.MaxStreams
 		}
 	})
 

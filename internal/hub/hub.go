@@ -5,12 +5,10 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
-	"log/slog"
 	"net"
 	"net/http"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -110,7 +108,7 @@ func (h *Hub) Run(ctx context.Context) (err error) {
 		Log: log.With("component", "downlink"), Now: h.o.Now}); err != nil {
 		return err
 	}
-	if a, err = api.New(api.Options{Store: st, Downlink: dl, Token: h.o.Token, Registry: reg, StreamBuffer: h.o.StreamBuffer,
+	if a, err = api.New(api.Options{Store: st, Downlink: dl, Token: h.o.Token, Registry: reg, StreamBuffer: h.o.StreamBuffer, MaxStreams: h.o.MaxStreams,
 		Log: log.With("component", "api"), Now: h.o.Now}); err != nil {
 		return err
 	}
@@ -131,8 +129,7 @@ func (h *Hub) Run(ctx context.Context) (err error) {
 		}
 		ln = tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{cert}, NextProtos: []string{"h2", "http/1.1"}, MinVersion: tls.VersionTLS12})
 	}
-	httpSrv := &http.Server{Handler: web.With(a), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute,
-		ErrorLog: slog.NewLogLogger(log.With("component", "http").Handler(), slog.LevelDebug)} // TLS handshake noise from scanners
+	httpSrv := h.o.HTTPTimeouts.Server(web.With(a), log.With("component", "http"))
 
 	runCtx, cancel := context.WithCancel(context.Background())
 	defer cancel()

@@ -4,9 +4,11 @@ import (
 	"context"
 	"crypto/tls"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -17,6 +19,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/michi-v2x/michi/internal/httpsrv"
 	"github.com/michi-v2x/michi/internal/hub"
 	"github.com/michi-v2x/michi/internal/hub/store"
 	"github.com/michi-v2x/michi/internal/tlsconf"
@@ -335,4 +338,32 @@ func TestHTTPSAPI(t *testing.T) {
 	require.ErrorContains(t, (&hub.Options{TLS: &tls.Config{}, HTTPTLSCert: certFile}).Validate(), "give both or neither")
 	require.NoError(t, (&hub.Options{TLS: &tls.Config{}, HTTPAddr: "0.0.0.0:9443", HTTPTLSCert: certFile, HTTPTLSKey: keyFile}).Validate(),
 		"HTTPS may listen anywhere")
+}
+
+// Item 7 of issue 14: the hub's HTTP server bounds slow and idle clients, and serves the live
+// stream to MaxStreams subscribers at once.
+func TestHubHTTPBounds(t *testing.T) {
+	h, _ := startHub(t, newPKI(t), filepath.Join(t.TempDir(), "hub.db"), "127.0.0.1:0", func(o *hub.Options) {
+		o.HTTPTimeouts = httpsrv.Timeouts{ReadHeader: 100 * time.Millisecond, Idle: 200 * time.Millisecond}
+		o.MaxStreams = 1
+	})
+	conn, err := net.Dial("tcp", h.HTTPAddr().String())
+	require.NoError(t, err)
+	defer conn.Close()
+	_, err = conn.Write([]byte("GET /healthz HTTP/1.1\r\nHost: x\r\n")) // never the end of the headers
+	require.NoError(t, err)
+	require.NoError(t, conn.SetReadDeadline(time.Now().Add(5*time.Second)))
+	_, err = io.Copy(io.Discard, conn)
+	var ne net.Error
+	require.False(t, errors.As(err, &ne) && ne.Timeout(), "a trickling client was kept 5 s")
+
+	base := "http://" + h.HTTPAddr().String()
+	first, err := http.Get(base + "/api/v1/stream")
+	require.NoError(t, err)
+	defer first.Body.Close()
+	require.Equal(t, http.StatusOK, first.StatusCode)
+	second, err := http.Get(base + "/api/v1/stream")
+	require.NoError(t, err)
+	second.Body.Close()
+	require.Equal(t, http.StatusServiceUnavailable, second.StatusCode)
 }

@@ -8,6 +8,7 @@ import (
 	"net"
 	"time"
 
+	"github.com/michi-v2x/michi/internal/httpsrv"
 	"github.com/michi-v2x/michi/internal/hub/store"
 	"github.com/michi-v2x/michi/internal/tlsconf"
 )
@@ -42,6 +43,11 @@ type Options struct {
 	ReconcileEvery time.Duration `yaml:"reconcile_every"` // authority hazard reconciliation period, default 30 s
 	StreamBuffer   int           `yaml:"stream_buffer"`   // events buffered per SSE subscriber, default 256
 	DrainTimeout   time.Duration `yaml:"drain_timeout"`   // graceful shutdown bound for HTTP, default 5 s
+	// MaxStreams is the number of live stream (SSE) subscribers served at once, default 256;
+	// beyond, 503 (michi_hub_stream_refused_total).
+	MaxStreams int `yaml:"max_streams"`
+	// HTTPTimeouts bound every HTTP request (httpsrv; the live stream keeps its own deadlines).
+	HTTPTimeouts httpsrv.Timeouts `yaml:"http_timeouts"`
 
 	Log *slog.Logger     `yaml:"-"`
 	Now func() time.Time `yaml:"-"`
@@ -66,6 +72,9 @@ func (o *Options) setDefaults() {
 	}
 	if o.DrainTimeout == 0 {
 		o.DrainTimeout = 5 * time.Second
+	}
+	if o.MaxStreams == 0 {
+		o.MaxStreams = 256
 	}
 	if o.Log == nil {
 		o.Log = slog.New(slog.DiscardHandler)
@@ -115,6 +124,12 @@ func (o *Options) Validate() error {
 	}
 	if o.DrainTimeout < 0 {
 		bad("drain_timeout %s: must not be negative", o.DrainTimeout)
+	}
+	if o.MaxStreams < 1 {
+		bad("max_streams %d: want ≥ 1", o.MaxStreams)
+	}
+	if err := o.HTTPTimeouts.Validate(); err != nil {
+		bad("%w", err)
 	}
 	if err := o.Store.Validate(); err != nil {
 		bad("store: %w", err)

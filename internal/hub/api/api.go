@@ -43,6 +43,7 @@ type Options struct {
 
 	StreamBuffer    int           // events buffered per stream subscriber before it is dropped, default 256
 	StreamHeartbeat time.Duration // comment line sent on an idle stream, default 15 s
+	MaxStreams      int           // stream subscribers served at once, default 256; beyond, 503
 	MaxBody         int64         // request body limit, default 64 KiB
 
 	Log *slog.Logger
@@ -61,6 +62,9 @@ func (o *Options) setDefaults() {
 	}
 	if o.StreamHeartbeat == 0 {
 		o.StreamHeartbeat = 15 * time.Second
+	}
+	if o.MaxStreams == 0 {
+		o.MaxStreams = 256
 	}
 	if o.MaxBody == 0 {
 		o.MaxBody = 64 << 10

@@ -57,6 +57,13 @@ func NewBroker() *Broker { return &Broker{subs: map[*Subscription]struct{}{}} }
 // Subscribe registers a subscriber with a buffer of buf events, receiving the given types
 // (none = all).
 func (b *Broker) Subscribe(buf int, types ...string) *Subscription {
+	s, _ := b.SubscribeAtMost(0, buf, types...)
+	return s
+}
+
+// SubscribeAtMost is Subscribe unless limit (> 0) subscribers are there already; then it
+// registers nothing and returns false.
+func (b *Broker) SubscribeAtMost(limit, buf int, types ...string) (*Subscription, bool) {
 	c := make(chan Event, max(buf, 1))
 	s := &Subscription{C: c, c: c}
 	if len(types) > 0 {
@@ -66,9 +73,12 @@ func (b *Broker) Subscribe(buf int, types ...string) *Subscription {
 		}
 	}
 	b.mu.Lock()
+	defer b.mu.Unlock()
+	if limit > 0 && len(b.subs) >= limit {
+		return nil, false
+	}
 	b.subs[s] = struct{}{}
-	b.mu.Unlock()
-	return s
+	return s, true
 }
 
 // Unsubscribe removes s and closes its channel; idempotent.

@@ -5,8 +5,9 @@ import (
 )
 
 type metrics struct {
-	requests *prometheus.CounterVec
-	latency  *prometheus.HistogramVec
+	requests      *prometheus.CounterVec
+	latency       *prometheus.HistogramVec
+	streamRefused prometheus.Counter
 }
 
 func newMetrics(reg *prometheus.Registry, b *Broker) (*metrics, error) {
@@ -18,6 +19,9 @@ func newMetrics(reg *prometheus.Registry, b *Broker) (*metrics, error) {
 			Name: "michi_hub_http_request_duration_seconds", Help: "HTTP request latency by route pattern (the stream excluded).",
 			Buckets: prometheus.ExponentialBuckets(0.0005, 2, 14),
 		}, []string{"route"}),
+		streamRefused: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "michi_hub_stream_refused_total", Help: "Stream requests refused (503) because max_streams subscribers were served.",
+		}),
 	}
 	streamEvents := prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "michi_hub_stream_events_total", Help: "Events published to the live stream, by type.",
@@ -28,7 +32,7 @@ func newMetrics(reg *prometheus.Registry, b *Broker) (*metrics, error) {
 	subs := prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Name: "michi_hub_stream_subscribers", Help: "Live stream subscribers now.",
 	}, func() float64 { return float64(b.Subscribers()) })
-	for _, c := range []prometheus.Collector{m.requests, m.latency, streamEvents, streamDrops, subs} {
+	for _, c := range []prometheus.Collector{m.requests, m.latency, m.streamRefused, streamEvents, streamDrops, subs} {
 		if err := reg.Register(c); err != nil {
 			return nil, err
 		}

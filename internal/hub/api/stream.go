@@ -12,7 +12,11 @@ import (
 // Each event is "id: N", "event: TYPE", "data: JSON". An idle stream gets a comment line every
 // StreamHeartbeat; a subscriber that cannot keep up (its buffer of StreamBuffer events fills)
 // is told so in a final "event: dropped" and disconnected, and may reconnect. Events are those
-// this hub replica stores or issues.
+// this hub replica stores or issues. At most MaxStreams subscribers are served at once: beyond,
+// 503 with Retry-After, counted in michi_hub_stream_refused_total.
+//
+// The stream outlives the server's request bounds (httpsrv.Timeouts): net/http clears the read
+// deadline once the request is read, and the stream sets a write deadline before every write.
 func (a *API) serveStream(w http.ResponseWriter, r *http.Request) {
 	q := newQuery(r.URL.Query(), a.o.Now(), "types")
 	var types []string
@@ -31,7 +35,13 @@ func (a *API) serveStream(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	rc := http.NewResponseController(w)
-	sub := a.o.Broker.Subscribe(a.o.StreamBuffer, types...)
+	sub, ok := a.o.Broker.SubscribeAtMost(a.o.MaxStreams, a.o.StreamBuffer, types...)
+	if !ok {
+		a.m.streamRefused.Inc()
+		w.Header().Set("Retry-After", "10")
+		writeError(w, http.StatusServiceUnavailable, "", fmt.Sprintf("the live stream has its %d subscribers (max_streams); retry later", a.o.MaxStreams))
+		return
+	}
 	defer a.o.Broker.Unsubscribe(sub)
 
 	h := w.Header()

@@ -3,13 +3,16 @@ package api_test
 import (
 	"bufio"
 	"context"
+	"io"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/michi-v2x/michi/internal/httpsrv"
 	"github.com/michi-v2x/michi/internal/hub/api"
 	"github.com/michi-v2x/michi/internal/hub/store"
 	"github.com/michi-v2x/michi/internal/hub/storetest"
@@ -128,4 +131,59 @@ func openStreamRaw(t *testing.T, f *fixture) (*http.Response, error) {
 	require.NoError(t, err)
 	require.Eventually(t, func() bool { return f.api.Broker().Subscribers() == 1 }, 5*time.Second, time.Millisecond)
 	return resp, nil
+}
+
+// Item 7 of issue 14: the stream serves MaxStreams subscribers at once; the next is told 503
+// with Retry-After and counted, and gets in once one leaves.
+func TestStreamSubscribersAreCapped(t *testing.T) {
+	f := newFixture(t, storetest.SQLite(t), token, func(o *api.Options) { o.MaxStreams = 2 })
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	open := func(ctx context.Context) *http.Response {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, f.srv.URL+"/api/v1/stream", nil)
+		require.NoError(t, err)
+		resp, err := f.srv.Client().Do(req)
+		require.NoError(t, err)
+		t.Cleanup(func() { resp.Body.Close() })
+		return resp
+	}
+	first, firstCancel := context.WithCancel(ctx)
+	require.Equal(t, http.StatusOK, open(first).StatusCode)
+	require.Equal(t, http.StatusOK, open(ctx).StatusCode)
+	resp := open(ctx)
+	require.Equal(t, http.StatusServiceUnavailable, resp.StatusCode)
+	require.Equal(t, "10", resp.Header.Get("Retry-After"))
+	body, _ := io.ReadAll(resp.Body)
+	require.Contains(t, string(body), "max_streams")
+	_, metrics := f.get(t, "/metrics")
+	require.Contains(t, string(metrics), "michi_hub_stream_refused_total 1")
+
+	firstCancel()
+	require.Eventually(t, func() bool { return f.api.Broker().Subscribers() == 1 }, 5*time.Second, time.Millisecond)
+	require.Equal(t, http.StatusOK, open(ctx).StatusCode)
+}
+
+// The stream outlives the server's read and write timeouts (httpsrv), which bound every other
+// request.
+func TestStreamOutlivesTheServerTimeouts(t *testing.T) {
+	f := newFixture(t, storetest.SQLite(t), token, func(o *api.Options) { o.StreamHeartbeat = 50 * time.Millisecond })
+	srv := httptest.NewUnstartedServer(f.api)
+	srv.Config = httpsrv.Timeouts{ReadHeader: 100 * time.Millisecond, Read: 100 * time.Millisecond, Write: 200 * time.Millisecond}.Server(f.api, nil)
+	srv.Start()
+	defer srv.Close()
+	resp, err := srv.Client().Get(srv.URL + "/api/v1/stream")
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	r := bufio.NewReader(resp.Body)
+	deadline := time.Now().Add(time.Second)
+	beats := 0
+	for time.Now().Before(deadline) {
+		line, err := r.ReadString('\n')
+		require.NoError(t, err, "the stream ended after %d heartbeats", beats)
+		if line == ": keep-alive\n" {
+			beats++
+		}
+	}
+	require.Greater(t, beats, 5)
 }
