@@ -28,6 +28,14 @@
 // never exceeds what survives a power loss at the edge, and a seq is never reused for a
 // different record.
 //
+// Power failure at the edge loses at most the records appended since the last fsync: those of
+// the last SyncInterval (default 50 ms), fewer when SyncEvery (default 256) come sooner, plus
+// any appended while that fsync ran. The hub never had them. A failed fsync is never retried on
+// the same file — after one, the kernel may have dropped the unwritten pages and a retry can
+// succeed without them — so the records not yet proven durable are rewritten to a new file and
+// fsynced there; if that fails too, the Queue stops (ErrSyncFailed): it cuts those records off,
+// takes no more, and keeps serving and acknowledging what was durable (Queue.recoverSync).
+//
 // Lock rules: Queue has one mutex for its state (fsync runs outside it) and an inner one that
 // only serialises state file writes (see Queue); Server's and a session's locks never nest (see
 // Server). Client state is owned by its Run goroutine; Stats reads atomics.

@@ -18,6 +18,10 @@ var (
 	ErrRecordTooLarge = errors.New("uplink: record too large")
 	// ErrClosed is returned by a closed Queue.
 	ErrClosed = errors.New("uplink: queue closed")
+	// ErrSyncFailed is returned by a Queue whose fsync failed and could not be made good by
+	// rewriting the records it had not proven durable: it takes no more records (see
+	// Queue.recoverSync).
+	ErrSyncFailed = errors.New("uplink: queue fsync failed")
 	// ErrCorrupt is wrapped when a queue file is damaged in a way that is not a torn tail.
 	ErrCorrupt = errors.New("uplink: queue file corrupt")
 	// ErrFrameTooLarge is returned when a frame's length prefix exceeds the limit.
@@ -41,8 +45,9 @@ const (
 	CodeFrameTooLarge Code = 0x4 // a length prefix above the limit
 	CodeBadRecord     Code = 0x5 // a record failed validation, names another edge, or seqs not ascending
 	CodeStorage       Code = 0x6 // the hub's Sink failed; the edge retries after a backoff
-	CodeReplaced      Code = 0x7 // a newer connection of the same edge took over
+	CodeReplaced      Code = 0x7 // a newer connection of the same edge took over from one that did not answer
 	CodeTimeout       Code = 0x8 // no Hello / Welcome in time, or a frame stalled half-way
+	CodeDuplicate     Code = 0x9 // the edge id is connected already, and that connection answers
 )
 
 func codeName(c Code) string {
@@ -65,6 +70,8 @@ func codeName(c Code) string {
 		return "replaced by a newer connection"
 	case CodeTimeout:
 		return "timeout"
+	case CodeDuplicate:
+		return "edge connected already"
 	}
 	return "unknown"
 }

@@ -21,6 +21,7 @@ const (
 	DefaultDrainTimeout    = 5 * time.Second
 	DefaultMaxBatchRecords = 4096
 	DefaultMaxOutbox       = 1024
+	DefaultLiveProbe       = 2 * time.Second
 	// DefaultKeepAlive and DefaultIdleTimeout are the QUIC settings of both sides: a hub or an
 	// edge that vanished without a word is noticed within DefaultIdleTimeout.
 	DefaultKeepAlive   = 10 * time.Second
@@ -54,6 +55,9 @@ type Options struct {
 	MaxFrameBytes   int           // DefaultMaxFrameBytes
 	MaxBatchRecords int           // records in one Batch
 	MaxOutbox       int           // authority hazards waiting for one edge's ack
+	// LiveProbe is how long an edge's connection has to answer when a second one with its id
+	// arrives: if it does, the second is refused (CodeDuplicate); if not, it is dead and replaced.
+	LiveProbe time.Duration
 
 	// OnEdge, when set, is called when an edge has completed its Hello (connected) and when its
 	// connection has ended (not connected). The hub uses it to resend the active authority
@@ -76,6 +80,7 @@ func (o *Options) setDefaults() {
 	setDur(&o.WriteTimeout, DefaultWriteTimeout)
 	setDur(&o.StoreTimeout, DefaultStoreTimeout)
 	setDur(&o.DrainTimeout, DefaultDrainTimeout)
+	setDur(&o.LiveProbe, DefaultLiveProbe)
 	setInt(&o.MaxFrameBytes, DefaultMaxFrameBytes)
 	setInt(&o.MaxBatchRecords, DefaultMaxBatchRecords)
 	setInt(&o.MaxOutbox, DefaultMaxOutbox)
@@ -103,7 +108,7 @@ func (o *Options) Validate() error {
 	}
 	errs = append(errs, nonNegative("uplink server",
 		"HelloTimeout", o.HelloTimeout, "FrameTimeout", o.FrameTimeout, "WriteTimeout", o.WriteTimeout,
-		"StoreTimeout", o.StoreTimeout, "DrainTimeout", o.DrainTimeout)...)
+		"StoreTimeout", o.StoreTimeout, "DrainTimeout", o.DrainTimeout, "LiveProbe", o.LiveProbe)...)
 	if o.MaxFrameBytes < 0 || o.MaxBatchRecords < 0 || o.MaxOutbox < 0 {
 		errs = append(errs, errors.New("uplink server: limits must not be negative"))
 	}

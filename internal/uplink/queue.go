@@ -40,11 +40,14 @@ type QueueOptions struct {
 	// it may not exceed 2 MiB, so that any record fits in a frame.
 	MaxRecordBytes int
 	// SyncInterval and SyncEvery are the fsync policy: appended records are fsynced within
-	// SyncInterval (50 ms), or as soon as SyncEvery (256) are waiting, and on Close.
+	// SyncInterval (50 ms), or as soon as SyncEvery (256) are waiting, and on Close. They are
+	// the unsynced window: what a power failure may lose (see the package doc).
 	SyncInterval time.Duration
 	SyncEvery    int
 	// Log receives repairs at open and I/O errors; nil discards them.
 	Log *slog.Logger
+
+	open openFunc // opens the queue's files; nil: os.OpenFile (tests inject failing files)
 }
 
 func (o *QueueOptions) setDefaults() {
@@ -64,6 +67,9 @@ func (o *QueueOptions) setDefaults() {
 	setInt(&o.SyncEvery, DefaultSyncEvery)
 	if o.Log == nil {
 		o.Log = slog.New(slog.DiscardHandler)
+	}
+	if o.open == nil {
+		o.open = openOS
 	}
 }
 
@@ -94,7 +100,8 @@ func (o *QueueOptions) Validate() error {
 // Append assigns the next Seq and writes the record to the current segment file with one
 // write(2): a process crash loses nothing Append returned; a power loss loses at most what was
 // not yet fsynced (the fsync policy in QueueOptions), and never anything the hub acknowledged,
-// since Pending hands out only fsynced records. Ack(seq) marks everything at or below seq
+// since Pending hands out only fsynced records. A failed fsync is made good by rewriting, or
+// stops the queue (recoverSync): the durable mark only moves over records an fsync proved. Ack(seq) marks everything at or below seq
 // acknowledged and deletes the segments that holds entirely. The acknowledged mark and a seq
 // floor are kept in a state file, so Seq never repeats across restarts, even once every
 // segment is gone. On open, each segment is checked record by record (length, CRC, ascending
@@ -131,6 +138,7 @@ type Queue struct {
 	unsynced  int
 	dirDirty  bool // a segment was created, replaced or removed since the last directory fsync
 	closed    bool
+	failed    error // set when an fsync failed and the rewrite did not recover (recoverSync)
 	encBuf    bytes.Buffer
 	enc       *msgpack.Encoder
 	stats     QueueStats
@@ -157,6 +165,10 @@ type QueueStats struct {
 	Dropped  uint64 // traffic and health records dropped under pressure
 	Rejected uint64 // hazards refused at the hard limit
 	Repaired int64  // bytes cut off at open (torn or damaged records)
+
+	SyncFailures uint64 // fsyncs that failed (each followed by a rewrite, or the queue's stop)
+	Lost         uint64 // records given up when the queue stopped: never durable, never sent
+	Failed       bool   // the queue stopped after a failed fsync (Append refuses)
 }
 
 // OpenQueue opens (creating it if needed) the queue in dir, repairing a torn tail, and starts
@@ -201,6 +213,9 @@ func (q *Queue) Append(rec Record) (uint64, error) {
 	defer q.mu.Unlock()
 	if q.closed {
 		return 0, ErrClosed
+	}
+	if q.failed != nil {
+		return 0, q.failed
 	}
 	seq := q.nextSeq
 	rec.Seq = seq
@@ -271,7 +286,7 @@ func (q *Queue) write(seq uint64, kind Kind, b []byte) error {
 
 func (q *Queue) newSegment(base uint64) (*segment, error) {
 	path := segmentPath(q.dir, base)
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o600)
+	f, err := q.o.open(path, os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o600)
 	if err != nil {
 		return nil, err
 	}
@@ -415,6 +430,7 @@ func (q *Queue) Stats() QueueStats {
 	st.LastSeq = q.nextSeq - 1
 	st.Acked = q.acked
 	st.Durable = q.durable
+	st.Failed = q.failed != nil
 	return st
 }
 

@@ -3,7 +3,6 @@ package uplink
 import (
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"time"
 )
@@ -79,13 +78,12 @@ func (q *Queue) load() error {
 
 // openSegment indexes one segment file and truncates it after its last valid record.
 func (q *Queue) openSegment(path string, prevSeq uint64, isLast bool) (*segment, error) {
-	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}
-	data, err := io.ReadAll(f)
+	f, err := q.o.open(path, os.O_RDWR, 0)
 	if err != nil {
-		f.Close()
 		return nil, err
 	}
 	entries, valid, err := scanSegment(data, maxScanRecordBytes, prevSeq)
@@ -131,8 +129,11 @@ func (q *Queue) syncLoop() {
 		case <-q.stopC:
 			return
 		}
-		if err := q.syncNow(); err != nil {
-			q.log.Error("queue fsync failed", "err", err.Error())
+		if err := q.syncNow(); errors.Is(err, ErrSyncFailed) {
+			<-q.stopC // stopped: nothing more to make durable (fail logged why)
+			return
+		} else if err != nil {
+			q.log.Error("queue state file not written", "err", err.Error())
 		}
 	}
 }
@@ -150,9 +151,14 @@ func (q *Queue) Sync() error {
 }
 
 // syncNow fsyncs the dirty segments outside the lock, then advances the durable mark and wakes
-// the consumer. It also writes the state file when the acknowledged mark moved.
+// the consumer. It also writes the state file when the acknowledged mark moved. A failed fsync
+// is handled by recoverSync; after a failure it could not recover from, it returns that failure.
 func (q *Queue) syncNow() error {
 	q.mu.Lock()
+	if q.failed != nil {
+		q.mu.Unlock()
+		return q.failed
+	}
 	target := q.nextSeq - 1
 	var files []*segment
 	for _, s := range q.segs {
@@ -165,7 +171,7 @@ func (q *Queue) syncNow() error {
 	q.dirDirty = false
 	q.unsynced = 0
 	st := queueState{acked: q.acked, floor: q.nextSeq - 1}
-	fds := make([]*os.File, len(files))
+	fds := make([]file, len(files))
 	for i, s := range files {
 		fds[i] = s.f
 	}
@@ -184,24 +190,24 @@ func (q *Queue) syncNow() error {
 			err = serr
 		}
 	}
-	if err == nil {
-		q.stateMu.Lock()
-		stale := st.acked > q.persisted.acked
-		q.stateMu.Unlock()
-		if stale {
-			err = q.persist(st)
-		}
+	if err != nil {
+		return q.recoverSync(err)
+	}
+	q.stateMu.Lock()
+	stale := st.acked > q.persisted.acked
+	q.stateMu.Unlock()
+	if stale {
+		err = q.persist(st) // the records are durable whether or not the mark is: resent at worst
 	}
 
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	if err != nil {
-		for _, s := range files {
-			s.dirty = true
-		}
-		q.dirDirty = q.dirDirty || dirDirty
-		return err
-	}
+	q.advanceLocked(target)
+	return err
+}
+
+// advanceLocked moves the durable mark to target and wakes the consumer; q.mu is held.
+func (q *Queue) advanceLocked(target uint64) {
 	if target > q.durable {
 		q.durable = target
 		select {
@@ -209,7 +215,89 @@ func (q *Queue) syncNow() error {
 		default:
 		}
 	}
+}
+
+// recoverSync handles a failed fsync. After one, the kernel may have dropped the pages it could
+// not write and marked them clean, so that a later fsync of the same file succeeds without them
+// (PostgreSQL's "fsyncgate", 2018): no record above the durable mark is trusted to the file it
+// was written to. Every segment holding such records is rewritten instead — read back, each
+// record checked against its CRC, written to a new file, fsynced, renamed over the old one, and
+// the directory fsynced — and only then does the durable mark move. If that fails too, the queue
+// stops (fail). It holds q.mu throughout: Append waits for the disk, as it does when shedding.
+func (q *Queue) recoverSync(cause error) error {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.stats.SyncFailures++
+	if q.failed != nil {
+		return q.failed
+	}
+	target := q.nextSeq - 1
+	q.log.Error("queue fsync failed; rewriting the records it did not prove durable", "err", cause.Error(), "durable", q.durable, "last", target)
+	for _, s := range q.segs {
+		if len(s.entries) == 0 || s.lastSeq() <= q.durable {
+			continue
+		}
+		if err := q.rewrite(s); err != nil {
+			return q.fail(fmt.Errorf("fsync: %w; rewriting %s: %w", cause, s.path, err))
+		}
+	}
+	if err := syncDir(q.dir); err != nil {
+		return q.fail(fmt.Errorf("fsync: %w; directory: %w", cause, err))
+	}
+	q.dirDirty = false
+	q.advanceLocked(target)
+	q.log.Warn("queue recovered from a failed fsync: records rewritten and fsynced anew", "durable", q.durable)
 	return nil
+}
+
+// rewrite replaces s's file with a fresh copy of its records, each checked against its CRC.
+func (q *Queue) rewrite(s *segment) error {
+	old := make([]byte, s.size)
+	if _, err := s.f.ReadAt(old, 0); err != nil {
+		return err
+	}
+	data := []byte(segmentMagic)
+	entries := make([]entry, len(s.entries))
+	for i, e := range s.entries {
+		entries[i] = entry{seq: e.seq, off: int64(len(data)), size: e.size, kind: e.kind}
+		data = append(data, old[e.off:e.off+int64(e.size)]...)
+	}
+	if got, valid, err := scanSegment(data, maxScanRecordBytes, 0); err != nil || valid != int64(len(data)) || len(got) != len(entries) {
+		return fmt.Errorf("%w: records read back do not match what was written", ErrCorrupt)
+	}
+	return q.replace(s, data, entries)
+}
+
+// fail stops the queue after a failed fsync it could not recover from: nothing more becomes
+// durable, Append refuses, and the records above the durable mark are cut off the segments, so
+// that a restart does not take them for durable either (they were never sent: the hub holds
+// none of them). Records at or below the mark are still handed out and acknowledged. q.mu is
+// held.
+func (q *Queue) fail(err error) error {
+	q.failed = fmt.Errorf("%w: %w", ErrSyncFailed, err)
+	lost := 0
+	for _, s := range q.segs {
+		i := s.search(q.durable)
+		if i == len(s.entries) {
+			continue
+		}
+		cut := s.entries[i].off
+		if terr := s.f.Truncate(cut); terr != nil {
+			q.log.Error("queue: cannot cut records that are not durable off a segment", "segment", s.path, "err", terr.Error())
+		}
+		lost += len(s.entries) - i
+		q.bytes -= s.live
+		q.count -= len(s.entries)
+		s.entries, s.size = s.entries[:i], cut
+		s.reindex()
+		q.bytes += s.live
+		q.count += len(s.entries)
+	}
+	q.active = nil
+	q.stats.Lost += uint64(lost)
+	q.log.Error("uplink queue stopped: it takes no more records until restarted on a sound disk",
+		"err", q.failed.Error(), "durable", q.durable, "lost", lost)
+	return q.failed
 }
 
 // Pending returns up to max records that the hub has not acknowledged, with seqs above

@@ -156,7 +156,7 @@ func (q *Queue) replace(s *segment, data []byte, entries []entry) error {
 		q.active = nil
 	}
 	tmp := s.path + ".tmp"
-	if err := writeFileSync(tmp, data); err != nil {
+	if err := writeFileSync(q.o.open, tmp, data); err != nil {
 		os.Remove(tmp)
 		return err
 	}
@@ -164,7 +164,7 @@ func (q *Queue) replace(s *segment, data []byte, entries []entry) error {
 		os.Remove(tmp)
 		return err
 	}
-	f, err := os.OpenFile(s.path, os.O_RDWR, 0)
+	f, err := q.o.open(s.path, os.O_RDWR, 0)
 	if err != nil {
 		return err
 	}

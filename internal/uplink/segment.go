@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/crc32"
+	"io"
 	"os"
 	"path/filepath"
 	"sort"
@@ -53,7 +54,7 @@ type entry struct {
 // an interrupted rewrite (see scanSegment), contiguous in the file from the header on.
 type segment struct {
 	path      string
-	f         *os.File
+	f         file
 	size      int64 // bytes in the file, header included
 	entries   []entry
 	live      int64 // sum of the entries' sizes
@@ -166,6 +167,27 @@ func listSegments(dir string) ([]string, error) {
 	return paths, nil
 }
 
+// file is what the queue needs of an open file; *os.File is one. Tests open failing ones in its
+// place (QueueOptions.open), as a disk would fail.
+type file interface {
+	io.ReaderAt
+	io.WriterAt
+	Truncate(size int64) error
+	Sync() error
+	Close() error
+}
+
+// openFunc opens a file as os.OpenFile does.
+type openFunc func(path string, flag int, perm os.FileMode) (file, error)
+
+func openOS(path string, flag int, perm os.FileMode) (file, error) {
+	f, err := os.OpenFile(path, flag, perm)
+	if err != nil {
+		return nil, err // not a typed nil in the interface
+	}
+	return f, nil
+}
+
 // queueState is what the state file holds.
 type queueState struct {
 	acked, floor uint64
@@ -194,7 +216,7 @@ func writeState(dir string, st queueState) error {
 	binary.LittleEndian.PutUint64(b[16:], st.floor)
 	binary.LittleEndian.PutUint32(b[24:], crc32.Checksum(b[:24], castagnoli))
 	tmp := filepath.Join(dir, stateFile+".tmp")
-	if err := writeFileSync(tmp, b); err != nil {
+	if err := writeFileSync(openOS, tmp, b); err != nil {
 		return err
 	}
 	if err := os.Rename(tmp, filepath.Join(dir, stateFile)); err != nil {
@@ -203,12 +225,12 @@ func writeState(dir string, st queueState) error {
 	return syncDir(dir)
 }
 
-func writeFileSync(path string, b []byte) error {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+func writeFileSync(open openFunc, path string, b []byte) error {
+	f, err := open(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
 	if err != nil {
 		return err
 	}
-	if _, err := f.Write(b); err != nil {
+	if _, err := f.WriteAt(b, 0); err != nil {
 		f.Close()
 		return err
 	}

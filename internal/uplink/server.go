@@ -229,8 +229,12 @@ func (s *Server) serveConn(drainCtx, hard context.Context, qc *quic.Conn) {
 	}
 
 	ss := newSession(s, qc, str, id, log, hw)
-	if !s.register(ss) {
-		_ = qc.CloseWithError(CodeGoingAway, "hub shutting down")
+	if err := s.register(ss); err != nil {
+		if asProtocolError(err).Code == CodeGoingAway {
+			_ = qc.CloseWithError(CodeGoingAway, "hub shutting down")
+			return
+		}
+		s.refuse(qc, log, err) // a clear line: which edge, connected from where
 		return
 	}
 	s.stats.connections.Add(1)
@@ -291,28 +295,51 @@ func (s *Server) refuse(qc *quic.Conn, log *slog.Logger, err error) {
 	_ = qc.CloseWithError(pe.Code, pe.Reason)
 }
 
-// register makes ss the edge's current session, replacing (closing) an older one.
-func (s *Server) register(ss *session) bool {
-	s.mu.Lock()
-	if s.draining {
+// register makes ss the edge's current session. An edge id has one connection: while the
+// current one is live — it answers a probe within LiveProbe — ss is refused with CodeDuplicate
+// (two edges sharing a certificate would otherwise take the link from each other for ever); a
+// current one that does not answer (the edge restarted, and its old connection has not timed
+// out yet) is closed with CodeReplaced and ss takes its place.
+func (s *Server) register(ss *session) error {
+	for {
+		s.mu.Lock()
+		if s.draining {
+			s.mu.Unlock()
+			return protoErr(CodeGoingAway, "hub shutting down")
+		}
+		st := s.edges[ss.edgeID]
+		if st == nil {
+			st = &edgeState{}
+			s.edges[ss.edgeID] = st
+		}
+		old := st.sess
+		if old == nil {
+			s.takeLocked(st, ss)
+			s.mu.Unlock()
+			return nil
+		}
 		s.mu.Unlock()
-		return false
+		if old.live(s.o.LiveProbe) {
+			return protoErr(CodeDuplicate, "edge %s is connected already from %s, and that connection answers: a second edge with the same certificate?",
+				ss.edgeID, old.qc.RemoteAddr())
+		}
+		s.mu.Lock()
+		if s.edges[ss.edgeID] == st && st.sess == old && !s.draining {
+			s.takeLocked(st, ss)
+			s.mu.Unlock()
+			old.close(protoErr(CodeReplaced, "the edge reconnected and this connection did not answer for %v", s.o.LiveProbe))
+			return nil
+		}
+		s.mu.Unlock() // the edge's state changed meanwhile: look again
 	}
-	st := s.edges[ss.edgeID]
-	if st == nil {
-		st = &edgeState{}
-		s.edges[ss.edgeID] = st
-	}
-	old := st.sess
+}
+
+// takeLocked makes ss st's session; s.mu is held.
+func (s *Server) takeLocked(st *edgeState, ss *session) {
 	st.sess = ss
 	for _, e := range st.outbox {
 		e.sent = false // the new session delivers everything not yet acknowledged
 	}
-	s.mu.Unlock()
-	if old != nil {
-		old.close(protoErr(CodeReplaced, "a newer connection of %s took over", ss.edgeID))
-	}
-	return true
 }
 
 // unregister forgets ss; it reports whether ss was still the edge's current session.

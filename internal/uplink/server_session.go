@@ -60,6 +60,35 @@ func (ss *session) close(pe *ProtocolError) {
 	_ = ss.qc.CloseWithError(pe.Code, pe.Reason)
 }
 
+// live reports whether the edge at the other end still answers: the session writes it an Ack
+// (which its QUIC stack acknowledges at once) and waits up to d for any packet from it.
+func (ss *session) live(d time.Duration) bool {
+	if ss.qc.Context().Err() != nil {
+		return false
+	}
+	before := ss.qc.ConnectionStats().PacketsReceived
+	ss.mu.Lock()
+	ss.ackDirty = true
+	ss.mu.Unlock()
+	ss.wake()
+	deadline := time.NewTimer(d)
+	defer deadline.Stop()
+	tick := time.NewTicker(5 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ss.qc.Context().Done():
+			return false
+		case <-deadline.C:
+			return false
+		case <-tick.C:
+			if ss.qc.ConnectionStats().PacketsReceived > before {
+				return true
+			}
+		}
+	}
+}
+
 // drain stops the reader after the frame it is handling; run then flushes the Ack and ends
 // the session with CodeGoingAway.
 func (ss *session) drain() {

@@ -6,7 +6,9 @@ import (
 	"encoding/binary"
 	"errors"
 	"io"
+	"net"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -92,6 +94,16 @@ func (e *rawEdge) hello(edgeID string) uint64 {
 	return w.HighWater
 }
 
+// refusal says Hello as edgeID and returns how the server refused it.
+func (e *rawEdge) refusal(edgeID string) *ProtocolError {
+	e.t.Helper()
+	e.send(frameHello, &helloFrame{EdgeID: edgeID})
+	_, _, err := e.recv()
+	pe := asProtocolError(err)
+	require.NotNil(e.t, pe, "read error %v", err)
+	return pe
+}
+
 func (e *rawEdge) batch(recs ...Record) uint64 {
 	e.t.Helper()
 	e.send(frameBatch, encodeBatch(e.t, recs...))
@@ -152,9 +164,9 @@ func TestServerRoundTripExactlyOnce(t *testing.T) {
 	requireSameRecord(t, func() Record { r := withSeq(hazardRecord(1), 1); r.EdgeID = "edge-a"; return r }(), got[0])
 
 	// A new connection resumes at the stored mark; an empty Hello id means "my certificate's".
+	require.NoError(t, e.qc.CloseWithError(CodeNoError, ""))
 	e2 := mustDialRaw(t, s, "edge-a")
 	require.Equal(t, uint64(9), e2.hello(""))
-	require.Equal(t, CodeReplaced, e.closedWith())
 	require.Equal(t, []string{"edge-a"}, s.Connected())
 	st := s.Stats()
 	require.Equal(t, uint64(2), st.Connections)
@@ -164,18 +176,14 @@ func TestServerRoundTripExactlyOnce(t *testing.T) {
 func TestServerRefusesClaimOfAnotherEdge(t *testing.T) {
 	sink := &MemorySink{}
 	s := startServer(t, Options{Sink: sink})
-	e := mustDialRaw(t, s, "edge-a")
-	e.send(frameHello, &helloFrame{EdgeID: "edge-b"})
-	_, _, err := e.recv()
-	pe := asProtocolError(err)
-	require.NotNil(t, pe, "read error %v", err)
+	pe := mustDialRaw(t, s, "edge-a").refusal("edge-b")
 	require.Equal(t, CodeIdentity, pe.Code)
 	require.Contains(t, pe.Reason, "edge-b")
 	require.Empty(t, s.Connected())
 	require.Equal(t, uint64(1), s.Stats().Refused)
 
 	// Records naming another edge are refused too.
-	e = mustDialRaw(t, s, "edge-a")
+	e := mustDialRaw(t, s, "edge-a")
 	e.hello("edge-a")
 	r := withSeq(trafficRecord(1), 1)
 	r.EdgeID = "edge-b"
@@ -352,6 +360,7 @@ func TestServerAuthorityAtLeastOnce(t *testing.T) {
 	require.Equal(t, time.Hour, a.Hazard.Validity)
 
 	// Not acknowledged: the next connection gets it again, and an update replaces it.
+	require.NoError(t, e.qc.CloseWithError(CodeNoError, ""))
 	e2 := mustDialRaw(t, s, "edge-a")
 	e2.hello("edge-a")
 	var again authorityFrame
@@ -437,4 +446,75 @@ func TestServerOptions(t *testing.T) {
 	s2, err := New(Options{Addr: s.Addr().String(), Sink: &MemorySink{}, TLS: sharedPKI(t).serverTLS()})
 	require.NoError(t, err)
 	require.Error(t, s2.Run(context.Background()))
+}
+
+// Item 8 of issue 14: a second connection of an edge id whose connection is live is refused with
+// a clear log line, and the live one keeps the link (before, each took it from the other: two
+// edges with one certificate flapped every ~0.4 s).
+func TestServerRefusesSecondLiveConnection(t *testing.T) {
+	s := startServer(t, Options{Sink: &MemorySink{}, LiveProbe: 500 * time.Millisecond})
+	e := mustDialRaw(t, s, "edge-a")
+	e.hello("edge-a")
+	pe := mustDialRaw(t, s, "edge-a").refusal("edge-a")
+	require.Equal(t, CodeDuplicate, pe.Code)
+	// The reason, also in the hub's log line ("edge refused"), names the edge and where the
+	// live connection comes from.
+	require.Contains(t, pe.Reason, "edge edge-a is connected already from 127.0.0.1:")
+
+	var probe ackFrame
+	e.expect(frameAck, &probe) // what the hub asked the live connection to acknowledge
+	require.Equal(t, uint64(1), e.batch(withSeq(hazardRecord(1), 1)), "the live connection keeps the link")
+	require.Equal(t, []string{"edge-a"}, s.Connected())
+	require.Equal(t, uint64(1), s.Stats().Refused)
+}
+
+// A reconnect after the old connection died without a word (the edge restarted; QUIC has not
+// timed the old one out yet) is not refused: the old one does not answer the probe.
+func TestServerTakesReconnectFromDeadConnection(t *testing.T) {
+	s := startServer(t, Options{Sink: &MemorySink{}, LiveProbe: 300 * time.Millisecond})
+	pc, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	require.NoError(t, err)
+	mute := &muteConn{PacketConn: pc}
+	tr := &quic.Transport{Conn: mute}
+	t.Cleanup(func() { tr.Close(); pc.Close() })
+	tc := sharedPKI(t).edgeTLS(t, "edge-a").Clone()
+	tc.NextProtos, tc.ServerName = []string{ALPN}, "127.0.0.1"
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	qc, err := tr.Dial(ctx, s.Addr(), tc, quicConfig(nil, false))
+	require.NoError(t, err)
+	str, err := qc.OpenStreamSync(ctx)
+	require.NoError(t, err)
+	old := &rawEdge{t: t, qc: qc, str: str, fr: &frameReader{r: str, max: DefaultMaxFrameBytes}, enc: newFrameEncoder()}
+	old.hello("edge-a")
+	mute.mute.Store(true) // the edge is gone: no packet in or out
+
+	start := time.Now()
+	e := mustDialRaw(t, s, "edge-a")
+	e.hello("edge-a")
+	require.Less(t, time.Since(start), DefaultIdleTimeout/2, "taken over at the probe, not at the idle timeout")
+	require.Equal(t, []string{"edge-a"}, s.Connected())
+	require.Equal(t, uint64(1), e.batch(withSeq(hazardRecord(1), 1)))
+}
+
+// muteConn drops every packet, both ways, once mute is set.
+type muteConn struct {
+	net.PacketConn
+	mute atomic.Bool
+}
+
+func (c *muteConn) WriteTo(b []byte, addr net.Addr) (int, error) {
+	if c.mute.Load() {
+		return len(b), nil
+	}
+	return c.PacketConn.WriteTo(b, addr)
+}
+
+func (c *muteConn) ReadFrom(b []byte) (int, net.Addr, error) {
+	for {
+		n, addr, err := c.PacketConn.ReadFrom(b)
+		if err != nil || !c.mute.Load() {
+			return n, addr, err
+		}
+	}
 }
