@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"gopkg.in/yaml.v3"
@@ -66,6 +67,7 @@ func run() error {
 	fs.StringVar(&flagOpts.EdgeCert, "edge-cert", "", "PEM client certificate of this edge (`cloud-hub pki issue-edge EDGE-ID`)")
 	fs.StringVar(&flagOpts.EdgeKey, "edge-key", "", "PEM private key for --edge-cert")
 	fs.StringVar(&flagOpts.Coverage, "coverage", "", "area this edge serves, minLon,minLat,maxLon,maxLat (default: grown from the vehicles seen)")
+	wsOrigins := fs.String("ws-origins", "", "browser origins allowed on the WebSocket listeners besides their own host, comma-separated host or scheme://host patterns (default: none)")
 	if err := fs.Parse(os.Args[1:]); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
@@ -135,6 +137,8 @@ func run() error {
 			opts.EdgeKey = flagOpts.EdgeKey
 		case "coverage":
 			opts.Coverage = flagOpts.Coverage
+		case "ws-origins":
+			opts.Limits.WSOrigins = strings.FieldsFunc(*wsOrigins, func(r rune) bool { return r == ',' || r == ' ' })
 		}
 	})
 

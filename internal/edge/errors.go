@@ -19,11 +19,14 @@ const (
 	ReasonImpersonation  = "impersonation"   // a connection publishing as a second source
 	ReasonReplay         = "replay"          // not newer than what the same station already sent
 	ReasonForbidden      = "forbidden"       // the connection's role may not publish it (internal/auth)
+	ReasonRateLimited    = "rate_limited"    // the credential publishes faster than Limits.PublishRate
 )
 
 var (
 	errSlowConsumer = errors.New("slow consumer: outbound queue kept overflowing")
 	errShuttingDown = errors.New("edge node shutting down")
+	// ErrEdgeIdentity: the edge's certificate for the hub names another edge than edge_id.
+	ErrEdgeIdentity = errors.New("edge identity")
 )
 
 // Rejection is why a message was refused, with the MQTT v5 reason code sent back for it.

@@ -2,6 +2,7 @@ package edge
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -32,6 +33,10 @@ type clientState struct {
 	role    auth.Role        // what its credentials grant ("" on an edge without credentials); set before any publish
 	replay  []retainedReplay // set by OnSubscribe, consumed by OnSubscribed: the client's read goroutine only
 	client  *mqtt.Client     // set once the session is established: the client's read goroutine only
+
+	refused bool                            // its credentials matched none (OnConnect → OnConnectAuthenticate)
+	quota   *quota                          // its credential's share (quota.go); nil on an edge without credentials
+	denied  atomic.Pointer[map[string]bool] // filters of the SUBSCRIBE in progress beyond MaxSubscriptions
 }
 
 func (h *hook) ID() string { return "michi-edge" }
@@ -41,7 +46,7 @@ func (h *hook) Provides(b byte) bool { return provided[b] }
 
 var provided = func() (t [256]bool) {
 	for _, b := range []byte{
-		mqtt.OnConnect, mqtt.OnSessionEstablished, mqtt.OnDisconnect, mqtt.OnACLCheck, mqtt.OnConnectAuthenticate,
+		mqtt.OnConnect, mqtt.OnSessionEstablished, mqtt.OnDisconnect, mqtt.OnACLCheck, mqtt.OnConnectAuthenticate, mqtt.OnClientExpired,
 		mqtt.OnPublish, mqtt.OnPublishDropped, mqtt.OnPacketSent, mqtt.OnSubscribe, mqtt.OnSubscribed, mqtt.OnUnsubscribed,
 	} {
 		t[b] = true
@@ -70,44 +75,87 @@ func (h *hook) lookup(cl *mqtt.Client) (*clientState, bool) {
 	return nil, false
 }
 
-// OnConnectAuthenticate checks the client's user name (its source_uuid) and password (its token)
-// against the edge's credentials, if it has any, and keeps what they grant: the role, and the one
-// source the connection may publish as. mochi answers a refusal with "bad user name or password".
-func (h *hook) OnConnectAuthenticate(cl *mqtt.Client, pk packets.Packet) bool {
+// OnConnect bounds the client's keep-alive, checks its user name (its source_uuid) and password
+// (its token) against the edge's credentials, if it has any, and keeps what they grant: the
+// role, the one source the connection may publish as, and that credential's quota, which the
+// session must fit in (limits.go). mochi calls OnConnectAuthenticate next, which answers a
+// refused credential with "bad user name or password"; a full quota or a full edge is answered
+// here, with its own reason code, since mochi then sends no CONNACK of its own.
+func (h *hook) OnConnect(cl *mqtt.Client, pk packets.Packet) error {
 	if cl.Net.Inline {
-		return true
+		return nil
 	}
-	g, err := h.n.authenticate("mqtt", cl.Net.Remote, string(pk.Connect.Username), string(pk.Connect.Password))
+	n := h.n
+	n.boundKeepAlive(cl)
+	if n.mqttClients() >= int64(n.opts.Limits.MaxClients) {
+		return h.refuse(cl, "clients", packets.ErrServerBusy)
+	}
+	st := h.state(cl)
+	g, err := n.authenticate("mqtt", cl.Net.Remote, string(pk.Connect.Username), string(pk.Connect.Password))
 	if err != nil {
-		return false
+		st.refused = true
+		return nil
 	}
-	if g.Source != "" { // an edge with credentials: the connection speaks only for its user name
-		st := h.state(cl)
-		st.role = g.Role
-		st.source.Store(&g.Source)
+	if g.Source == "" { // an edge without credentials
+		return nil
 	}
-	return true
-}
-
-func (h *hook) OnConnect(cl *mqtt.Client, _ packets.Packet) error {
-	h.clients.Store(cl, h.state(cl)) // connected clients, for OnDisconnect's count
-	h.n.metrics.clients.Inc()
+	st.role = g.Role // the connection speaks only for its user name
+	st.source.Store(&g.Source)
+	q, ok := n.quotas.open(g.Source, cl)
+	if !ok {
+		return h.refuse(cl, "sessions", packets.ErrQuotaExceeded)
+	}
+	st.quota = q
 	return nil
 }
 
-// OnSessionEstablished lets the connection's lane take its telemetry (inbound.go). mochi calls
-// it from the client's read goroutine, before the first read of the session's packets.
+// refuse answers a CONNECT beyond a limit with code, counts it and ends the connection.
+func (h *hook) refuse(cl *mqtt.Client, limit string, code packets.Code) error {
+	h.n.metrics.limited.WithLabelValues(limit).Inc()
+	h.n.logLimit(limit, cl.Net.Remote, string(cl.Properties.Username))
+	answer := code
+	if cl.Properties.ProtocolVersion < 5 { // 3.1.1 has no such codes; mochi sends v5 codes it does not map as they are
+		answer = packets.ErrServerUnavailable
+	}
+	_ = h.n.broker.SendConnack(cl, answer, false, nil)
+	return code
+}
+
+func (h *hook) OnConnectAuthenticate(cl *mqtt.Client, _ packets.Packet) bool {
+	if cl.Net.Inline {
+		return true
+	}
+	return !h.state(cl).refused
+}
+
+// OnSessionEstablished counts the client and lets the connection's lane take its telemetry
+// (inbound.go). mochi calls it from the client's read goroutine, before the first read of the
+// session's packets.
 func (h *hook) OnSessionEstablished(cl *mqtt.Client, _ packets.Packet) {
+	if cl.Net.Inline {
+		return
+	}
+	h.clients.Store(cl, h.state(cl)) // connected clients, for OnDisconnect's count
+	h.n.metrics.clients.Inc()
 	if lc, ok := cl.Net.Conn.(*laneConn); ok {
 		lc.state.client = cl
 	}
 }
 
-func (h *hook) OnDisconnect(cl *mqtt.Client, _ error, _ bool) {
+// OnDisconnect forgets the client, and its session when that ends with the connection. A v5
+// client may have raised its session's expiry in DISCONNECT: bounded here (limits.go).
+func (h *hook) OnDisconnect(cl *mqtt.Client, _ error, expire bool) {
 	if _, ok := h.clients.LoadAndDelete(cl); ok {
 		h.n.metrics.clients.Dec()
 	}
+	h.n.boundSessionExpiry(cl)
+	if expire && !cl.IsTakenOver() {
+		h.n.quotas.close(cl)
+	}
 }
+
+// OnClientExpired forgets a kept session the broker let expire.
+func (h *hook) OnClientExpired(cl *mqtt.Client) { h.n.quotas.close(cl) }
 
 // OnACLCheck lets clients publish only into {root}/inQueue/…; outQueue and interQueue are written
 // by the edge alone. On an edge with credentials, vehicles and sensors read only what is
@@ -122,7 +170,13 @@ func (h *hook) OnACLCheck(cl *mqtt.Client, topic string, write bool) bool {
 		return strings.HasPrefix(topic, h.n.inPrefix) && len(topic) > len(h.n.inPrefix)
 	}
 	st, ok := h.lookup(cl)
-	if !ok || st.role == "" || st.role == auth.Authority {
+	if !ok {
+		return true
+	}
+	if denied := st.denied.Load(); denied != nil && (*denied)[topic] { // a SUBSCRIBE beyond MaxSubscriptions
+		return false
+	}
+	if st.role == "" || st.role == auth.Authority {
 		return true
 	}
 	return strings.HasPrefix(topic, h.n.outPrefix)
@@ -134,6 +188,10 @@ func (h *hook) OnACLCheck(cl *mqtt.Client, topic string, write bool) bool {
 func (h *hook) OnPublish(cl *mqtt.Client, pk packets.Packet) (packets.Packet, error) {
 	if cl.Net.Inline {
 		return pk, nil
+	}
+	if pk.FixedHeader.Retain { // clients never leave state on the edge (README "Credentials and roles")
+		pk.FixedHeader.Retain = false
+		h.n.metrics.retainStripped.Inc()
 	}
 	if err := h.ingestFrom(cl, h.state(cl), pk.TopicName, pk.Payload); err != nil {
 		var rej *Rejection
@@ -148,7 +206,13 @@ func (h *hook) OnPublish(cl *mqtt.Client, pk packets.Packet) (packets.Packet, er
 
 // ingestFrom ingests what cl published, logging a rejection (at most once per RejectLogEvery).
 func (h *hook) ingestFrom(cl *mqtt.Client, st *clientState, topic string, payload []byte) error {
-	err := h.n.ingest(st, topic, payload)
+	var err error
+	if l := h.n.opts.Limits; st.quota != nil && l.PublishRate > 0 && !st.quota.allow(l.PublishRate, l.PublishBurst, time.Now()) {
+		err = h.n.rejected(reject("", ReasonRateLimited, packets.ErrQuotaExceeded,
+			fmt.Errorf("%s publishes more than %g messages a second", st.quota.source, l.PublishRate)))
+	} else {
+		err = h.n.ingest(st, topic, payload)
+	}
 	if err == nil {
 		return nil
 	}

@@ -4,6 +4,7 @@ import (
 	"net"
 	"sync"
 	"syscall"
+	"time"
 )
 
 // laneListener hands the broker connections with a second way out, the alert lane, and a
@@ -21,6 +22,8 @@ func (l laneListener) Accept() (net.Conn, error) {
 	}
 	lc := newLaneConn(c, l.max)
 	lc.n = l.n
+	// Until CONNECT: mochi-mqtt sets the keep-alive deadline after it, and none before.
+	_ = lc.SetDeadline(time.Now().Add(l.n.opts.Limits.ConnectTimeout))
 	return lc, nil
 }
 

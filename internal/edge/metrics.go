@@ -1,6 +1,8 @@
 package edge
 
 import (
+	"sync/atomic"
+
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
@@ -24,6 +26,9 @@ type metrics struct {
 	evicted    prometheus.Counter
 	refused    *prometheus.CounterVec // connections whose credentials matched none, by transport
 	detectDur  prometheus.Histogram
+
+	limited        *prometheus.CounterVec // refusals at a limit (limits.go), by limit
+	retainStripped prometheus.Counter     // client publishes whose RETAIN flag the edge cleared
 
 	uplinkRecords *prometheus.CounterVec // records appended to the uplink queue, by kind
 	uplinkLost    *prometheus.CounterVec // records that never reached the queue, by kind and reason
@@ -73,12 +78,19 @@ func newMetrics(n *Node) *metrics {
 			Buckets: prometheus.ExponentialBuckets(50e-6, 2, 14),
 		}),
 	}
+	m.limited = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "michi_edge_limit_refused_total",
+		Help: "Refusals at a limit, by limit: clients (max_clients), sessions (max_sessions of a credential), subscriptions (max_subscriptions), origin (ws_origins); publishes beyond publish_rate are in michi_edge_rejected_total{reason=\"rate_limited\"}.",
+	}, []string{"limit"})
+	m.retainStripped = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "michi_edge_mqtt_retain_stripped_total", Help: "Client publishes with the RETAIN flag, taken as live messages: clients never leave retained state on the edge.",
+	})
 	m.uplinkRecords = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "michi_edge_uplink_records_total", Help: "Records appended to the uplink queue for the hub, by kind (hazard, traffic, health).",
 	}, []string{"kind"})
 	m.uplinkLost = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "michi_edge_uplink_lost_total",
-		Help: "Records for the hub that never reached the uplink queue, by kind and reason (backlog: the in-memory backlog was full or closing; queue_full: the queue refused it; error: a disk error).",
+		Help: "Records for the hub that never reached the uplink queue, by kind and reason (backlog: the in-memory backlog was full or closing; queue_full: the queue refused it; queue_failed: the queue stopped after a failed fsync; error: a disk error).",
 	}, []string{"kind", "reason"})
 	if n.up != nil {
 		m.registerUplink(n.up)
@@ -88,7 +100,23 @@ func newMetrics(n *Node) *metrics {
 		m.ingestedBy[typ] = m.ingested.WithLabelValues(typ)
 	}
 	reg.MustRegister(m.ingested, m.rejected, m.hazardEvts, m.published, m.latency, m.clients,
-		m.dropped, m.alertsOut, m.direct, m.evicted, m.refused, m.detectDur,
+		m.dropped, m.alertsOut, m.direct, m.evicted, m.refused, m.detectDur, m.limited, m.retainStripped,
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "michi_edge_mqtt_retained", Help: "Retained messages the broker holds (the edge's own hazards only).",
+		}, func() float64 {
+			if n.broker == nil {
+				return 0
+			}
+			return float64(atomic.LoadInt64(&n.broker.Info.Retained))
+		}),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "michi_edge_mqtt_sessions", Help: "MQTT sessions the broker holds: connected, and disconnected ones kept for a reconnect (at most limits.session_expiry).",
+		}, func() float64 {
+			if n.broker == nil {
+				return 0
+			}
+			return float64(n.broker.Clients.Len())
+		}),
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "michi_edge_ldm_vehicles", Help: "Self-reporting vehicles in the LDM.",
@@ -148,5 +176,13 @@ func (m *metrics) registerUplink(l *hubLink) {
 		prometheus.NewCounterFunc(prometheus.CounterOpts{
 			Name: "michi_edge_uplink_queue_rejected_total", Help: "Hazard records the uplink queue refused at its hard limit.",
 		}, queue(func(q *uplink.Queue) float64 { return float64(q.Rejected()) })),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "michi_edge_uplink_queue_failed", Help: "1 once the uplink queue stopped after an fsync it could not make good (restart on a sound disk), else 0.",
+		}, queue(func(q *uplink.Queue) float64 {
+			if q.Stats().Failed {
+				return 1
+			}
+			return 0
+		})),
 	)
 }

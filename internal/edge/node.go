@@ -56,6 +56,9 @@ type Node struct {
 	creds      atomic.Pointer[auth.Store] // nil: every client admitted
 	refusedLog atomic.Int64               // when a refusal was last logged (Unix ns): one line per RejectLogEvery
 
+	quotas   *quotas      // what each credential holds: sessions, publish rate (limits.go)
+	limitLog atomic.Int64 // when a refusal at a limit was last logged (Unix ns)
+
 	fanning atomic.Int32 // hazard fan-outs in progress; the detection round gives way to them
 	native  *native.Server
 	lns     []net.Listener // the broker's listeners, closed first at shutdown
@@ -90,6 +93,7 @@ func New(opts Options) (*Node, error) {
 		subs:      newSubIndex(opts.Root),
 		ready:     make(chan struct{}),
 	}
+	n.quotas = newQuotas(opts.Limits, func(id string) (*mqtt.Client, bool) { return n.broker.Clients.Get(id) })
 	ho := opts.Hazards
 	if opts.DataDir != "" {
 		ho.Reserve = n.saveSequence
@@ -199,6 +203,7 @@ func (n *Node) run(ctx context.Context) error {
 	caps.MaximumClientWritesPending = int32(n.opts.ClientQueue)
 	caps.MaximumPacketSize = uint32(4 * n.opts.MaxPayload) // hard cap; ingest rejects > MaxPayload with a reason
 	caps.MaximumInflight = 256
+	n.limitCapabilities(caps)
 	n.broker = mqtt.New(&mqtt.Options{
 		Capabilities:             caps,
 		Logger:                   brokerLogger(n.log),
@@ -242,7 +247,7 @@ func (n *Node) run(ctx context.Context) error {
 			return fmt.Errorf("websocket listener: %w", err)
 		}
 		n.wsAddr = ln.Addr().String()
-		if err := n.addListener("ws", newWSListener(ln)); err != nil {
+		if err := n.addListener("ws", n.newWSListener(ln)); err != nil {
 			return err
 		}
 	}
@@ -273,7 +278,7 @@ func (n *Node) run(ctx context.Context) error {
 			return fmt.Errorf("websocket tls listener: %w", err)
 		}
 		n.wssAddr = ln.Addr().String()
-		if err := n.addListener("wss", newWSListener(ln)); err != nil {
+		if err := n.addListener("wss", n.newWSListener(ln)); err != nil {
 			return err
 		}
 	}
@@ -321,8 +326,7 @@ func (n *Node) run(ctx context.Context) error {
 		if n.opts.HTTPTLS {
 			ln = tls.NewListener(ln, n.tlsFor("http/1.1"))
 		}
-		httpSrv = &http.Server{Handler: n.Handler(), ReadHeaderTimeout: 10 * time.Second,
-			ErrorLog: slog.NewLogLogger(n.log.With("component", "http").Handler(), slog.LevelDebug)}
+		httpSrv = n.opts.Limits.HTTP.Server(n.Handler(), n.log.With("component", "http"))
 		closers = append(closers, func() { ln.Close() })
 		go func() { _ = httpSrv.Serve(ln) }()
 	}

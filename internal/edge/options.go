@@ -75,6 +75,10 @@ type Options struct {
 	DisseminateZoom  int           `yaml:"disseminate_zoom"`  // zoom of the outQueue DENM tiles, default 16
 	TerminatedExpiry time.Duration `yaml:"terminated_expiry"` // how long a termination DENM stays retained, default 60 s
 
+	// Limits bound what one client may take: idle time, sessions, subscriptions, publish rate,
+	// HTTP timeouts, WebSocket origins (limits.go).
+	Limits LimitOptions `yaml:"limits"`
+
 	Native  native.Options   `yaml:"native"` // native QUIC server tuning (queue length, timeouts); its Addr is QUICAddr
 	LDM     ldm.Options      `yaml:"ldm"`
 	Hazards hazard.Options   `yaml:"hazards"`
@@ -154,6 +158,7 @@ func (o *Options) setDefaults() {
 		o.TerminatedExpiry = time.Minute
 	}
 	o.Uplink.setDefaults()
+	o.Limits.setDefaults()
 	if o.Hazards.StationID == 0 {
 		o.Hazards.StationID = o.StationID
 	}
@@ -239,6 +244,9 @@ func (o *Options) Validate() error {
 	if err := o.Uplink.validate(); err != nil {
 		bad("uplink: %w", err)
 	}
+	if err := o.Limits.validate(); err != nil {
+		bad("limits: %w", err)
+	}
 	for name, err := range map[string]error{"ldm": o.LDM.Validate(), "hazards": o.Hazards.Validate(), "detect": o.Detect.Validate(), "road": o.Road.Validate()} {
 		if err != nil {
 			bad("%s: %w", name, err)
@@ -259,6 +267,12 @@ type UplinkOptions struct {
 	QueueMaxRecords int           `yaml:"queue_max_records"` // its soft limit in records, default 1,048,576
 	BackoffMin      time.Duration `yaml:"backoff_min"`       // first reconnect delay, default 250 ms
 	BackoffMax      time.Duration `yaml:"backoff_max"`       // reconnect delays double up to this, default 30 s
+
+	// The disk queue's fsync policy: records are fsynced within QueueSyncInterval (default
+	// 50 ms) or once QueueSyncEvery (default 256) wait. A power failure loses at most the records
+	// of that window; the hub never has them, so it never acknowledged them (see uplink.Queue).
+	QueueSyncInterval time.Duration `yaml:"queue_sync_interval"`
+	QueueSyncEvery    int           `yaml:"queue_sync_every"`
 }
 
 func (o *UplinkOptions) setDefaults() {
@@ -286,6 +300,12 @@ func (o *UplinkOptions) setDefaults() {
 	if o.BackoffMax == 0 {
 		o.BackoffMax = uplink.DefaultBackoffMax
 	}
+	if o.QueueSyncInterval == 0 {
+		o.QueueSyncInterval = uplink.DefaultSyncInterval
+	}
+	if o.QueueSyncEvery == 0 {
+		o.QueueSyncEvery = uplink.DefaultSyncEvery
+	}
 }
 
 func (o *UplinkOptions) validate() error {
@@ -295,6 +315,9 @@ func (o *UplinkOptions) validate() error {
 	}
 	if o.CoverageMarginM < 0 || o.Backlog < 1 || o.QueueMaxBytes < 64<<10 || o.QueueMaxRecords < 16 || o.BackoffMin < 0 || o.BackoffMax < o.BackoffMin {
 		errs = append(errs, errors.New("want coverage_margin_m ≥ 0, backlog ≥ 1, queue_max_bytes ≥ 64 KiB, queue_max_records ≥ 16, 0 ≤ backoff_min ≤ backoff_max"))
+	}
+	if o.QueueSyncInterval < time.Millisecond || o.QueueSyncInterval > time.Minute || o.QueueSyncEvery < 1 {
+		errs = append(errs, fmt.Errorf("want queue_sync_interval 1ms … 1m (got %s) and queue_sync_every ≥ 1 (got %d)", o.QueueSyncInterval, o.QueueSyncEvery))
 	}
 	return errors.Join(errs...)
 }

@@ -47,6 +47,7 @@ func (h *hook) OnSubscribe(cl *mqtt.Client, pk packets.Packet) packets.Packet {
 		return pk
 	}
 	st := h.state(cl)
+	h.n.limitSubscriptions(cl, st, pk)
 	st.replay = st.replay[:0]
 	for i := range pk.Filters {
 		sub := &pk.Filters[i]
@@ -78,6 +79,7 @@ func (h *hook) OnSubscribed(cl *mqtt.Client, pk packets.Packet, reasonCodes []by
 		return
 	}
 	st := h.state(cl)
+	st.denied.Store(nil)
 	replay := st.replay
 	st.replay = nil
 	var subs []retainedReplay

@@ -72,8 +72,16 @@ func (l *hubLink) open() (closeQueue func(), err error) {
 	if err != nil {
 		return nil, fmt.Errorf("uplink tls: %w", err)
 	}
+	// The hub knows the edge by its certificate's CommonName: an edge_id that differs is an edge
+	// running with another's certificate, which would take the other's place at the hub.
+	if cn, err := tlsconf.CertificateIdentity(tc.Certificates[0]); err != nil {
+		return nil, fmt.Errorf("uplink: edge_cert: %w", err)
+	} else if cn != o.EdgeID {
+		return nil, fmt.Errorf("%w: edge_id %q, but edge_cert is issued to %q (`cloud-hub pki issue-edge %s` issues this edge's own)", ErrEdgeIdentity, o.EdgeID, cn, o.EdgeID)
+	}
 	q, err := uplink.OpenQueue(filepath.Join(o.DataDir, "uplink"), uplink.QueueOptions{
 		MaxBytes: o.Uplink.QueueMaxBytes, MaxRecords: o.Uplink.QueueMaxRecords, Log: l.log,
+		SyncInterval: o.Uplink.QueueSyncInterval, SyncEvery: o.Uplink.QueueSyncEvery,
 	})
 	if err != nil {
 		return nil, err
@@ -85,9 +93,6 @@ func (l *hubLink) open() (closeQueue func(), err error) {
 	if err != nil {
 		q.Close()
 		return nil, err
-	}
-	if c.EdgeID() != o.EdgeID {
-		l.log.Warn("the hub knows this edge by its certificate's CommonName, not edge_id", "certificate_cn", c.EdgeID(), "edge_id", o.EdgeID)
 	}
 	l.queue.Store(q)
 	l.client.Store(c)

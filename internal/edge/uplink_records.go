@@ -78,6 +78,9 @@ func (r *recorder) run(q *uplink.Queue, m *metrics, log *slog.Logger) {
 				continue
 			case errors.Is(err, uplink.ErrQueueFull):
 				m.uplinkLost.WithLabelValues(kind, "queue_full").Inc()
+			case errors.Is(err, uplink.ErrSyncFailed): // the queue stopped; it said why
+				m.uplinkLost.WithLabelValues(kind, "queue_failed").Inc()
+				continue
 			default:
 				m.uplinkLost.WithLabelValues(kind, "error").Inc()
 			}

@@ -1,12 +1,14 @@
 package edge_test
 
 import (
+	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/michi-v2x/michi/internal/edge"
+	"github.com/michi-v2x/michi/internal/tlsconf"
 )
 
 func TestUplinkOptionsValidate(t *testing.T) {
@@ -52,4 +54,27 @@ func TestPlaintextBeyondLoopbackIsExplicit(t *testing.T) {
 	require.NoError(t, o.Validate())
 	require.NoError(t, (&edge.Options{MQTTAddr: "localhost:1883", WSAddr: "[::1]:8083"}).Validate())
 	require.NoError(t, (&edge.Options{HTTPAddr: "0.0.0.0:8443", HTTPTLS: true}).Validate(), "HTTPS may listen anywhere")
+}
+
+// Item 8 of issue 14: an edge whose edge_id is not its certificate's CommonName does not start:
+// the hub knows it by the certificate, so it would speak for another edge (and two edges with one
+// certificate took the hub link from each other).
+func TestEdgeIDMustMatchItsCertificate(t *testing.T) {
+	dir := t.TempDir()
+	ca, err := tlsconf.NewCA("test CA")
+	require.NoError(t, err)
+	caFile := filepath.Join(dir, "ca.crt")
+	require.NoError(t, ca.WriteFiles(caFile, filepath.Join(dir, "ca.key")))
+	cert, err := ca.IssueClient("edge-b")
+	require.NoError(t, err)
+	certFile, keyFile := filepath.Join(dir, "edge-b.crt"), filepath.Join(dir, "edge-b.key")
+	require.NoError(t, tlsconf.WriteKeyPair(cert, certFile, keyFile))
+	o := edge.Options{EdgeID: "edge-a", HubAddr: "127.0.0.1:7443", DataDir: t.TempDir(), HubCA: caFile, EdgeCert: certFile, EdgeKey: keyFile}
+	_, err = startBare(t, o)
+	require.ErrorIs(t, err, edge.ErrEdgeIdentity)
+	require.ErrorContains(t, err, `edge_id "edge-a", but edge_cert is issued to "edge-b"`)
+
+	o.EdgeID = "edge-b"
+	_, err = startBare(t, o)
+	require.NoError(t, err, "the edge its certificate names starts (and keeps dialling its absent hub)")
 }

@@ -6,32 +6,45 @@ import (
 	"net"
 	"net/http"
 	"sync"
-	"time"
 
 	"github.com/coder/websocket"
+
+	"github.com/michi-v2x/michi/internal/tlsconf"
 )
 
 // wsListener turns MQTT-over-WebSocket connections into plain net.Conns, so the broker serves
 // them through the same net.Listener path as TCP. Any request path is accepted; the "mqtt"
-// subprotocol is negotiated when the client offers it.
+// subprotocol is negotiated when the client offers it. A browser's request must come from an
+// allowed origin (Limits.WSOrigins, originAllowed): 403 otherwise.
 type wsListener struct {
-	ln    net.Listener
-	srv   *http.Server
-	conns chan net.Conn
-	ctx   context.Context
-	stop  context.CancelFunc
-	once  sync.Once
+	ln       net.Listener
+	srv      *http.Server
+	conns    chan net.Conn
+	ctx      context.Context
+	stop     context.CancelFunc
+	once     sync.Once
+	origins  []string
+	loopback bool
+	refused  func() // counts a refused origin
 }
 
-func newWSListener(ln net.Listener) *wsListener {
+func (n *Node) newWSListener(ln net.Listener) *wsListener {
 	ctx, cancel := context.WithCancel(context.Background())
-	l := &wsListener{ln: ln, conns: make(chan net.Conn), ctx: ctx, stop: cancel}
-	l.srv = &http.Server{Handler: http.HandlerFunc(l.upgrade), ReadHeaderTimeout: 10 * time.Second}
+	l := &wsListener{ln: ln, conns: make(chan net.Conn), ctx: ctx, stop: cancel,
+		origins: n.opts.Limits.WSOrigins, loopback: tlsconf.Loopback(ln.Addr().String()),
+		refused: func() { n.metrics.limited.WithLabelValues("origin").Inc() }}
+	l.srv = n.opts.Limits.HTTP.Server(http.HandlerFunc(l.upgrade), n.log.With("component", "websocket"))
 	go func() { _ = l.srv.Serve(ln) }()
 	return l
 }
 
 func (l *wsListener) upgrade(w http.ResponseWriter, r *http.Request) {
+	if !originAllowed(r, l.origins, l.loopback) {
+		l.refused()
+		http.Error(w, "origin not allowed (limits.ws_origins)", http.StatusForbidden)
+		return
+	}
+	// Checked above: the library's own check would pass a same-host name rebound to loopback.
 	c, err := websocket.Accept(w, r, &websocket.AcceptOptions{Subprotocols: []string{"mqtt"}, InsecureSkipVerify: true})
 	if err != nil {
 		return

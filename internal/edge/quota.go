@@ -1,0 +1,108 @@
+package edge
+
+import (
+	"sync"
+	"time"
+
+	mqtt "github.com/mochi-mqtt/server/v2"
+)
+
+// quotas counts what each credential holds on the edge (LimitOptions): its MQTT sessions, by
+// client id, and its publish token bucket. An edge without credentials has none.
+//
+// Lock rule: quotas.mu guards the sources map and every source's sessions; a source's bucket has
+// a mutex of its own, taken on the publish path without quotas.mu. Neither is held while calling
+// out, except that a full source asks the broker's client map about its sessions (mochi's own
+// leaf lock) under quotas.mu.
+type quotas struct {
+	o      LimitOptions
+	broker func(id string) (*mqtt.Client, bool) // the broker's session of that client id
+
+	mu      sync.Mutex
+	sources map[string]*quota
+	owner   map[string]*quota // client id → the source whose session it is
+}
+
+// quota is one source's share.
+type quota struct {
+	source   string
+	sessions map[string]*mqtt.Client // client id → the connection that holds the session now
+
+	mu     sync.Mutex
+	tokens float64
+	last   time.Time
+}
+
+func newQuotas(o LimitOptions, broker func(string) (*mqtt.Client, bool)) *quotas {
+	return &quotas{o: o, broker: broker, sources: map[string]*quota{}, owner: map[string]*quota{}}
+}
+
+// open admits cl's session for source, or reports that source already holds MaxSessions. A
+// client id with a session already (a reconnect) takes that session over and counts once.
+func (qs *quotas) open(source string, cl *mqtt.Client) (*quota, bool) {
+	qs.mu.Lock()
+	defer qs.mu.Unlock()
+	q := qs.sources[source]
+	if q == nil {
+		q = &quota{source: source, sessions: map[string]*mqtt.Client{}, tokens: float64(qs.o.PublishBurst), last: time.Now()}
+		qs.sources[source] = q
+	}
+	if prev := qs.owner[cl.ID]; prev != nil && prev != q { // another source's session id: it is this one's now
+		qs.forgetLocked(prev, cl.ID)
+	}
+	if _, held := q.sessions[cl.ID]; !held && len(q.sessions) >= qs.o.MaxSessions {
+		qs.sweepLocked(q)
+		if len(q.sessions) >= qs.o.MaxSessions {
+			return q, false
+		}
+	}
+	q.sessions[cl.ID] = cl
+	qs.owner[cl.ID] = q
+	return q, true
+}
+
+// close forgets cl's session: it ended (a clean session's connection closed, or a kept one
+// expired). A connection that was taken over no longer holds it, and changes nothing.
+func (qs *quotas) close(cl *mqtt.Client) {
+	qs.mu.Lock()
+	defer qs.mu.Unlock()
+	if q := qs.owner[cl.ID]; q != nil && q.sessions[cl.ID] == cl {
+		qs.forgetLocked(q, cl.ID)
+	}
+}
+
+func (qs *quotas) forgetLocked(q *quota, id string) {
+	delete(q.sessions, id)
+	delete(qs.owner, id)
+	if len(q.sessions) == 0 {
+		delete(qs.sources, q.source)
+	}
+}
+
+// sweepLocked forgets sessions of q that ended without the broker telling (a connection that
+// failed between admission and CONNACK): closed, and not a session the broker keeps.
+func (qs *quotas) sweepLocked(q *quota) {
+	for id, cl := range q.sessions {
+		if !cl.Closed() {
+			continue
+		}
+		if kept, ok := qs.broker(id); ok && kept == cl {
+			continue
+		}
+		delete(q.sessions, id)
+		delete(qs.owner, id)
+	}
+}
+
+// allow takes one token from the source's bucket; false when it is empty.
+func (q *quota) allow(rate float64, burst int, now time.Time) bool {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.tokens = min(float64(burst), q.tokens+now.Sub(q.last).Seconds()*rate)
+	q.last = now
+	if q.tokens < 1 {
+		return false
+	}
+	q.tokens--
+	return true
+}
