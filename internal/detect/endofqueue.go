@@ -31,6 +31,9 @@ type EndOfQueueOptions struct {
 	// JunctionAheadM: a queue whose head stands this close before a junction area is traffic
 	// waiting at the junction, not an end of queue to warn of; default 40 m.
 	JunctionAheadM float64 `yaml:"junction_ahead_m"`
+	// MinModelAge: the road model must have known the queue's place this long, so that a queue
+	// that forms there every rush hour or at every merge is known as routine; default 10 min.
+	MinModelAge time.Duration `yaml:"min_model_age"`
 }
 
 func (o *EndOfQueueOptions) setDefaults() {
@@ -49,6 +52,9 @@ func (o *EndOfQueueOptions) setDefaults() {
 	if o.MinQueue == 0 {
 		o.MinQueue = 3
 	}
+	if o.MinModelAge == 0 {
+		o.MinModelAge = 10 * time.Minute
+	}
 }
 
 // Validate reports every problem at once; it applies the defaults first.
@@ -61,6 +67,9 @@ func (o *EndOfQueueOptions) Validate() error {
 	}
 	if o.MinQueue < 2 || o.MaxHeadingDiffDeg < 0 || o.MaxHeadingDiffDeg > 180 || o.ApproachConeDeg < 0 || o.ApproachConeDeg > 90 {
 		errs = append(errs, fmt.Errorf("endofqueue: want min_queue ≥ 2, max_heading_diff_deg 0…180, approach_cone_deg 0…90"))
+	}
+	if o.MinModelAge < 0 {
+		errs = append(errs, fmt.Errorf("endofqueue.min_model_age %s: must not be negative", o.MinModelAge))
 	}
 	if o.ApproachSpeedMPS <= o.SlowSpeedMPS {
 		errs = append(errs, fmt.Errorf("endofqueue: approach_speed_mps %g must exceed slow_speed_mps %g", o.ApproachSpeedMPS, o.SlowSpeedMPS))
@@ -76,11 +85,13 @@ func (o *EndOfQueueOptions) Validate() error {
 // join and leave: a queue inherits the key most of its members had in the previous round.
 //
 // The road model tells routine queues from dangerous ones: a queue is left alone when the model
-// does not know its tail's place yet (a fresh edge holds back), when its head stands within
+// has not known its tail's place for MinModelAge (a fresh edge holds back: a queue that forms at
+// a merge every rush hour looks like an incident until the model has seen that place flow and
+// jam), when its head stands within
 // JunctionAheadM before a junction area or crossing traffic moves within JunctionAheadM of its
 // head (traffic waiting at a light or to turn), or when its head
 // or tail stands in a routine stop zone (a stop line, a queue zone that fills and drains again
-// and again).
+// and again) or where traffic routinely slows (a ramp end, a yield line).
 type EndOfQueue struct {
 	o     EndOfQueueOptions
 	model *road.Model
@@ -103,7 +114,7 @@ func NewEndOfQueue(o EndOfQueueOptions, model *road.Model) *EndOfQueue {
 func (d *EndOfQueue) Name() string { return NameEndOfQueue }
 
 // Detect implements Detector.
-func (d *EndOfQueue) Detect(_ time.Time, m *ldm.Map) []hazard.Finding {
+func (d *EndOfQueue) Detect(now time.Time, m *ldm.Map) []hazard.Finding {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.sc.build(m, func(o *ldm.Object) bool { return o.Kind == ldm.KindVehicle && o.HeadingOK }, d.o.GapM)
@@ -126,7 +137,7 @@ func (d *EndOfQueue) Detect(_ time.Time, m *ldm.Map) []hazard.Finding {
 		slices.SortFunc(q, func(a, b int) int { return cmp.Compare(along(a), along(b)) })
 		key := d.keyFor(q, used)
 		tail, head := &d.sc.actors[q[0]], &d.sc.actors[q[len(q)-1]]
-		if !d.approached(tail, dx, dy) || d.routine(tail, head, headingOf(dx, dy)) ||
+		if !d.approached(tail, dx, dy) || d.routine(now, tail, head, headingOf(dx, dy)) ||
 			d.sc.crossingNear(head.x, head.y, dx, dy, d.o.JunctionAheadM) {
 			continue
 		}
@@ -199,11 +210,13 @@ func (d *EndOfQueue) queues() [][]int {
 
 // routine says whether the road model knows the queue's place as one where traffic queues
 // routinely, or does not know the place at all.
-func (d *EndOfQueue) routine(tail, head *actor, heading float64) bool {
-	if !d.model.Known(tail.pos, d.model.Options().CellM) {
+func (d *EndOfQueue) routine(now time.Time, tail, head *actor, heading float64) bool {
+	since := d.model.KnownSince(tail.pos, d.model.Options().CellM)
+	if !d.model.Known(tail.pos, d.model.Options().CellM) || since.IsZero() || now.Sub(since) < d.o.MinModelAge {
 		return true
 	}
-	if d.model.Stops(tail.pos, 4).Routine() || d.model.Stops(head.pos, 4).Routine() {
+	if d.model.Stops(tail.pos, 4).Routine() || d.model.Stops(head.pos, 4).Routine() ||
+		d.model.SlowShare(tail.pos, 1) >= slowPlace || d.model.SlowShare(head.pos, 1) >= slowPlace {
 		return true
 	}
 	return junctionAhead(d.model, head.pos, heading, d.o.JunctionAheadM)

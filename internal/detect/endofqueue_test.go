@@ -131,6 +131,18 @@ func TestEndOfQueueLeavesRoutineQueuesAlone(t *testing.T) {
 		cross bool
 	}{
 		{"fresh edge: nothing learned", func(*testing.T) *road.Model { return road.New(road.Options{}) }, false},
+		{"learned, but only for five minutes", func(t *testing.T) *road.Model {
+			md := road.New(road.Options{})
+			m, at := newMap(), t0.Add(-5*time.Minute)
+			for wave := range 8 {
+				for y := -100.0; y <= 600; y += 4 {
+					car(m, uint32(3_000_000+wave), north(y, 1.75), 16, 0, at)
+					md.Learn(at, m)
+					at = at.Add(time.Millisecond)
+				}
+			}
+			return md
+		}, false},
 		{"head waits before a junction the model knows", junction, false},
 		{"crossing traffic moves in front of the head", func(t *testing.T) *road.Model { return northRoad(t) }, true},
 	} {

@@ -88,8 +88,11 @@ func (o *StationaryOptions) Validate() error {
 //   - crossing traffic passed within CrossingM of it while it stood, or the model knows a
 //     junction area there: it waits to turn or to cross (a car broken down inside a junction is
 //     not flagged by this detector);
-//   - it stands within JunctionAheadM before a junction area, or in a routine stop zone (a stop
-//     line, a queue zone): there traffic in other lanes routinely goes on while a lane waits, so
+//   - traffic in its lane queued behind it (it may be the head of a queue that waits to merge or
+//     to turn), or it stands within JunctionAheadM before a junction area, in a routine stop zone (a stop
+//     line, a queue zone) or where traffic routinely slows (a yield line, the end of an on-ramp
+//     where cars wait for a gap): there traffic in other lanes routinely goes on while a lane
+//     waits, so
 //     only passers that were behind it in its own lane count, since nobody overtakes a waiting
 //     car inside its lane;
 //   - it stands in a routine stop zone and has not yet stood longer than the longest routine stop
@@ -109,6 +112,7 @@ type standing struct {
 	since    time.Time
 	crossing bool            // crossing traffic passed close by while it stood
 	queued   bool            // a standing vehicle stood right ahead of it in its lane
+	heldUp   bool            // a vehicle stood right behind it in its lane
 	behind   map[uint64]bool // vehicles seen behind it on its road → seen in its lane
 	passed   map[uint64]bool // vehicles that then got ahead → were in its lane behind it
 	round    uint64
@@ -167,6 +171,9 @@ func (d *Stationary) Detect(now time.Time, m *ldm.Map) []hazard.Finding {
 			switch {
 			case along < -2 && along >= -o.BehindM:
 				st.behind[q.id] = st.behind[q.id] || inLane
+				if inLane && along > -30 && q.speed < 1 {
+					st.heldUp = true
+				}
 			case along > 2:
 				if inLane && along < 25 && q.speed < 1 {
 					st.queued = true
@@ -212,7 +219,7 @@ func (d *Stationary) breakdown(a *actor, st *standing, now time.Time) bool {
 	if zone.Routine() && now.Sub(a.stopped) <= zone.Dwell {
 		return false
 	}
-	if zone.Routine() || junctionAhead(d.model, a.pos, a.heading, d.o.JunctionAheadM) {
+	if st.heldUp || zone.Routine() || d.model.SlowShare(a.pos, 1) >= slowPlace || junctionAhead(d.model, a.pos, a.heading, d.o.JunctionAheadM) {
 		inLane := 0
 		for _, lane := range st.passed {
 			if lane {
@@ -223,6 +230,10 @@ func (d *Stationary) breakdown(a *actor, st *standing, now time.Time) bool {
 	}
 	return true
 }
+
+// slowPlace: where at least this share of the passing traffic was slow, slowing down is routine
+// (a yield line, the end of a ramp, a queue zone).
+const slowPlace = 0.2
 
 // junctionAhead says whether the road model knows a junction area within distM ahead of p in
 // direction heading.

@@ -152,7 +152,8 @@ func TestDetectorWrongWayDriving(t *testing.T) {
 }
 
 func TestDetectorDangerousEndOfQueue(t *testing.T) {
-	s := newScene(t)
+	// The model must have known the place for a while (10 min by default; the warm-up is 1 min).
+	s := newScene(t, func(o *edge.Options) { o.Detect.EndOfQueue.MinModelAge = 30 * time.Second })
 	s.warm()
 	for i, x := range []float64{0, 25, 50, 75} { // a queue crawling east
 		s.add(uint32(10+i), x, -2, 1, 90)

@@ -11,6 +11,9 @@
 //     rasterised, so fast vehicles leave no holes. The shares of passes along, against and across
 //     a heading answer "does traffic go this way here?" (wrong way) and "do headings spread
 //     here?" (junction areas, where turning and crossing are routine);
+//   - slowing: how many of those passes were slow (Options.SlowSpeedMPS): where traffic
+//     routinely slows down — yield lines, ramp ends, the approach to lights — the share is high
+//     after a few vehicles, long before anyone has stopped there twice;
 //   - stops: where vehicles stood and then moved on (stop lines, yield lines, queue zones), with
 //     the longest such dwell and the number of separate stop episodes (stops more than
 //     Options.EpisodeGap apart). A place where traffic stopped in two or more episodes is a

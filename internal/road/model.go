@@ -20,11 +20,13 @@ const maxPathM = 60
 // cell is what the model knows of one square of road.
 type cell struct {
 	dir      [bins]uint16 // passes by heading bin
+	slow     uint16       // passes slower than Options.SlowSpeedMPS
 	stops    uint16       // routine stops: stood, then moved on
 	episodes uint16       // stops separated by more than EpisodeGap
 	dwell    uint16       // longest routine stop, s
 	flags    uint8        // flagJunction, flagStop (from a map)
 	stopEnd  uint32       // Unix s: end of the latest stop
+	first    uint32       // Unix s: first pass
 	seen     uint32       // Unix s: last touched
 }
 
@@ -132,7 +134,7 @@ func (md *Model) learn(s *sample, now time.Time) {
 		v = &vehicle{x: x, y: y, at: s.updated, cell: md.key(x, y)}
 		md.vehs[s.station] = v
 		if moving {
-			md.pass(v.cell, binOf(s.head), now)
+			md.pass(v.cell, binOf(s.head), s.speed < md.o.SlowSpeedMPS, now)
 		}
 	}
 	v.round = md.round
@@ -150,14 +152,14 @@ func (md *Model) learn(s *sample, now time.Time) {
 		v.stopped = time.Time{}
 	}
 	if moving {
-		v.cell = md.traverse(v.x, v.y, x, y, binOf(s.head), v.cell, now)
+		v.cell = md.traverse(v.x, v.y, x, y, binOf(s.head), s.speed < md.o.SlowSpeedMPS, v.cell, now)
 	}
 	v.x, v.y, v.at = x, y, s.updated
 }
 
 // traverse counts a pass in every cell on the straight path from (x0,y0) to (x1,y1) but the one
 // the vehicle passed last, and returns the cell it ends in.
-func (md *Model) traverse(x0, y0, x1, y1 float64, bin int, last uint64, now time.Time) uint64 {
+func (md *Model) traverse(x0, y0, x1, y1 float64, bin int, slow bool, last uint64, now time.Time) uint64 {
 	d := math.Hypot(x1-x0, y1-y0)
 	if d > maxPathM {
 		x0, y0, d = x1, y1, 0
@@ -166,16 +168,17 @@ func (md *Model) traverse(x0, y0, x1, y1 float64, bin int, last uint64, now time
 	for i := 1; i <= n; i++ {
 		f := float64(i) / float64(n)
 		if k := md.key(x0+f*(x1-x0), y0+f*(y1-y0)); k != last {
-			md.pass(k, bin, now)
+			md.pass(k, bin, slow, now)
 			last = k
 		}
 	}
 	return last
 }
 
-// pass counts one vehicle entering cell k with heading bin. A pass against the clear, known flow
-// of a cell is not learned: one wrong-way driver must not teach the model that its way is normal.
-func (md *Model) pass(k uint64, bin int, now time.Time) {
+// pass counts one vehicle entering cell k with heading bin, slowly or not. A pass against the
+// clear, known flow of a cell is not learned: one wrong-way driver must not teach the model that
+// its way is normal.
+func (md *Model) pass(k uint64, bin int, slow bool, now time.Time) {
 	c, ok := md.cells[k]
 	if !ok && len(md.cells) >= md.o.MaxCells {
 		md.evict()
@@ -189,9 +192,16 @@ func (md *Model) pass(k uint64, bin int, now time.Time) {
 		for i := range c.dir {
 			c.dir[i] /= 2
 		}
+		c.slow /= 2
 	}
 	c.dir[bin]++
+	if slow {
+		c.slow++
+	}
 	c.seen = uint32(max(0, now.Unix()))
+	if c.first == 0 {
+		c.first = c.seen
+	}
 	md.cells[k] = c
 }
 

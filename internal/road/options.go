@@ -14,6 +14,9 @@ type Options struct {
 	MinPasses int `yaml:"min_passes"`
 	// MoveSpeedMPS: vehicles at least this fast teach the flow; default 2 m/s.
 	MoveSpeedMPS float64 `yaml:"move_speed_mps"`
+	// SlowSpeedMPS: passes slower than this mark a place where traffic routinely slows (a yield
+	// line, the end of a ramp, a queue zone); default 5 m/s.
+	SlowSpeedMPS float64 `yaml:"slow_speed_mps"`
 	// EpisodeGap: stops in one place further apart than this are separate episodes; default 15 s.
 	EpisodeGap time.Duration `yaml:"episode_gap"`
 	// MaxCells caps the model's memory (about 105 bytes a cell); the least recently used cells
@@ -33,6 +36,9 @@ func (o *Options) setDefaults() {
 	if o.MoveSpeedMPS == 0 {
 		o.MoveSpeedMPS = 2
 	}
+	if o.SlowSpeedMPS == 0 {
+		o.SlowSpeedMPS = 5
+	}
 	if o.EpisodeGap == 0 {
 		o.EpisodeGap = 15 * time.Second
 	}
@@ -51,8 +57,8 @@ func (o *Options) Validate() error {
 	if o.MinPasses < 1 || o.MaxCells < 1 {
 		errs = append(errs, fmt.Errorf("road.min_passes %d, max_cells %d: want ≥ 1", o.MinPasses, o.MaxCells))
 	}
-	if o.MoveSpeedMPS < 0 || o.EpisodeGap < 0 {
-		errs = append(errs, fmt.Errorf("road.move_speed_mps and episode_gap must not be negative"))
+	if o.MoveSpeedMPS < 0 || o.EpisodeGap < 0 || o.SlowSpeedMPS < 0 {
+		errs = append(errs, fmt.Errorf("road.move_speed_mps, slow_speed_mps and episode_gap must not be negative"))
 	}
 	return errors.Join(errs...)
 }

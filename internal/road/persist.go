@@ -26,11 +26,13 @@ type file struct {
 type record struct {
 	Key      uint64       `msgpack:"k"`
 	Dir      [bins]uint16 `msgpack:"d"`
+	Slow     uint16       `msgpack:"l,omitempty"`
 	Stops    uint16       `msgpack:"s,omitempty"`
 	Episodes uint16       `msgpack:"e,omitempty"`
 	Dwell    uint16       `msgpack:"w,omitempty"`
 	Flags    uint8        `msgpack:"f,omitempty"`
 	StopEnd  uint32       `msgpack:"x,omitempty"`
+	First    uint32       `msgpack:"i,omitempty"`
 	Seen     uint32       `msgpack:"t"`
 }
 
@@ -46,8 +48,8 @@ func (md *Model) Save() error {
 	f := file{Version: fileVersion, CellM: md.o.CellM, Origin: md.proj.Origin(), Cells: make([]record, 0, len(md.cells))}
 	has := md.hasProj
 	for k, c := range md.cells {
-		f.Cells = append(f.Cells, record{Key: k, Dir: c.dir, Stops: c.stops, Episodes: c.episodes,
-			Dwell: c.dwell, Flags: c.flags, StopEnd: c.stopEnd, Seen: c.seen})
+		f.Cells = append(f.Cells, record{Key: k, Dir: c.dir, Slow: c.slow, Stops: c.stops, Episodes: c.episodes,
+			Dwell: c.dwell, Flags: c.flags, StopEnd: c.stopEnd, First: c.first, Seen: c.seen})
 	}
 	md.mu.RUnlock()
 	if !has {
@@ -89,8 +91,8 @@ func (md *Model) Load() (cells int, err error) {
 	md.proj, md.hasProj = geo.NewProjection(f.Origin), true
 	md.cells = make(map[uint64]cell, len(f.Cells))
 	for _, r := range f.Cells {
-		md.cells[r.Key] = cell{dir: r.Dir, stops: r.Stops, episodes: r.Episodes, dwell: r.Dwell,
-			flags: r.Flags, stopEnd: r.StopEnd, seen: r.Seen}
+		md.cells[r.Key] = cell{dir: r.Dir, slow: r.Slow, stops: r.Stops, episodes: r.Episodes, dwell: r.Dwell,
+			flags: r.Flags, stopEnd: r.StopEnd, first: r.First, seen: r.Seen}
 	}
 	return len(md.cells), nil
 }

@@ -180,6 +180,41 @@ func (md *Model) Known(p geo.Point, radiusM float64) bool {
 	return found
 }
 
+// SlowShare is the share of the passes within radiusM of p that were slow (Options.SlowSpeedMPS),
+// or 0 where the cells together are not known: how routinely traffic slows there.
+func (md *Model) SlowShare(p geo.Point, radiusM float64) float64 {
+	md.mu.RLock()
+	defer md.mu.RUnlock()
+	var passes, slow int
+	md.each(p, radiusM, func(c *cell) {
+		passes += c.passes()
+		slow += int(c.slow)
+	})
+	if passes < md.o.MinPasses {
+		return 0
+	}
+	return float64(slow) / float64(passes)
+}
+
+// KnownSince is when the model began to learn the road within radiusM of p: the earliest first
+// pass among the cells there, or the zero time where it knows nothing. A detector that needs
+// to know what is normal at a place over several traffic cycles waits until then is long
+// enough ago.
+func (md *Model) KnownSince(p geo.Point, radiusM float64) time.Time {
+	md.mu.RLock()
+	defer md.mu.RUnlock()
+	var first uint32
+	md.each(p, radiusM, func(c *cell) {
+		if c.first != 0 && (first == 0 || c.first < first) {
+			first = c.first
+		}
+	})
+	if first == 0 {
+		return time.Time{}
+	}
+	return time.Unix(int64(first), 0)
+}
+
 // MapStopDwell is the routine dwell assumed at a stop line a map gives (nothing learned yet).
 const MapStopDwell = 120 * time.Second
 
