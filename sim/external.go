@@ -12,6 +12,39 @@ type ExtState struct {
 	Pos        geo.Point
 	HeadingDeg float64
 	SpeedMPS   float64
+	// Connect makes it a connected vehicle whatever Traffic.Connected draws (the vehicle of an
+	// incident SUMO makes happen sends CAMs like a stopped_vehicle actor).
+	Connect bool
+}
+
+// ExtIncident is news of an incident an external source made happen (a SUMO vehicle that
+// broke down at its stop): it began, moved, ended, or never happened.
+type ExtIncident struct {
+	Index      int    // in the source's list of incidents
+	ID         string // the incident's name
+	Kind       Kind   // StoppedVehicle or SlowVehicle
+	Event      ExtEvent
+	Vehicle    string // the external id of its vehicle
+	Pos        geo.Point
+	HeadingDeg float64 // of its vehicle
+	Reason     string  // NotHappened: why
+}
+
+// ExtEvent is what an ExtIncident reports.
+type ExtEvent int
+
+// The events of an external incident.
+const (
+	IncidentBegan ExtEvent = iota
+	IncidentMoved
+	IncidentEnded
+	IncidentNotHappened
+)
+
+// ExternalVehicle returns the engine's id of the external vehicle with that external id.
+func (e *Engine) ExternalVehicle(id string) (int, bool) {
+	v, ok := e.ext[id]
+	return v, ok
 }
 
 // SetExternal replaces the externally driven vehicles by those in states: a new id becomes a
@@ -29,7 +62,7 @@ func (e *Engine) SetExternal(states []ExtState) {
 		id, ok := e.ext[st.ID]
 		if !ok {
 			v := e.newVehicle()
-			v.External, v.Connected = st.ID, e.extConnected(st.ID)
+			v.External, v.Connected = st.ID, st.Connect || e.extConnected(st.ID)
 			id = v.ID
 			e.ext[st.ID] = id
 			seen = append(seen, false)

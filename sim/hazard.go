@@ -28,6 +28,9 @@ const (
 	// RoadWorks: the road authority publishes a DENM with cause 3 at Start (and its
 	// cancellation at the end); with CloseLane the snapped lane is closed over LengthM.
 	RoadWorks Kind = "road_works"
+	// SlowVehicle is not injected by the model: a SUMO incident (a vehicle crawling at a few
+	// m/s). No detector exists for it (cause 26 is not raised by the edge).
+	SlowVehicle Kind = "slow_vehicle"
 )
 
 // Kinds lists every kind in a stable order.
@@ -59,6 +62,8 @@ func (k Kind) EdgeCauses() []uint8 {
 		return []uint8{94, 91, 2}
 	case SlipperyRoad:
 		return []uint8{6, 9}
+	case SlowVehicle:
+		return nil
 	}
 	return []uint8{k.Cause()}
 }

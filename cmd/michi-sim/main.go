@@ -4,10 +4,12 @@
 //	michi-sim run scenario.yaml [--out dir] [--edge tcp://host:1883] [--duration 60s] [--seed N]
 //	michi-sim check scenario.yaml
 //	michi-sim demo [--duration 2m] [--out dir] [--no-hub]
+//	michi-sim eval [--worlds a,b] [--short] [--parallel 2] [--out dir]
 package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -17,15 +19,19 @@ import (
 	"syscall"
 
 	"github.com/michi-v2x/michi/sim/demo"
+	"github.com/michi-v2x/michi/sim/eval"
 	"github.com/michi-v2x/michi/sim/live"
 	"github.com/michi-v2x/michi/sim/report"
 	"github.com/michi-v2x/michi/sim/scenario"
+	"github.com/michi-v2x/michi/sim/worlds"
 )
 
 const usage = `usage:
   michi-sim run scenario.yaml [--out dir] [--edge tcp://host:port] [--duration d] [--seed n] [--log-level l]
   michi-sim check scenario.yaml
   michi-sim demo [--duration d] [--out dir] [--no-hub] [--log-level l]
+  michi-sim eval [--worlds name,…] [--short] [--parallel n] [--out dir] [--log-level l]
+                 hazard detection on a suite of SUMO worlds: a table, results.json and results.md
 `
 
 func main() {
@@ -42,13 +48,20 @@ func run(args []string, stdout, stderr io.Writer) error {
 	}
 	fs := flag.NewFlagSet("michi-sim "+args[0], flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	out := fs.String("out", "", "directory for report.json and report.html (default: sim-report-<name>)")
+	out := fs.String("out", "", "run, demo: directory for report.json and report.html (default: sim-report-<name>); "+
+		"eval: for results.json, results.md and each world (default: michi-eval)")
 	edgeURL := fs.String("edge", "", "use this external edge node (tcp://host:port) instead of starting edges in-process")
 	duration := fs.Duration("duration", 0, "run this long (default: the scenario's; demo: 2m)")
-	seed := fs.Int64("seed", -1, "override the scenario's seed")
+	seed := fs.Int64("seed", -1, "override the scenario's seed (eval: the worlds')")
 	level := fs.String("log-level", "error", "debug, info, warn, error")
 	noHub := fs.Bool("no-hub", false, "demo: leave the cloud hub out")
+	worldNames := fs.String("worlds", "", "eval: run only these worlds of the suite (comma-separated names)")
+	short := fs.Bool("short", false, "eval: the CI version, two worlds with shorter runs")
+	parallel := fs.Int("parallel", 2, "eval: worlds run at once")
 	pos, err := parseInterleaved(fs, args[1:])
+	if errors.Is(err, flag.ErrHelp) {
+		return nil
+	}
 	if err != nil {
 		return err
 	}
@@ -91,6 +104,8 @@ func run(args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 		return finish(stdout, rep, orDefault(*out, "sim-report-demo"))
+	case "eval":
+		return evaluate(ctx, stdout, log, *worldNames, *short, *parallel, *seed, orDefault(*out, "michi-eval"))
 	}
 	fmt.Fprint(stderr, usage)
 	return fmt.Errorf("unknown command %q", args[0])
@@ -131,8 +146,35 @@ func finish(w io.Writer, rep *report.Report, dir string) error {
 	fmt.Fprintf(w, "hazards detected %d/%d (delay p50 %.1f s) · alerts delivered %d/%d (%.1f %%), false %d · latency p50 %.1f ms p99 %.1f ms · lead time min %.1f s p50 %.1f s\n",
 		o.HazardsDetected, o.HazardsInjected, o.DetectionDelayS.P50, o.AlertsDelivered, o.AlertsExpected, 100*o.DeliveryRatio,
 		o.FalseDeliveries, o.LatencyMS.P50, o.LatencyMS.P99, o.LeadTimeS.Min, o.LeadTimeS.P50)
+	d := rep.Detection.Overall
+	fmt.Fprintf(w, "detection: raised %d, matched %d · precision %s recall %s · phantoms %d (%d warnings delivered) · duplicates %d\n",
+		d.Raised, d.Matched, report.Percent(d.Precision), report.Percent(d.Recall), d.Phantom, d.PhantomWarnings, d.Duplicates)
 	fmt.Fprintf(w, "report: %s\n        %s\n", j, h)
 	return nil
+}
+
+// evaluate runs the suite of worlds (or the named ones, or the short suite) and prints the table.
+func evaluate(ctx context.Context, w io.Writer, log *slog.Logger, names string, short bool, parallel int, seed int64, out string) error {
+	suite := worlds.Suite()
+	if short {
+		suite = worlds.Short()
+	}
+	if names != "" {
+		var err error
+		if suite, err = worlds.Select(suite, names); err != nil {
+			return err
+		}
+	}
+	for i := range suite {
+		if seed >= 0 {
+			suite[i].Seed = uint64(seed)
+		}
+	}
+	res, err := eval.Run(ctx, eval.Options{Worlds: suite, Parallel: parallel, Out: out, Short: short, Progress: w, Log: log})
+	if res != nil {
+		fmt.Fprintf(w, "\n%s\nresults: %s/results.md, %s/results.json (commit %s)\n", res.Table(), out, out, res.Commit)
+	}
+	return err
 }
 
 func isTerminal(w io.Writer) bool {

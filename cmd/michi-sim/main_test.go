@@ -31,6 +31,7 @@ func TestCheckAndRun(t *testing.T) {
 	rdir := filepath.Join(dir, "rep")
 	require.NoError(t, run([]string{"run", f, "--out", rdir}, &out, &errb), errb.String())
 	require.Contains(t, out.String(), "report: ")
+	require.Contains(t, out.String(), "detection: raised 1, matched 1 · precision 100.0 % recall 100.0 % · phantoms 0")
 	b, err := os.ReadFile(filepath.Join(rdir, "report.json"))
 	require.NoError(t, err)
 	var rep struct {
@@ -58,4 +59,13 @@ func TestErrors(t *testing.T) {
 	require.Error(t, run(nil, &out, &errb))
 	require.ErrorContains(t, run([]string{"fly"}, &out, &errb), `unknown command "fly"`)
 	require.ErrorContains(t, run([]string{"run"}, &out, &errb), "needs one scenario file")
+	require.ErrorContains(t, run([]string{"eval", "--worlds", "atlantis-rush"}, &out, &errb), "no world atlantis-rush")
+}
+
+func TestHelpExitsZero(t *testing.T) {
+	for _, cmd := range []string{"eval", "run", "demo"} {
+		var out, errb bytes.Buffer
+		require.NoError(t, run([]string{cmd, "-h"}, &out, &errb), cmd)
+		require.Contains(t, errb.String(), "-parallel", cmd)
+	}
 }

@@ -54,12 +54,13 @@ func (r *runner) loop(ctx context.Context, start time.Time) {
 		// runs at most a few milliseconds ahead of virtual time unless the loop falls behind.
 		t := now.Sub(start).Seconds()
 		r.hazardEvents(ctx, res, t)
+		r.externalIncidents(t, false)
 		r.sendReadings(res, now)
 		r.sendCAMs(step, camEvery, now)
 		r.track(t, step)
 		if now.Sub(lastProgress) >= time.Second {
 			lastProgress = now
-			pr.line(t, r.col.Progress(), r.eng, r.col.Totals(), r.maxLag)
+			pr.line(t, r.col.Progress(), r.col.Totals(), r.maxLag)
 		}
 	}
 }
@@ -83,7 +84,8 @@ func (r *runner) applyWarnings() {
 func (r *runner) hazardEvents(ctx context.Context, res *sim.StepResult, t float64) {
 	for _, i := range res.Started {
 		h := &r.eng.Hazards[i]
-		r.col.Injected(i, h.Spec.ID, string(h.Spec.Kind), h.Spec.Kind.EdgeCauses(), t, r.eng.Point(h.Pos), !h.HasHeading)
+		r.col.Injected(report.Incident{Index: i, ID: h.Spec.ID, Kind: string(h.Spec.Kind), Causes: h.Spec.Kind.EdgeCauses(),
+			Start: t, Pos: r.eng.Point(h.Pos), HeadingDeg: h.Heading, HasHeading: h.HasHeading})
 	}
 	for _, i := range res.Ended {
 		r.col.InjectedEnded(i, t)
@@ -217,18 +219,10 @@ func (r *runner) track(t float64, step int) {
 		if (h.Spec.Kind == sim.WrongWay || h.Spec.Kind == sim.Pedestrian) && step%10 == 0 {
 			r.col.InjectedMoved(hi, t, r.eng.Point(h.Pos))
 		}
-		for i, l := range r.links {
-			if l == nil || i == h.Actor {
-				continue
-			}
-			v := &r.eng.Vehicles[i]
-			k := [2]int{hi, i}
-			in := v.Active && h.Reached(v.Pos, v.Heading, r.o.ReachM)
-			if in && !r.reached[k] {
-				r.col.Reached(hi, i, t)
-			}
-			r.reached[k] = in
-		}
+		r.reach(hi, h, h.Actor, t)
+	}
+	for idx, x := range r.extHz {
+		r.reach(idx, &x.hz, x.actor, t)
 	}
 }
 

@@ -5,7 +5,6 @@ import (
 	"io"
 	"time"
 
-	"github.com/michi-v2x/michi/sim"
 	"github.com/michi-v2x/michi/sim/report"
 )
 
@@ -24,17 +23,10 @@ func newProgress(w io.Writer, tty bool, total time.Duration) *progress {
 	return &progress{w: w, tty: tty, total: total}
 }
 
-func (p *progress) line(t float64, pr report.Progress, eng *sim.Engine, c report.Counters, behind time.Duration) {
+func (p *progress) line(t float64, pr report.Progress, c report.Counters, behind time.Duration) {
 	p.n++
-	active, published := 0, 0
-	for i := range eng.Hazards {
-		if eng.Hazards[i].Active || eng.Hazards[i].Ended {
-			active++
-		}
-	}
-	published = pr.EdgeHazards
 	s := fmt.Sprintf("[%6.1f/%.0f s] CAM %d/s CPM %d/s · hazards injected %d, published %d · alerts %d, warned %d of %d inside · latency p50 %.1f ms p99 %.1f ms",
-		t, p.total.Seconds(), c.CAMs-p.last.CAMs, c.CPMs-p.last.CPMs, active, published, c.AlertsReceived, pr.ExpectedSoFar, pr.InsideSoFar,
+		t, p.total.Seconds(), c.CAMs-p.last.CAMs, c.CPMs-p.last.CPMs, pr.Injected, pr.EdgeHazards, c.AlertsReceived, pr.ExpectedSoFar, pr.InsideSoFar,
 		pr.LatencyP50, pr.LatencyP99)
 	if behind > 0 {
 		s += fmt.Sprintf(" · step lag max %.0f ms", float64(behind.Microseconds())/1000)

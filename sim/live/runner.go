@@ -46,6 +46,7 @@ type runner struct {
 	hub       *hubAuthority // road works through the hub's API, when set
 	authIDs   map[int]v2x.ActionID
 	reached   map[[2]int]bool
+	extHz     map[int]*extIncident // the source's incidents while they last, by report index
 	inboxMu   sync.Mutex
 	inbox     []warning
 	maxLag    time.Duration // the latest a step started
@@ -65,7 +66,7 @@ func Run(ctx context.Context, o Options) (*report.Report, error) {
 		return nil, err
 	}
 	r := &runner{o: o, eng: eng, auth: map[string]*client.Client{}, authIDs: map[int]v2x.ActionID{},
-		reached: map[[2]int]bool{}, dialSem: make(chan struct{}, o.DialParallel)}
+		reached: map[[2]int]bool{}, extHz: map[int]*extIncident{}, dialSem: make(chan struct{}, o.DialParallel)}
 	if o.HubURL != "" {
 		r.hub = &hubAuthority{base: o.HubURL, token: o.HubToken, hc: &http.Client{Timeout: 10 * time.Second}}
 	}
@@ -93,6 +94,7 @@ func Run(ctx context.Context, o Options) (*report.Report, error) {
 	start := time.Now()
 	r.col.SetStart(start)
 	r.loop(ctx, start)
+	r.externalIncidents(time.Since(start).Seconds(), true)
 	time.Sleep(500 * time.Millisecond) // let the alerts in flight arrive
 	for _, l := range r.links {
 		if l != nil {
@@ -232,5 +234,8 @@ func (r *runner) describe(rep *report.Report) {
 	}
 	for _, e := range r.edges {
 		rep.Edges = append(rep.Edges, e.spec.ID)
+	}
+	if s, ok := r.o.Source.(interface{ Teleports() int }); ok {
+		rep.SUMOTeleports = s.Teleports()
 	}
 }

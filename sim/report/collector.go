@@ -1,6 +1,7 @@
 package report
 
 import (
+	"math"
 	"sync"
 	"time"
 
@@ -39,6 +40,7 @@ type Collector struct {
 	edgeHz     map[hkey]*edgeHazard
 	hzOrder    []hkey
 	injected   []*injected
+	notHappen  []NotHappened
 	vehicles   map[int]*vehicle
 	inside     map[pair]*insideRec
 	deliv      map[pair]*delivery
@@ -84,6 +86,8 @@ type edgeHazard struct {
 	cause      uint8
 	pos        geo.Point
 	radius     float64
+	heading    float64 // of the event, from its first version, when hasHeading
+	hasHeading bool
 	first      float64 // s, from the DENM timestamp of its first version
 	end        float64 // s, when its termination was seen; -1 while active
 	tiles      map[string]bool
@@ -92,15 +96,42 @@ type edgeHazard struct {
 }
 
 type injected struct {
-	index         int
-	id, kind      string
-	causes        []uint8
-	start, end    float64 // end -1 while active
+	Incident
+	end           float64 // -1 while active
 	track         []trackPoint
-	affectsAll    bool
 	published     float64 // first publication of a matched edge hazard, set in Report
 	reachedEarly  map[int]bool
 	reachedUnwarn map[int]bool
+}
+
+// Incident is a hazard that really happened: one the simulator injected, or one SUMO made happen
+// (a vehicle that stood at its stop).
+type Incident struct {
+	Index int // the key of InjectedEnded, InjectedMoved and Reached
+	ID    string
+	Kind  string // as sim.Kind: stopped_vehicle, obstacle, …
+	// Causes an edge hazard may have to detect it, the first being the one its detector raises;
+	// none when no detector exists for it (it then counts against precision only).
+	Causes     []uint8
+	Start      float64 // s
+	Pos        geo.Point
+	HeadingDeg float64 // direction of the affected traffic, when HasHeading
+	HasHeading bool
+}
+
+// during reports whether an edge hazard first published at t (s) may be about the incident:
+// published while it was there, or within 10 s of its end (or a second before it, for the
+// millisecond timestamps).
+func (h *injected) during(t float64) bool {
+	return t >= h.Start-1 && (h.end < 0 || t <= h.end+10)
+}
+
+// detectionDelay is start → first publication of a matched edge hazard, if there was one.
+func (h *injected) detectionDelay() (float64, bool) {
+	if math.IsInf(h.published, 1) {
+		return 0, false
+	}
+	return max(0, round(h.published-h.Start, 2)), true // ms timestamps may put it a hair before
 }
 
 type trackPoint struct {
@@ -195,17 +226,33 @@ func (c *Collector) Vehicle(id int, edge string, station uint32) {
 	c.vehicles[id] = &vehicle{id: id, edge: edge, station: station}
 }
 
-// Injected records that injected hazard index started at virtual time t (s).
-func (c *Collector) Injected(index int, id, kind string, causes []uint8, t float64, pos geo.Point, affectsAll bool) {
+// Injected records that an incident started (at in.Start, virtual time in s).
+func (c *Collector) Injected(in Incident) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.injected = append(c.injected, &injected{index: index, id: id, kind: kind, causes: causes, start: t, end: -1,
-		track: []trackPoint{{t, pos}}, affectsAll: affectsAll, reachedEarly: map[int]bool{}, reachedUnwarn: map[int]bool{}})
+	c.injected = append(c.injected, &injected{Incident: in, end: -1, track: []trackPoint{{in.Start, in.Pos}},
+		published: math.Inf(1), reachedEarly: map[int]bool{}, reachedUnwarn: map[int]bool{}})
+}
+
+// NotHappened is an incident that was planned and did not happen (SUMO did not stop its
+// vehicle where it should stand: not inserted, teleported, held up): it is listed, and does not
+// count for recall.
+type NotHappened struct {
+	ID     string `json:"id"`
+	Kind   string `json:"kind"`
+	Reason string `json:"reason"`
+}
+
+// NotHappened records a planned incident that did not happen.
+func (c *Collector) NotHappened(n NotHappened) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.notHappen = append(c.notHappen, n)
 }
 
 func (c *Collector) injectedAt(index int) *injected {
 	for _, h := range c.injected {
-		if h.index == index {
+		if h.Index == index {
 			return h
 		}
 	}
@@ -243,6 +290,7 @@ func (c *Collector) Published(edge string, d *v2x.DENM, topic v2x.Topic) {
 		r, _ := d.AwarenessRadius()
 		h = &edgeHazard{key: k, cause: cause, pos: d.EventPosition(), radius: r, first: at, end: -1,
 			tiles: map[string]bool{}, area: map[string]bool{}}
+		h.heading, h.hasHeading = d.EventHeading()
 		c.edgeHz[k] = h
 		c.hzOrder = append(c.hzOrder, k)
 	}

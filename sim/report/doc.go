@@ -3,6 +3,12 @@
 // outside it, end-to-end alert latency, detection delay and warning lead time, as JSON and as a
 // self-contained HTML page with inline SVG plots (no scripts, no map tiles).
 //
+// It also measures detection quality: every hazard the edges raised is matched to an incident
+// that really happened (one the simulator injected, or one SUMO made happen, reported with
+// Injected), as its detection or as its consequence (the end of the queue behind it), or it
+// is a phantom; per cause and overall it counts raised, matched, phantom, duplicates and phantom
+// warnings delivered, and gives precision, recall and time to detect.
+//
 // A Collector is fed while the run goes on: the hazards the edges publish (seen by an observer
 // subscribed to every outQueue DENM), the alerts each vehicle receives, and at every step the
 // position of every connected vehicle and when it reaches a hazard. Report computes the figures

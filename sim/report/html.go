@@ -21,7 +21,8 @@ func (r *Report) WriteHTML(w io.Writer) error {
 }
 
 var page = template.Must(template.New("report").Funcs(template.FuncMap{
-	"pct": func(v float64) string { return fmt.Sprintf("%.1f %%", 100*v) },
+	"pct":    func(v float64) string { return fmt.Sprintf("%.1f %%", 100*v) },
+	"optpct": Percent,
 	"opt": func(p *float64) string {
 		if p == nil {
 			return "–"
@@ -49,12 +50,17 @@ svg{background:#fafafa;border:1px solid #ddd}
 <div class="card">hazards detected<b>{{.R.Overall.HazardsDetected}} / {{.R.Overall.HazardsInjected}}</b>delay p50 {{.R.Overall.DetectionDelayS.P50}} s, max {{.R.Overall.DetectionDelayS.Max}} s</div>
 <div class="card">reached unwarned<b>{{.R.Overall.ReachedUnwarned}}</b>{{.R.Overall.ReachedBeforeDetection}} before detection</div>
 </div>
+<h2>Detection quality</h2>
+<p class="note">Hazards the edges raised (distinct action ids), matched to an incident that really happened (a cause it can be detected as, within 300 m while it lasted; or a dangerous end of queue, cause 27, up to 500 m upstream of a stopped vehicle or obstacle while it stood) or phantom; duplicates: per incident, hazards of one cause from one edge beyond the first; phantom warnings: deliveries of phantoms to vehicles. Recall counts the incidents a detector exists for.</p>
+<table><tr><th>cause</th><th>raised</th><th>matched</th><th>phantom</th><th>duplicates</th><th>phantom warnings</th><th>precision</th><th>incidents</th><th>detected</th><th>recall</th><th>time to detect p50 / max</th></tr>
+{{range .R.Detection.ByCause}}{{template "quality" .}}{{end}}{{with .R.Detection.Overall}}{{template "quality" .}}{{end}}</table>
+{{if .R.Detection.NotHappened}}<p class="note">Planned and did not happen (not in recall): {{range .R.Detection.NotHappened}}{{.ID}} ({{.Kind}}: {{.Reason}}) {{end}}</p>{{end}}
 <h2>Injected hazards</h2>
-<table><tr><th>hazard</th><th>kind</th><th>start</th><th>detected after</th><th>edge hazards</th><th>expected</th><th>delivered</th><th>ratio</th><th>false</th><th>latency p50/p90/p99/max ms</th><th>lead time min/p5/p50 s</th><th>reached unwarned</th></tr>
-{{range .R.Hazards}}<tr><td>{{.ID}}</td><td>{{.Kind}}</td><td>{{.StartS}} s</td><td>{{opt .DetectionDelayS}}</td><td>{{range .EdgeHazards}}{{.Edge}} {{.ActionID}} (cause {{.Cause}}) {{end}}</td><td>{{.AlertsExpected}}</td><td>{{.AlertsDelivered}}</td><td>{{pct .DeliveryRatio}}</td><td>{{.FalseDeliveries}}</td><td>{{.LatencyMS.P50}} / {{.LatencyMS.P90}} / {{.LatencyMS.P99}} / {{.LatencyMS.Max}}</td><td>{{if .LeadTimeS.N}}{{.LeadTimeS.Min}} / {{.LeadTimeS.P5}} / {{.LeadTimeS.P50}} (n={{.LeadTimeS.N}}){{else}}–{{end}}</td><td>{{.ReachedUnwarned}}</td></tr>
+<table><tr><th>hazard</th><th>kind</th><th>start</th><th>detected after</th><th>edge hazards</th><th>duplicates</th><th>expected</th><th>delivered</th><th>ratio</th><th>false</th><th>latency p50/p90/p99/max ms</th><th>lead time min/p5/p50 s</th><th>reached unwarned</th></tr>
+{{range .R.Hazards}}<tr><td>{{.ID}}</td><td>{{.Kind}}</td><td>{{.StartS}} s</td><td>{{opt .DetectionDelayS}}</td><td>{{range .EdgeHazards}}{{.Edge}} {{.ActionID}} (cause {{.Cause}}) {{end}}{{range .Consequences}}{{.Edge}} {{.ActionID}} (cause {{.Cause}}, consequence) {{end}}</td><td>{{.Duplicates}}</td><td>{{.AlertsExpected}}</td><td>{{.AlertsDelivered}}</td><td>{{pct .DeliveryRatio}}</td><td>{{.FalseDeliveries}}</td><td>{{.LatencyMS.P50}} / {{.LatencyMS.P90}} / {{.LatencyMS.P99}} / {{.LatencyMS.Max}}</td><td>{{if .LeadTimeS.N}}{{.LeadTimeS.Min}} / {{.LeadTimeS.P5}} / {{.LeadTimeS.P50}} (n={{.LeadTimeS.N}}){{else}}–{{end}}</td><td>{{.ReachedUnwarned}}</td></tr>
 {{end}}</table>
-{{if .R.OtherHazards}}<h2>Other hazards the edges raised</h2>
-<p class="note">Raised by the edges' detectors and matching no injected hazard (e.g. the end of the queue behind a stopped car).</p>
+{{if .R.OtherHazards}}<h2>Phantoms: other hazards the edges raised</h2>
+<p class="note">Raised by the edges and matching no incident, neither as its detection nor as its consequence.</p>
 <table><tr><th>edge</th><th>action id</th><th>cause</th><th>first</th><th>expected</th><th>delivered</th><th>false</th><th>latency p50 ms</th></tr>
 {{range .R.OtherHazards}}<tr><td>{{.Edge}}</td><td>{{.ActionID}}</td><td>{{.Cause}}</td><td>{{.FirstS}} s</td><td>{{.AlertsExpected}}</td><td>{{.AlertsDelivered}}</td><td>{{.FalseDeliveries}}</td><td>{{.LatencyMS.P50}}</td></tr>
 {{end}}</table>{{end}}
@@ -66,7 +72,8 @@ svg{background:#fafafa;border:1px solid #ddd}
 <tr><td>{{.R.Traffic.CAMs}}</td><td>{{.R.Traffic.CAMsSkipped}}</td><td>{{.R.Traffic.CPMs}}</td><td>{{.R.Traffic.DENMs}}</td><td>{{.R.Traffic.AlertsReceived}}</td><td>{{.R.Traffic.SendErrors}}</td><td>{{.R.Traffic.ConnectFailures}}</td></tr></table>
 <p class="note">Relevance area: {{.R.Relevance}}</p>
 </body></html>
-`))
+{{define "quality"}}<tr><td>{{if .Cause}}{{.Cause}}{{else}}<b>all</b>{{end}}</td><td>{{.Raised}}</td><td>{{.Matched}}</td><td>{{.Phantom}}</td><td>{{.Duplicates}}</td><td>{{.PhantomWarnings}}</td><td>{{optpct .Precision}}</td><td>{{.Incidents}}</td><td>{{.Detected}}</td><td>{{optpct .Recall}}</td><td>{{if .TimeToDetectS.N}}{{.TimeToDetectS.P50}} / {{.TimeToDetectS.Max}} s{{else}}–{{end}}</td></tr>
+{{end}}`))
 
 const plotW, plotH, pad = 640.0, 260.0, 40.0
 

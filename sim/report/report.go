@@ -30,12 +30,18 @@ type Report struct {
 	// steps that started more than one step late (the run did not keep up with real time then).
 	MaxStepLagMS float64 `json:"max_step_lag_ms"`
 	LateSteps    int     `json:"late_steps"`
+	// SUMOTeleports counts the vehicles a SUMO run started by michi-sim teleported (jams it gave
+	// up on: they vanish and reappear further on).
+	SUMOTeleports int `json:"sumo_teleports,omitempty"`
 
-	Overall      Overall        `json:"overall"`
-	Hazards      []HazardReport `json:"hazards"`
-	OtherHazards []EdgeHazard   `json:"other_hazards"` // hazards the edges raised that match no injected one
-	Traffic      Counters       `json:"traffic"`
-	Map          Map            `json:"-"`
+	Overall   Overall        `json:"overall"`
+	Detection Detection      `json:"detection"`
+	Hazards   []HazardReport `json:"hazards"`
+	// OtherHazards are the phantoms: hazards the edges raised that match no incident, neither
+	// as a detection nor as its consequence.
+	OtherHazards []EdgeHazard `json:"other_hazards"`
+	Traffic      Counters     `json:"traffic"`
+	Map          Map          `json:"-"`
 	latencies    []float64
 	leads        []float64
 }
@@ -85,7 +91,13 @@ type HazardReport struct {
 	Lon             float64      `json:"lon"`
 	Detected        bool         `json:"detected"`
 	DetectionDelayS *float64     `json:"detection_delay_s"` // injection → first publication by an edge
+	Detectable      bool         `json:"detectable"`        // a detector exists for it (it counts for recall)
 	EdgeHazards     []EdgeHazard `json:"edge_hazards"`
+	// Consequences are edge hazards raised because of it: the end of the queue behind it.
+	Consequences []EdgeHazard `json:"consequences,omitempty"`
+	// Duplicates counts the extra edge hazards about it: more than one of the same cause from
+	// the same edge (edge_hazards and consequences together).
+	Duplicates int `json:"duplicates"`
 	Summary
 }
 
@@ -142,22 +154,27 @@ func (c *Collector) Report() *Report {
 	r := &Report{StartedAt: c.o.Start, DurationS: round(c.lastT, 3), Traffic: c.stats,
 		Map: Map{Lanes: c.mapLanes, Sensors: c.mapSensors, Traces: c.traces}}
 	grace := c.o.Grace.Seconds()
-	match := c.match()
+	m := c.matchAll()
 	perInj := make([][]*edgeHazard, len(c.injected))
+	consInj := make([][]*edgeHazard, len(c.injected))
 	for _, k := range c.hzOrder {
 		h := c.edgeHz[k]
 		eh := c.edgeSummary(h, grace, &r.Map)
-		if i := match[k]; i >= 0 {
-			perInj[i] = append(perInj[i], h)
-			c.injected[i].published = min(c.injected[i].published, h.first)
-		} else {
+		switch i := m[k]; {
+		case i.direct:
+			perInj[i.index] = append(perInj[i.index], h)
+			c.injected[i.index].published = min(c.injected[i.index].published, h.first)
+		case i.index >= 0:
+			consInj[i.index] = append(consInj[i.index], h)
+		default:
 			r.OtherHazards = append(r.OtherHazards, eh)
 		}
 		r.Overall.add(eh.Summary)
 	}
 	var delays []float64
 	for i, inj := range c.injected {
-		hr := HazardReport{ID: inj.id, Kind: inj.kind, StartS: round(inj.start, 2), Lat: inj.track[0].p.Lat, Lon: inj.track[0].p.Lon}
+		hr := HazardReport{ID: inj.ID, Kind: inj.Kind, StartS: round(inj.Start, 2), Lat: inj.track[0].p.Lat, Lon: inj.track[0].p.Lon,
+			Detectable: len(inj.Causes) > 0, Duplicates: duplicates(append(slices.Clone(perInj[i]), consInj[i]...), nil)}
 		if inj.end >= 0 {
 			e := round(inj.end, 2)
 			hr.EndS = &e
@@ -169,11 +186,13 @@ func (c *Collector) Report() *Report {
 			hr.Summary.add(eh.Summary)
 			radius = max(radius, h.radius)
 		}
+		for _, h := range consInj[i] {
+			hr.Consequences = append(hr.Consequences, c.edgeSummary(h, grace, nil))
+		}
 		hr.Summary.LatencyMS = dist(c.latencies(perInj[i]))
 		r.latencies = append(r.latencies, c.latencies(perInj[i])...)
-		if len(perInj[i]) > 0 {
+		if d, ok := inj.detectionDelay(); ok {
 			hr.Detected = true
-			d := max(0, round(inj.published-inj.start, 2)) // ms timestamps may put it a hair before
 			hr.DetectionDelayS = &d
 			delays = append(delays, d)
 		}
@@ -183,7 +202,7 @@ func (c *Collector) Report() *Report {
 		r.Overall.ReachedUnwarned += hr.ReachedUnwarned
 		r.Overall.ReachedBeforeDetection += hr.ReachedBeforeDetection
 		r.Hazards = append(r.Hazards, hr)
-		r.Map.Hazards = append(r.Map.Hazards, MapHazard{ID: inj.id, Pos: inj.track[0].p, RadiusM: radius})
+		r.Map.Hazards = append(r.Map.Hazards, MapHazard{ID: inj.ID, Pos: inj.track[0].p, RadiusM: radius})
 	}
 	var all []*edgeHazard
 	for _, k := range c.hzOrder {
@@ -195,6 +214,7 @@ func (c *Collector) Report() *Report {
 	r.Overall.HazardsInjected = len(c.injected)
 	r.Overall.HazardsDetected = len(delays)
 	r.Overall.DetectionDelayS = delay(delays)
+	r.Detection = c.detection(m, perInj, consInj)
 	r.latencies = c.latencies(all)
 	if r.Hazards == nil {
 		r.Hazards = []HazardReport{}
@@ -299,27 +319,33 @@ func (c *Collector) latencies(hs []*edgeHazard) []float64 {
 	return out
 }
 
+// stoppedMatchM: a hazard about a stopped vehicle is where that vehicle stands (its own CAMs
+// put it there); one further away is about another vehicle, e.g. one waiting at a red light.
+const stoppedMatchM = 50
+
 // match pairs every edge hazard with the injected hazard it is about, or -1: a cause the
 // injected kind can be detected as, first published while the injected hazard was there (or
-// within 10 s of its end) and within MatchM of where it was then.
+// within 10 s of its end) and within MatchM of where it was then (stoppedMatchM of a stopped
+// vehicle).
 func (c *Collector) match() map[hkey]int {
 	out := map[hkey]int{}
-	for _, inj := range c.injected {
-		inj.published = math.Inf(1)
-	}
 	for _, k := range c.hzOrder {
 		h := c.edgeHz[k]
-		best, bestD := -1, c.o.MatchM
+		best, bestD := -1, math.Inf(1)
 		for i, inj := range c.injected {
-			if !slices.Contains(inj.causes, h.cause) || h.first < inj.start-1 || (inj.end >= 0 && h.first > inj.end+10) {
+			if !slices.Contains(inj.Causes, h.cause) || !inj.during(h.first) {
 				continue
+			}
+			within := c.o.MatchM
+			if inj.Kind == "stopped_vehicle" {
+				within = min(within, stoppedMatchM)
 			}
 			for j, tp := range inj.track {
 				moving := len(inj.track) > 1
 				if moving && math.Abs(tp.t-h.first) > 30 && j > 0 {
 					continue // a moving hazard is compared with where it was about then
 				}
-				if d := geo.Distance(tp.p, h.pos); d <= bestD {
+				if d := geo.Distance(tp.p, h.pos); d <= within && d <= bestD {
 					best, bestD = i, d
 				}
 			}
@@ -344,12 +370,12 @@ func (c *Collector) leadTimes(inj *injected, hs []*edgeHazard, s *Summary) []flo
 	}
 	var out []float64
 	for k, times := range c.reaches {
-		if k.h != inj.index {
+		if k.h != inj.Index {
 			continue
 		}
 		tw, warned := warnedAt[k.v]
 		for _, t := range times {
-			if t < inj.start {
+			if t < inj.Start {
 				continue
 			}
 			if warned && t >= tw {

@@ -19,7 +19,7 @@ func TestReportFigures(t *testing.T) {
 	hz := geo.Point{Lat: 45.76, Lon: 4.83}
 	far := geo.Destination(hz, 0, 20000)
 	behind := geo.Destination(hz, 270, 300)
-	c.Injected(0, "stop", "stopped_vehicle", []uint8{94}, 5, hz, false)
+	c.Injected(Incident{Index: 0, ID: "stop", Kind: "stopped_vehicle", Causes: []uint8{94}, Start: 5, Pos: hz})
 	for i := range 4 {
 		c.Vehicle(i, "e1", uint32(100+i))
 	}
@@ -79,7 +79,7 @@ func TestReportFigures(t *testing.T) {
 func TestUnmatchedEdgeHazardIsListed(t *testing.T) {
 	start := time.Now()
 	c := New(Options{Start: start})
-	c.Injected(0, "ped", "pedestrian", []uint8{12}, 1, geo.Point{Lat: 45, Lon: 5}, true)
+	c.Injected(Incident{Index: 0, ID: "ped", Kind: "pedestrian", Causes: []uint8{12}, Start: 1, Pos: geo.Point{Lat: 45, Lon: 5}})
 	d := v2x.NewDENM(v2x.DENMSpec{SourceUUID: "x", StationID: 1, ActionID: v2x.ActionID{OriginatingStationID: 1, SequenceNumber: 9},
 		Cause: 27, Pos: geo.Point{Lat: 45, Lon: 5}, At: start.Add(3 * time.Second)})
 	c.Published("e1", d, v2x.Topic{Quadkey: geo.Quadkey(geo.Point{Lat: 45, Lon: 5}, 16)})

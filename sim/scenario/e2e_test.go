@@ -2,8 +2,6 @@ package scenario
 
 import (
 	"context"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"testing"
 	"time"
@@ -12,6 +10,7 @@ import (
 
 	"github.com/michi-v2x/michi/internal/edge"
 	"github.com/michi-v2x/michi/sim/report"
+	"github.com/michi-v2x/michi/sim/sumo/sumotest"
 )
 
 // skipMochiRace skips a test whose vehicles keep subscribing while the edge publishes retained
@@ -60,21 +59,10 @@ hazards: [{kind: road_works, at: {x: 300, y: 300}, start: 1s}]
 	require.Zero(t, rep.Overall.FalseDeliveries)
 }
 
-// requireSUMO skips without sumo unless MICHI_REQUIRE_INTEGRATION=1, then it fails.
-func requireSUMO(t *testing.T) {
-	t.Helper()
-	if _, err := exec.LookPath("sumo"); err != nil {
-		if os.Getenv("MICHI_REQUIRE_INTEGRATION") == "1" {
-			t.Fatal("MICHI_REQUIRE_INTEGRATION=1 but sumo is not installed (apt-get install sumo sumo-tools)")
-		}
-		t.Skip("sumo is not installed")
-	}
-}
-
 // Runs real SUMO on the committed netgenerate grid (projected on the fly), its live FCD over a
 // socket, every vehicle a client of an in-process edge.
 func TestSUMOEndToEnd(t *testing.T) {
-	requireSUMO(t)
+	sumotest.Require(t)
 	skipMochiRace(t)
 	s, err := Load("../scenarios/sumo-grid.yaml")
 	require.NoError(t, err)

@@ -18,5 +18,10 @@
 // t + Begin; reading a live socket at that pace makes SUMO wait (TCP back-pressure), so SUMO runs
 // in step with the wall clock.
 //
+// Incidents: a run on a net can have SUMO make incidents happen (a breakdown: a vehicle of
+// michi-sim's own with a <stop>, in a route file written here); what really happened is read
+// back from the FCD (the vehicle standing at its stop) and handed out by Source.Incidents.
+// ReadNet reads what is needed of a network for that.
+//
 // It imports pkg/geo and sim only.
 package sumo

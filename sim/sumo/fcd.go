@@ -17,11 +17,13 @@ type Frame struct {
 // Vehicle is one vehicle (or person) in a timestep, in the FCD's units: x/y are longitude/
 // latitude with --fcd-output.geo, metres otherwise; angle is degrees clockwise from north.
 type Vehicle struct {
-	ID     string
-	X, Y   float64
-	Angle  float64
-	Speed  float64
-	Person bool
+	ID      string
+	X, Y    float64
+	Angle   float64
+	Speed   float64
+	Lane    string  // SUMO lane id (absent when the FCD was written without it)
+	LanePos float64 // metres along Lane
+	Person  bool
 }
 
 // Reader decodes FCD XML as a stream, one timestep at a time, so it works on a live socket.
@@ -66,8 +68,11 @@ func (rd *Reader) Next() (Frame, error) {
 				}
 				var v Vehicle
 				for _, a := range t.Attr {
-					if a.Name.Local == "id" {
+					switch a.Name.Local {
+					case "id":
 						v.ID = a.Value
+					case "lane":
+						v.Lane = a.Value
 					}
 				}
 				x, okx := attr(t, "x")
@@ -78,6 +83,7 @@ func (rd *Reader) Next() (Frame, error) {
 				v.X, v.Y = x, y
 				v.Angle, _ = attr(t, "angle")
 				v.Speed, _ = attr(t, "speed")
+				v.LanePos, _ = attr(t, "pos")
 				v.Person = t.Name.Local == "person"
 				f.Vehicles = append(f.Vehicles, v)
 			}

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/michi-v2x/michi/pkg/geo"
@@ -38,6 +39,9 @@ type Spec struct {
 	Binary     string        `yaml:"binary"` // default "sumo" on PATH
 	// AcceptTimeout bounds the wait for SUMO to connect (Listen and runs), default 30 s.
 	AcceptTimeout time.Duration `yaml:"accept_timeout"`
+	// Incidents SUMO is made to have (runs on a net only): michi-sim adds their vehicles in a
+	// route file of its own and reads what really happened from the FCD.
+	Incidents []Incident `yaml:"incidents"`
 }
 
 // ErrNoSUMO is returned when a scenario needs SUMO and it is not installed.
@@ -99,7 +103,27 @@ func (s *Spec) Validate(dir string) error {
 	if s.Begin < 0 || s.StepLength <= 0 {
 		bad("begin", "begin ≥ 0 and step_length > 0")
 	}
+	if len(s.Incidents) > 0 {
+		errs = append(errs, s.validateIncidents(dir)...)
+	}
 	return errors.Join(errs...)
+}
+
+// validateIncidents checks the incidents against the net they happen on.
+func (s *Spec) validateIncidents(dir string) []error {
+	var errs []error
+	var net *Net
+	if s.Net == "" {
+		errs = append(errs, &sim.FieldError{Path: "sumo.incidents", Msg: "incidents need a SUMO run on a net and routes (not fcd, listen or config)"})
+	} else if n, err := ReadNet(resolve(dir, s.Net)); err != nil {
+		errs = append(errs, &sim.FieldError{Path: "sumo.net", Msg: err.Error()})
+	} else {
+		net = n
+	}
+	for i := range s.Incidents {
+		errs = append(errs, s.Incidents[i].validate(fmt.Sprintf("sumo.incidents[%d]", i), i, net, s.Incidents)...)
+	}
+	return errs
 }
 
 func resolve(dir, p string) string {
@@ -170,7 +194,7 @@ func start(ctx context.Context, s Spec, dir string, origin geo.Point, seed uint6
 	if err != nil {
 		return nil, err
 	}
-	args := []string{"--no-step-log", "--no-warnings", "--seed", strconv.FormatUint(seed%(1<<31), 10),
+	args := []string{"--no-step-log", "--seed", strconv.FormatUint(seed%(1<<31), 10),
 		"--step-length", strconv.FormatFloat(s.StepLength.Seconds(), 'f', -1, 64), "--fcd-output.geo"}
 	if s.Config != "" {
 		args = append(args, "-c", resolve(dir, s.Config))
@@ -180,7 +204,15 @@ func start(ctx context.Context, s Spec, dir string, origin geo.Point, seed uint6
 			os.RemoveAll(tmp)
 			return nil, err
 		}
-		args = append(args, "-n", netFile, "-r", resolve(dir, s.Routes))
+		routes := resolve(dir, s.Routes)
+		if len(s.Incidents) > 0 {
+			f := filepath.Join(tmp, "incidents.rou.xml")
+			if routes, err = writeIncidents(f, routes, s); err != nil {
+				os.RemoveAll(tmp)
+				return nil, err
+			}
+		}
+		args = append(args, "-n", netFile, "-r", routes)
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -190,8 +222,8 @@ func start(ctx context.Context, s Spec, dir string, origin geo.Point, seed uint6
 	args = append(append(args, s.Args...), "--fcd-output", ln.Addr().String())
 	cmd := exec.Command(bin, args...)
 	cmd.Env = append(os.Environ(), "SUMO_HOME="+sumoHome())
-	var stderr strings.Builder
-	cmd.Stdout, cmd.Stderr = io.Discard, &stderr
+	stderr := &sumoLog{}
+	cmd.Stdout, cmd.Stderr = io.Discard, stderr
 	if err := cmd.Start(); err != nil {
 		ln.Close()
 		os.RemoveAll(tmp)
@@ -206,12 +238,66 @@ func start(ctx context.Context, s Spec, dir string, origin geo.Point, seed uint6
 		return nil, fmt.Errorf("%w; sumo said: %s", err, strings.TrimSpace(stderr.String()))
 	}
 	src := NewSource(NewReader(bufio.NewReader(conn)), true, origin, s.Begin, conn)
+	src.truth, src.log = newTruth(s.Incidents), stderr
 	src.wait = func() error {
 		_ = cmd.Process.Kill() // closing the socket usually ends it; make sure
 		<-exited
 		return os.RemoveAll(tmp)
 	}
 	return src, nil
+}
+
+// writeIncidents writes the incidents' route file f and returns the route files to give SUMO.
+func writeIncidents(f, routes string, s Spec) (string, error) {
+	out, err := os.Create(f)
+	if err != nil {
+		return "", err
+	}
+	if err := WriteRoutes(out, s.Incidents, s.Begin); err != nil {
+		out.Close()
+		return "", err
+	}
+	return routes + "," + f, out.Close()
+}
+
+// sumoLog is SUMO's stderr: it counts the teleports SUMO reports and keeps the last lines for
+// error messages.
+type sumoLog struct {
+	mu        sync.Mutex
+	tail      []byte
+	teleports int
+	partial   string
+}
+
+func (l *sumoLog) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	text := l.partial + string(p)
+	lines := strings.Split(text, "\n")
+	l.partial = lines[len(lines)-1]
+	for _, ln := range lines[:len(lines)-1] {
+		if strings.Contains(ln, "Teleporting vehicle") {
+			l.teleports++
+		}
+	}
+	l.tail = append(l.tail, p...)
+	if len(l.tail) > 4096 {
+		l.tail = l.tail[len(l.tail)-4096:]
+	}
+	return len(p), nil
+}
+
+func (l *sumoLog) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return string(l.tail)
+}
+
+// Teleports is how many times SUMO has teleported a vehicle so far (a jam it gave up on).
+func (l *sumoLog) Teleports() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.teleports
 }
 
 func sumoHome() string {

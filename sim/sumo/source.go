@@ -3,6 +3,7 @@ package sumo
 import (
 	"errors"
 	"io"
+	"strings"
 	"sync"
 	"time"
 
@@ -23,6 +24,8 @@ type Source struct {
 	closers []io.Closer
 	once    sync.Once
 	wait    func() error
+	truth   *truth
+	log     *sumoLog // of a SUMO run started here
 }
 
 // NewSource reads FCD from rd; with geoCoords the FCD's x/y are lon/lat, otherwise metres east
@@ -65,13 +68,40 @@ func (s *Source) convert(f *Frame) []sim.ExtState {
 		if v.Person {
 			continue
 		}
-		p := geo.Point{Lat: v.Y, Lon: v.X}
-		if !s.geo {
-			p = s.proj.ToPoint(v.X, v.Y)
-		}
-		out = append(out, sim.ExtState{ID: v.ID, Pos: p, HeadingDeg: v.Angle, SpeedMPS: v.Speed})
+		out = append(out, sim.ExtState{ID: v.ID, Pos: s.point(v), HeadingDeg: v.Angle, SpeedMPS: v.Speed,
+			Connect: strings.HasPrefix(v.ID, IncidentPrefix)})
+	}
+	if s.truth != nil {
+		s.truth.frame(f, s.point)
 	}
 	return out
+}
+
+func (s *Source) point(v Vehicle) geo.Point {
+	if !s.geo {
+		return s.proj.ToPoint(v.X, v.Y)
+	}
+	return geo.Point{Lat: v.Y, Lon: v.X}
+}
+
+// Incidents returns the news of the run's incidents since the last call (what the FCD says
+// happened); with final (the run is over) every incident that has not happened is reported so.
+func (s *Source) Incidents(final bool) []sim.ExtIncident {
+	if s.truth == nil {
+		return nil
+	}
+	if final {
+		s.truth.finish()
+	}
+	return s.truth.take()
+}
+
+// Teleports is how many vehicles the SUMO run started here has teleported so far.
+func (s *Source) Teleports() int {
+	if s.log == nil {
+		return 0
+	}
+	return s.log.Teleports()
 }
 
 // Close releases the input (and stops SUMO when it runs it).

@@ -6,7 +6,6 @@ import (
 	"io"
 	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -15,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/michi-v2x/michi/pkg/geo"
+	"github.com/michi-v2x/michi/sim/sumo/sumotest"
 )
 
 // The fixture is real SUMO output: the grid of ../scenarios/sumo projected on this origin,
@@ -127,21 +127,10 @@ func TestSpecErrors(t *testing.T) {
 	require.ErrorContains(t, s.Validate("."), "sumo.routes: a net needs routes")
 }
 
-// requireSUMO skips without sumo unless MICHI_REQUIRE_INTEGRATION=1, then it fails.
-func requireSUMO(t *testing.T) {
-	t.Helper()
-	if _, err := exec.LookPath("sumo"); err != nil {
-		if os.Getenv("MICHI_REQUIRE_INTEGRATION") == "1" {
-			t.Fatalf("MICHI_REQUIRE_INTEGRATION=1 but %v", ErrNoSUMO)
-		}
-		t.Skip(ErrNoSUMO)
-	}
-}
-
 // TestRunSUMO runs real SUMO on the netgenerate grid (no projection: Open projects it on the
 // origin) and reads its live FCD over a socket.
 func TestRunSUMO(t *testing.T) {
-	requireSUMO(t)
+	sumotest.Require(t)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	s, err := Open(ctx, Spec{Net: "grid.net.xml", Routes: "grid.rou.xml", Args: []string{"--end", "20"}},
