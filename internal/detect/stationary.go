@@ -35,7 +35,8 @@ type StationaryOptions struct {
 	// lanes let traffic pass a waiting car) needs passers from its own lane; default 40 m.
 	JunctionAheadM float64 `yaml:"junction_ahead_m"`
 	// CrossingM: a vehicle that crossing traffic (heading 45°–135° off its own) passes this
-	// close while it stands is at a junction, waiting to turn or to cross; default 30 m.
+	// close, or this close to the point CrossingM ahead of it, while it stands is at a junction
+	// or before one, waiting to turn or to cross; default 30 m.
 	CrossingM float64 `yaml:"crossing_m"`
 }
 
@@ -157,8 +158,10 @@ func (d *Stationary) Detect(now time.Time, m *ldm.Map) []hazard.Finding {
 			q := &d.sc.actors[j]
 			dx, dy := q.x-a.x, q.y-a.y
 			cos := a.ux*q.ux + a.uy*q.uy
-			if math.Abs(cos) < cosCross && q.speed >= 1 && dx*dx+dy*dy <= cross2 {
-				st.crossing = true
+			if math.Abs(cos) < cosCross && q.speed >= 1 {
+				// crossing traffic around it, or around the place half a junction approach ahead
+				fx, fy := dx-o.CrossingM*a.ux, dy-o.CrossingM*a.uy
+				st.crossing = st.crossing || dx*dx+dy*dy <= cross2 || fx*fx+fy*fy <= cross2
 			}
 			if j == i || cos < cosDir {
 				return true
@@ -212,6 +215,9 @@ func (d *Stationary) breakdown(a *actor, st *standing, now time.Time) bool {
 	if f := d.model.FlowNear(a.pos, d.o.RoadHalfM, a.heading); !f.Known || f.Across > 0.15*(f.Along+f.Across) {
 		return false // a junction, a turn, or ground the model does not know yet
 	}
+	if !d.inLane(a) {
+		return false // standing across lanes: mid-turn inside a junction
+	}
 	if d.model.Junction(a.pos, 15) {
 		return false
 	}
@@ -229,6 +235,33 @@ func (d *Stationary) breakdown(a *actor, st *standing, now time.Time) bool {
 		return inLane >= d.o.MinPassers
 	}
 	return true
+}
+
+// inLane says whether a stands in or beside a lane of its own direction: along its heading line
+// the cells from 8 m behind to 8 m ahead saw traffic and at least 80 % of it went its way; or,
+// where no traffic went along that line (a car parked at the kerb stands beside the lane), the
+// same holds a lane's width (3.2 m) to either side. A car waiting mid-turn inside a junction
+// stands across the lanes' flows.
+func (d *Stationary) inLane(a *actor) bool {
+	for i, side := range [...]float64{0, 3.2, -3.2} {
+		c := a.pos
+		if side != 0 {
+			c = geo.Destination(a.pos, a.heading+90, side)
+		}
+		passes, along := 0.0, 0.0
+		for k := -2.0; k <= 2; k++ {
+			f := d.model.FlowNear(geo.Destination(c, a.heading, 4*k), 1, a.heading)
+			passes += float64(f.Passes)
+			along += f.Along * float64(f.Passes)
+		}
+		if passes >= 3 && along >= 0.8*passes {
+			return true
+		}
+		if i == 0 && passes > 0 && along < 0.8*passes {
+			return false // it stands where traffic flows another way
+		}
+	}
+	return false
 }
 
 // slowPlace: where at least this share of the passing traffic was slow, slowing down is routine
