@@ -249,8 +249,8 @@ func (d *Stationary) inLane(a *actor) bool {
 			c = geo.Destination(a.pos, a.heading+90, side)
 		}
 		passes, along := 0.0, 0.0
-		for k := -2.0; k <= 2; k++ {
-			f := d.model.FlowNear(geo.Destination(c, a.heading, 4*k), 1, a.heading)
+		for k := -4.0; k <= 4; k++ {
+			f := d.model.Flow(geo.Destination(c, a.heading, 2*k), a.heading)
 			passes += float64(f.Passes)
 			along += f.Along * float64(f.Passes)
 		}
