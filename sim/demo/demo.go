@@ -8,8 +8,6 @@ import (
 	"net"
 	"time"
 
-	"github.com/michi-v2x/michi/internal/detect"
-	"github.com/michi-v2x/michi/internal/edge"
 	"github.com/michi-v2x/michi/pkg/geo"
 	"github.com/michi-v2x/michi/sim"
 	"github.com/michi-v2x/michi/sim/live"
@@ -77,10 +75,7 @@ func Config(o Options) live.Options {
 	return live.Options{Name: "demo", World: world, Duration: o.Duration, Progress: o.Out, ProgressTTY: o.TTY, Log: o.Log,
 		Edges: []live.EdgeSpec{
 			{ID: "a7-edge", At: sim.XY(0, hw), HTTPAddr: freeAddr(ports[1])},
-			// The district's junctions have no signals, so crossing traffic would be a collision
-			// risk (97) at every junction: the city edge leaves that detector out.
-			{ID: "city-edge", At: sim.XY(0, city), HTTPAddr: freeAddr(ports[2]),
-				Options: edge.Options{Detect: detect.Options{Disable: []string{detect.NameCollision}}}},
+			{ID: "city-edge", At: sim.XY(0, city), HTTPAddr: freeAddr(ports[2])},
 		}}
 }
 

@@ -63,7 +63,7 @@ func TestStoppedVehicleEndToEnd(t *testing.T) {
 func TestPedestrianFromRoadsideSensorEndToEnd(t *testing.T) {
 	rep := runReport(t, Options{
 		Name: "pedestrian", Duration: 14 * time.Second,
-		Edges: []EdgeSpec{{ID: "e1", Options: edge.Options{Detect: detect.Options{Disable: []string{detect.NameCollision}}}}},
+		Edges: []EdgeSpec{{ID: "e1"}},
 		World: sim.Config{Origin: lyon, Seed: 2,
 			Roads:   []sim.RoadSpec{{Grid: &sim.GridSpec{Cols: 3, Rows: 3, BlockM: 150}}},
 			Traffic: sim.Traffic{Vehicles: 30, Connected: share(1)},
@@ -79,8 +79,9 @@ func TestPedestrianFromRoadsideSensorEndToEnd(t *testing.T) {
 	require.Positive(t, rep.Traffic.CPMs)
 }
 
-// A wrong-way driver: detected from the CAMs of the oncoming traffic, and the vehicles it meets
-// are warned before they meet it.
+// A wrong-way driver: detected against the flow the edge learned from the traffic in the first
+// half minute (a fresh edge holds back), and the vehicles it meets are warned before they meet
+// it.
 func TestWrongWayDriverEndToEnd(t *testing.T) {
 	if raceEnabled {
 		// The moving hazard is republished (retained) many times a second while vehicles
@@ -89,11 +90,11 @@ func TestWrongWayDriverEndToEnd(t *testing.T) {
 		t.Skip("mochi-mqtt v2.7.9 retained-message race; runs without -race")
 	}
 	rep := runReport(t, Options{
-		Name: "wrong-way", Duration: 12 * time.Second, Edges: []EdgeSpec{{ID: "e1"}},
+		Name: "wrong-way", Duration: 45 * time.Second, Edges: []EdgeSpec{{ID: "e1"}},
 		World: sim.Config{Origin: lyon, Seed: 3,
 			Roads:   []sim.RoadSpec{{Highway: &sim.HighwaySpec{LengthM: 3000, Lanes: 2}}},
 			Traffic: sim.Traffic{Vehicles: 80, Connected: share(1)},
-			Hazards: []sim.HazardSpec{{Kind: sim.WrongWay, At: sim.XY(1300, -1.75), Start: time.Second}}},
+			Hazards: []sim.HazardSpec{{Kind: sim.WrongWay, At: sim.XY(1300, -1.75), Start: 30 * time.Second}}},
 	})
 	h := rep.Hazards[0]
 	require.True(t, h.Detected)
