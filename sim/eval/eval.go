@@ -102,16 +102,16 @@ func Run(ctx context.Context, o Options) (*Results, error) {
 		fmt.Fprintf(o.Progress, format+"\n", a...)
 		mu.Unlock()
 	}
-	for i, spec := range o.Worlds {
+	for i, spec := range o.Worlds { // in the suite's order
+		select {
+		case sem <- struct{}{}:
+		case <-ctx.Done():
+			res.Worlds[i] = World{Name: spec.Name(), Error: ctx.Err().Error()}
+			continue
+		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			select {
-			case sem <- struct{}{}:
-			case <-ctx.Done():
-				res.Worlds[i] = World{Name: spec.Name(), Error: ctx.Err().Error()}
-				return
-			}
 			defer func() { <-sem }()
 			say("[%d/%d] %s: generating and running (%s)", i+1, len(o.Worlds), spec.Name(), spec.Duration)
 			start := time.Now()

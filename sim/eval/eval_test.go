@@ -41,7 +41,7 @@ func TestResults(t *testing.T) {
 	r := &Results{Commit: "abc1234-dirty", Date: time.Date(2026, 12, 7, 23, 0, 0, 0, time.UTC), Parallel: 2,
 		Machine: Machine{OS: "linux", Arch: "amd64", CPUs: 2, Go: "go1.26"},
 		Worlds: []World{
-			{Name: "spider-lefthand-rush", Vehicles: 210, Incident: "stood 90 s from 48 s", Detection: reps[0].Detection.Overall},
+			{Name: "spider-lefthand-rush", Vehicles: 210, Incident: "stood 90 s from 48 s", Detection: reps[0].Detection.Overall, LateSteps: 7},
 			{Name: "motorway-righthand-quiet", Vehicles: 50, Incident: "not happened: never inserted", Detection: reps[1].Detection.Overall},
 			{Name: "grid-tls-lefthand-rush", Error: "sumo did not connect\nwithin 30s | oops"},
 		}}
@@ -55,10 +55,10 @@ func TestResults(t *testing.T) {
 	require.Equal(t, []uint8{14, 94, 97}, []uint8{r.ByCause[0].Cause, r.ByCause[1].Cause, r.ByCause[2].Cause})
 
 	tab := r.Table()
-	require.Contains(t, tab, "| spider-lefthand-rush | 210 | stood 90 s from 48 s | 10 | 2 | 8 | 1 | 30 | 20.0 % | 100.0 % | – |")
+	require.Contains(t, tab, "| spider-lefthand-rush | 210 | stood 90 s from 48 s | 10 | 2 | 8 | 1 | 30 | 20.0 % | 100.0 % | – | 7 |")
 	require.Contains(t, tab, "| motorway-righthand-quiet | 50 | not happened: never inserted | 4 | 0 | 4 | 0 | 5 | 0.0 % | 0.0 % | – |")
 	require.Contains(t, tab, "| grid-tls-lefthand-rush | | **run failed:** sumo did not connect within 30s / oops |")
-	require.Contains(t, tab, "| **all** | | | 14 | 2 | 12 | 1 | 35 | 14.3 % | 50.0 % | – |")
+	require.Contains(t, tab, "| **all** | | | 14 | 2 | 12 | 1 | 35 | 14.3 % | 50.0 % | – | 7 |")
 
 	dir := t.TempDir()
 	require.NoError(t, r.Write(dir))

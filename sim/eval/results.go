@@ -86,16 +86,18 @@ func (r *Results) JSON() ([]byte, error) {
 // Table is the table of the worlds, in Markdown (it reads as well in a terminal).
 func (r *Results) Table() string {
 	var b strings.Builder
-	b.WriteString("| world | vehicles | breakdown | raised | matched | phantom | duplicates | phantom warnings | precision | recall | time to detect p50 / max |\n")
-	b.WriteString("|---|--:|---|--:|--:|--:|--:|--:|--:|--:|--:|\n")
+	b.WriteString("| world | vehicles | breakdown | raised | matched | phantom | duplicates | phantom warnings | precision | recall | time to detect p50 / max | late steps |\n")
+	b.WriteString("|---|--:|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n")
+	late := 0
 	for _, w := range r.Worlds {
 		if w.Error != "" {
-			fmt.Fprintf(&b, "| %s | | **run failed:** %s | | | | | | | | |\n", w.Name, oneLine(w.Error))
+			fmt.Fprintf(&b, "| %s | | **run failed:** %s | | | | | | | | | |\n", w.Name, oneLine(w.Error))
 			continue
 		}
-		fmt.Fprintf(&b, "| %s | %d | %s | %s |\n", w.Name, w.Vehicles, w.Incident, cells(w.Detection))
+		late += w.LateSteps
+		fmt.Fprintf(&b, "| %s | %d | %s | %s | %d |\n", w.Name, w.Vehicles, w.Incident, cells(w.Detection), w.LateSteps)
 	}
-	fmt.Fprintf(&b, "| **all** | | | %s |\n", cells(r.Total))
+	fmt.Fprintf(&b, "| **all** | | | %s | %d |\n", cells(r.Total), late)
 	return b.String()
 }
 
@@ -138,12 +140,12 @@ func (r *Results) Markdown() string {
 	for _, q := range r.ByCause {
 		fmt.Fprintf(&b, "| %d | %s |\n", q.Cause, cells(q))
 	}
-	late, teleports := 0, 0
+	teleports := 0
 	for _, w := range r.Worlds {
-		late += w.LateSteps
 		teleports += w.Teleports
 	}
-	fmt.Fprintf(&b, "\nSteps that started more than a step late (the machine did not keep up): %d in all; vehicles SUMO teleported: %d. Per world in results.json.\n", late, teleports)
+	b.WriteString("\nLate steps: steps of 100 ms that started more than a step late, the machine not keeping up (times are wall-clock times: a world that lags lasts longer than its 150 s, and its breakdown stands longer than SUMO's 90 s). ")
+	fmt.Fprintf(&b, "Vehicles SUMO teleported: %d. Every figure per world in results.json.\n", teleports)
 	return b.String()
 }
 

@@ -129,12 +129,13 @@ func WriteRoutes(w io.Writer, incidents []Incident, begin time.Duration) error {
 }
 
 // The ground truth: a vehicle stands at its stop while SUMO says it is on the stop's lane within
-// atStopM of the stop, slower than standingMPS; it has moved on above movingMPS. A jump of more
-// than teleportM between two timesteps (beyond what its speed explains) is a teleport.
+// atStopM of the stop (SUMO halts it with its front exactly there), slower than standingMPS; it
+// has moved on once it is more than atStopM past the stop or off the lane (a vehicle that
+// slows to a crawl just before its stop has not arrived yet). A jump of more than teleportM
+// between two timesteps (beyond what its speed explains) is a teleport.
 const (
-	atStopM     = 10
+	atStopM     = 1
 	standingMPS = 0.1
-	movingMPS   = 0.5
 	teleportM   = 50
 )
 
@@ -177,13 +178,13 @@ func (t *truth) frame(f *Frame, pos func(Vehicle) geo.Point) {
 			st.teleported = true
 		}
 		st.seen, st.last, st.lastT = true, v, f.Time
-		atStop := v.Lane == in.Lane && math.Abs(v.LanePos-in.PosM) <= atStopM
+		onLane := v.Lane == in.Lane
 		switch {
 		case st.over:
-		case !st.standing && atStop && v.Speed < standingMPS:
+		case !st.standing && onLane && math.Abs(v.LanePos-in.PosM) <= atStopM && v.Speed < standingMPS:
 			st.standing = true
 			t.emit(i, sim.IncidentBegan, v, pos(v), "")
-		case st.standing && (!atStop || v.Speed > movingMPS):
+		case st.standing && (!onLane || v.LanePos > in.PosM+atStopM):
 			st.standing, st.over = false, true
 			t.emit(i, sim.IncidentEnded, v, pos(v), "")
 		}

@@ -114,11 +114,18 @@ func TestTruthFromFCD(t *testing.T) {
 			{fcdFrame(1), nil},
 			{fcdFrame(2, at(30, 12, "B1C1_0")), nil},
 			{fcdFrame(3, at(65, 2, "B1C1_0")), nil},
-			{fcdFrame(4, at(68, 0.05, "B1C1_0")), []sim.ExtEvent{sim.IncidentBegan}},
-			{fcdFrame(5, at(68, 0, "B1C1_0")), nil},
-			{fcdFrame(6, at(68.1, 0.3, "B1C1_0")), nil}, // creeping is still standing
-			{fcdFrame(7, at(70, 1.5, "B1C1_0")), []sim.ExtEvent{sim.IncidentEnded}},
+			{fcdFrame(4, at(70, 0.05, "B1C1_0")), []sim.ExtEvent{sim.IncidentBegan}},
+			{fcdFrame(5, at(70, 0, "B1C1_0")), nil},
+			{fcdFrame(6, at(70.3, 0.6, "B1C1_0")), nil}, // pulling away, still at its stop
+			{fcdFrame(7, at(71.5, 1.5, "B1C1_0")), []sim.ExtEvent{sim.IncidentEnded}},
 			{fcdFrame(8), nil},
+		}},
+		{name: "crawls just before its stop: it has not arrived yet", steps: []step{
+			{fcdFrame(1, at(67.5, 0.09, "B1C1_0")), nil},
+			{fcdFrame(2, at(68, 0.53, "B1C1_0")), nil},
+			{fcdFrame(3, at(69.4, 0.3, "B1C1_0")), nil},
+			{fcdFrame(4, at(70, 0.07, "B1C1_0")), []sim.ExtEvent{sim.IncidentBegan}},
+			{fcdFrame(5, at(70, 0, "B1C1_0")), nil},
 		}},
 		{name: "stands until it leaves the FCD", steps: []step{
 			{fcdFrame(1, at(70, 0, "B1C1_0")), []sim.ExtEvent{sim.IncidentBegan}},
