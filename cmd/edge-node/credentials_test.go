@@ -21,8 +21,10 @@ func TestCredentialsAdd(t *testing.T) {
 	}
 	car, err := add("--source", "car_1")
 	require.NoError(t, err)
-	rsu, err := add("--source", "rsu_1", "--role", "sensor")
+	rsu, err := add("--source", "rsu_1", "--role", "sensor", "--stations", "5000-5099,7001")
 	require.NoError(t, err)
+	_, err = add("--source", "car_2", "--stations", "12-3")
+	require.ErrorContains(t, err, `stations "12-3"`)
 	_, err = add("--source", "x", "--role", "pilot")
 	require.ErrorContains(t, err, `role "pilot"`)
 	_, err = add("--source", "a/b")
@@ -44,6 +46,7 @@ func TestCredentialsAdd(t *testing.T) {
 	g, err = s.Check("rsu_1", rsu)
 	require.NoError(t, err)
 	require.Equal(t, auth.Sensor, g.Role)
+	require.Equal(t, "5000-5099,7001", g.Stations.String())
 
 	require.Error(t, credentials(nil, &bytes.Buffer{}))
 	require.ErrorContains(t, credentials([]string{"add", "--file", path}, &bytes.Buffer{}), "--source")

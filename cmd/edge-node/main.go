@@ -67,8 +67,6 @@ func run() error {
 	fs.StringVar(&flagOpts.EdgeCert, "edge-cert", "", "PEM client certificate of this edge (`cloud-hub pki issue-edge EDGE-ID`)")
 	fs.StringVar(&flagOpts.EdgeKey, "edge-key", "", "PEM private key for --edge-cert")
 	fs.StringVar(&flagOpts.Coverage, "coverage", "", "area this edge serves, minLon,minLat,maxLon,maxLat (default: grown from the vehicles seen)")
-	fs.StringVar(&flagOpts.Road.Map, "road-map", "", "seed the road model the detectors lean on from a road network: SUMO .net.xml or GeoJSON (default: learned from traffic only)")
-	roadOrigin := fs.String("road-map-origin", "", "lat,lon where network (0,0) of a --road-map SUMO net without geo-projection lies")
 	wsOrigins := fs.String("ws-origins", "", "browser origins allowed on the WebSocket listeners besides their own host, comma-separated host or scheme://host patterns (default: none)")
 	if err := fs.Parse(os.Args[1:]); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -89,7 +87,6 @@ func run() error {
 			return fmt.Errorf("config %s: %w", *configFile, err)
 		}
 	}
-	var badOrigin error
 	fs.Visit(func(f *flag.Flag) { // flags given explicitly win over the file
 		switch f.Name {
 		case "mqtt-addr":
@@ -130,12 +127,6 @@ func run() error {
 			opts.SigningKey = flagOpts.SigningKey
 		case "data-dir":
 			opts.DataDir = flagOpts.DataDir
-		case "road-map":
-			opts.Road.Map = flagOpts.Road.Map
-		case "road-map-origin":
-			if _, err := fmt.Sscanf(*roadOrigin, "%g,%g", &opts.Road.MapOrigin.Lat, &opts.Road.MapOrigin.Lon); err != nil {
-				badOrigin = fmt.Errorf("--road-map-origin %q: want lat,lon", *roadOrigin)
-			}
 		case "hub":
 			opts.HubAddr = flagOpts.HubAddr
 		case "hub-ca":
@@ -150,9 +141,6 @@ func run() error {
 			opts.Limits.WSOrigins = strings.FieldsFunc(*wsOrigins, func(r rune) bool { return r == ',' || r == ' ' })
 		}
 	})
-	if badOrigin != nil {
-		return badOrigin
-	}
 
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
@@ -204,17 +192,25 @@ func reloadOnHangup(ctx context.Context, node *edge.Node, log *slog.Logger) {
 // kept anywhere else.
 func credentials(args []string, out io.Writer) error {
 	if len(args) == 0 || args[0] != "add" {
-		return errors.New("usage: edge-node credentials add --file FILE --source SOURCE_UUID|'*' --role vehicle|sensor|authority")
+		return errors.New("usage: edge-node credentials add --file FILE --source SOURCE_UUID|'*' --role vehicle|sensor|authority [--stations 1001,5000-5999]")
 	}
 	fs := flag.NewFlagSet("edge-node credentials add", flag.ContinueOnError)
 	file := fs.String("file", "", "credentials file to append to (created if missing)")
 	source := fs.String("source", "", `source_uuid the token speaks for; "*" for any (a fleet token)`)
 	role := fs.String("role", "vehicle", "vehicle, sensor or authority")
+	stations := fs.String("stations", "", "station ids the token may use, e.g. 1001 or 5000-5999,7001 (default: any, each connection pinned to the first it uses)")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
 	if *file == "" || *source == "" {
 		return errors.New("credentials add: --file and --source are required")
+	}
+	var ids auth.Stations
+	if *stations != "" {
+		var err error
+		if ids, err = auth.ParseStations(*stations); err != nil {
+			return fmt.Errorf("credentials add: %w", err)
+		}
 	}
 	old, err := os.ReadFile(*file)
 	if err != nil && !errors.Is(err, os.ErrNotExist) {
@@ -226,7 +222,7 @@ func credentials(args []string, out io.Writer) error {
 		old = append(old, '\n')
 	}
 	token := auth.NewToken()
-	next := append(old, auth.Entry(*source, auth.Role(*role), token)...)
+	next := append(old, auth.Entry(*source, auth.Role(*role), token, ids...)...)
 	if _, err := auth.Parse(next); err != nil { // checks the role, the source and the file as it was
 		return fmt.Errorf("credentials add: %w", err)
 	}

@@ -7,10 +7,14 @@
 //	  - source: car_0042      # its-client source_uuid; "*" = any source (one token for a fleet)
 //	    role: vehicle         # vehicle | sensor | authority
 //	    token_sha256: 9f86d0… # hex; `edge-node credentials add` draws a token and writes this
+//	    stations: "1001"      # optional: the station ids it may use, "5000-5999,7001" for a fleet
 //
 // MQTT clients give the source as user name and the token as password; native sessions give both
 // in their hello. Whatever the credential, an admitted connection speaks only for the source it
-// named: a fleet token lets any source in, each connection as itself.
+// named: a fleet token lets any source in, each connection as itself, except a source that has a
+// credential of its own. A credential with stations speaks only for those station ids; without,
+// the edge pins each connection to the first station id it uses. Grant.Identity is whom a
+// connection speaks for, as the edge counts independent reporters and holders of a station.
 //
 // Tokens are drawn at random, 32 bytes, so one unsalted SHA-256 keeps a stolen file from giving
 // them away, and checking one costs ≈ 0.25 µs (BenchmarkCheck) rather than the tens of
@@ -76,6 +80,13 @@ func (r Role) MayPublish(m v2x.Message) error {
 type Grant struct {
 	Role   Role
 	Source string // the source_uuid the connection named, the only one it may publish as
+	// Stations are the station ids the credential may use; nil: any, and the edge pins each
+	// connection to the first one it uses.
+	Stations Stations
+	// Identity is whom the connection speaks for: its source for a credential of one source
+	// (all tokens of a source are one identity), the token and the source it named for a fleet
+	// token ("*<token id>/<source>"), so one fleet token names many identities, one per source.
+	Identity string
 }
 
 // Store holds the credentials of one file. Its methods are safe for concurrent use; it is never
@@ -87,8 +98,9 @@ type Store struct {
 }
 
 type entry struct {
-	role Role
-	sum  [sha256.Size]byte
+	role     Role
+	sum      [sha256.Size]byte
+	stations Stations
 }
 
 // Len is the number of credentials.
@@ -100,14 +112,19 @@ func (s *Store) Check(source, token string) (Grant, error) {
 		return Grant{}, ErrRefused
 	}
 	sum := sha256.Sum256([]byte(token))
-	for _, e := range s.bySource[source] {
+	named := s.bySource[source]
+	for _, e := range named {
 		if subtle.ConstantTimeCompare(sum[:], e.sum[:]) == 1 {
-			return Grant{Role: e.role, Source: source}, nil
+			return Grant{Role: e.role, Source: source, Stations: e.stations, Identity: source}, nil
 		}
+	}
+	if len(named) > 0 { // a source with credentials of its own: no fleet token speaks for it
+		return Grant{}, ErrRefused
 	}
 	for _, e := range s.fleet {
 		if subtle.ConstantTimeCompare(sum[:], e.sum[:]) == 1 {
-			return Grant{Role: e.role, Source: source}, nil
+			return Grant{Role: e.role, Source: source, Stations: e.stations,
+				Identity: "*" + hex.EncodeToString(e.sum[:6]) + "/" + source}, nil
 		}
 	}
 	return Grant{}, ErrRefused
@@ -123,6 +140,9 @@ type Credential struct {
 	Source      string `yaml:"source"`
 	Role        Role   `yaml:"role"`
 	TokenSHA256 string `yaml:"token_sha256"`
+	// Stations: the station ids the token may use, e.g. "1001" or "5000-5999,7001" (or a YAML
+	// list of such); absent: any, each connection pinned to the first it uses.
+	Stations Stations `yaml:"stations,omitempty"`
 }
 
 // Load reads and checks a credentials file.
@@ -182,7 +202,10 @@ func Parse(b []byte) (*Store, error) {
 			}
 			seen[e.sum] = line
 		}
-		e.role = c.Role
+		if c.Stations != nil && len(c.Stations) == 0 {
+			bad("stations: an empty list; leave it out to pin each connection to its first station id")
+		}
+		e.role, e.stations = c.Role, c.Stations
 		if c.Source == "*" {
 			s.fleet = append(s.fleet, e)
 		} else {
@@ -227,7 +250,12 @@ func Hash(token string) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// Entry is the YAML list item for a credential, as `credentials add` appends it.
-func Entry(source string, role Role, token string) string {
-	return fmt.Sprintf("  - source: %q\n    role: %s\n    token_sha256: %s\n", source, role, Hash(token))
+// Entry is the YAML list item for a credential, as `credentials add` appends it; stations, if
+// any, are the station ids the token may use.
+func Entry(source string, role Role, token string, stations ...StationRange) string {
+	e := fmt.Sprintf("  - source: %q\n    role: %s\n    token_sha256: %s\n", source, role, Hash(token))
+	if len(stations) > 0 {
+		e += fmt.Sprintf("    stations: %q\n", Stations(stations).String())
+	}
+	return e
 }

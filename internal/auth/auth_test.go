@@ -26,13 +26,18 @@ func TestCheck(t *testing.T) {
 
 	g, err := s.Check("car_1", car)
 	require.NoError(t, err)
-	require.Equal(t, auth.Grant{Role: auth.Vehicle, Source: "car_1"}, g)
+	require.Equal(t, auth.Grant{Role: auth.Vehicle, Source: "car_1", Identity: "car_1"}, g)
 	g, err = s.Check("rsu_1", rsu)
 	require.NoError(t, err)
-	require.Equal(t, auth.Grant{Role: auth.Sensor, Source: "rsu_1"}, g)
+	require.Equal(t, auth.Grant{Role: auth.Sensor, Source: "rsu_1", Identity: "rsu_1"}, g)
 	g, err = s.Check("car_99", fleet)
 	require.NoError(t, err)
-	require.Equal(t, auth.Grant{Role: auth.Vehicle, Source: "car_99"}, g, "a fleet token lets any source in, as itself")
+	require.Equal(t, auth.Vehicle, g.Role)
+	require.Equal(t, "car_99", g.Source, "a fleet token lets any source in, as itself")
+	g2, err := s.Check("car_98", fleet)
+	require.NoError(t, err)
+	require.NotEqual(t, g.Identity, g2.Identity, "each source of a fleet token is an identity of its own")
+	require.Regexp(t, `^\*[0-9a-f]{12}/car_99$`, g.Identity)
 
 	for _, c := range []struct{ source, token string }{
 		{"car_1", rsu},       // another source's token
@@ -40,6 +45,7 @@ func TestCheck(t *testing.T) {
 		{"car_2", car},       // a token for one source only
 		{"car_1", ""},        // none
 		{"", fleet},          // no source
+		{"rsu_1", fleet},     // a source with a credential of its own
 	} {
 		_, err := s.Check(c.source, c.token)
 		require.ErrorIs(t, err, auth.ErrRefused, "%s / %q", c.source, c.token)
@@ -77,6 +83,47 @@ func TestParseErrorsNameTheLine(t *testing.T) {
 	require.NoError(t, err, "an empty file admits no one")
 	_, err = s.Check("car_1", "anything")
 	require.ErrorIs(t, err, auth.ErrRefused)
+}
+
+// Item 1 of issue 14: a credential may name the station ids it speaks for.
+func TestStations(t *testing.T) {
+	car, fleet, old := auth.NewToken(), auth.NewToken(), auth.NewToken()
+	file := "credentials:\n" + auth.Entry("car_1", auth.Vehicle, car, auth.StationRange{First: 1001, Last: 1001}) +
+		auth.Entry("*", auth.Sensor, fleet, auth.StationRange{First: 5000, Last: 5999}, auth.StationRange{First: 7001, Last: 7001}) +
+		auth.Entry("car_2", auth.Vehicle, old) + // written before stations existed: any, pinned by the edge
+		"  - source: car_3\n    role: vehicle\n    token_sha256: " + auth.Hash("t3") + "\n    stations: [3001, \"3100-3199\"]\n" +
+		"  - source: car_4\n    role: vehicle\n    token_sha256: " + auth.Hash("t4") + "\n    stations: 4001\n"
+	require.Contains(t, file, `stations: "5000-5999,7001"`)
+	s, err := auth.Parse([]byte(file))
+	require.NoError(t, err)
+
+	g, err := s.Check("car_1", car)
+	require.NoError(t, err)
+	require.True(t, g.Stations.Contains(1001))
+	require.False(t, g.Stations.Contains(1002))
+	g, err = s.Check("rsu_9", fleet)
+	require.NoError(t, err)
+	for id, ok := range map[uint32]bool{4999: false, 5000: true, 5999: true, 6000: false, 7001: true} {
+		require.Equal(t, ok, g.Stations.Contains(id), "%d", id)
+	}
+	g, err = s.Check("car_2", old)
+	require.NoError(t, err)
+	require.Nil(t, g.Stations)
+	g, err = s.Check("car_3", "t3")
+	require.NoError(t, err)
+	require.Equal(t, "3001,3100-3199", g.Stations.String())
+	g, err = s.Check("car_4", "t4")
+	require.NoError(t, err)
+	require.Equal(t, "4001", g.Stations.String())
+
+	for _, bad := range []string{"x", "10-1", "1-", "4294967296", ""} {
+		_, err := auth.ParseStations(bad)
+		require.Error(t, err, "%q", bad)
+	}
+	_, err = auth.Parse([]byte("credentials:\n  - source: a\n    role: vehicle\n    token_sha256: " + auth.Hash("a") + "\n    stations: []\n"))
+	require.ErrorContains(t, err, "line 2: stations: an empty list")
+	_, err = auth.Parse([]byte("credentials:\n  - source: a\n    role: vehicle\n    token_sha256: " + auth.Hash("a") + "\n    stations: \"12-3\"\n"))
+	require.ErrorContains(t, err, `stations "12-3"`)
 }
 
 func TestLoad(t *testing.T) {

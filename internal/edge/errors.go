@@ -20,6 +20,7 @@ const (
 	ReasonReplay         = "replay"          // not newer than what the same station already sent
 	ReasonForbidden      = "forbidden"       // the connection's role may not publish it (internal/auth)
 	ReasonRateLimited    = "rate_limited"    // the credential publishes faster than Limits.PublishRate
+	ReasonStation        = "station"         // a station id the connection may not speak for (stations.go)
 )
 
 var (

@@ -34,6 +34,10 @@ type clientState struct {
 	replay  []retainedReplay // set by OnSubscribe, consumed by OnSubscribed: the client's read goroutine only
 	client  *mqtt.Client     // set once the session is established: the client's read goroutine only
 
+	identity string         // whom its credential speaks for (auth.Grant.Identity); "" without credentials; set before any publish
+	stations auth.Stations  // the station ids its credential may use; nil: the first it uses (stations.go)
+	bound    stationBinding // the stations it holds
+
 	refused bool                            // its credentials matched none (OnConnect → OnConnectAuthenticate)
 	quota   *quota                          // its credential's share (quota.go); nil on an edge without credentials
 	denied  atomic.Pointer[map[string]bool] // filters of the SUBSCRIBE in progress beyond MaxSubscriptions
@@ -99,7 +103,7 @@ func (h *hook) OnConnect(cl *mqtt.Client, pk packets.Packet) error {
 	if g.Source == "" { // an edge without credentials
 		return nil
 	}
-	st.role = g.Role // the connection speaks only for its user name
+	st.role, st.identity, st.stations = g.Role, g.Identity, g.Stations // the connection speaks only for its user name
 	st.source.Store(&g.Source)
 	q, ok := n.quotas.open(g.Source, cl)
 	if !ok {
@@ -142,11 +146,14 @@ func (h *hook) OnSessionEstablished(cl *mqtt.Client, _ packets.Packet) {
 	}
 }
 
-// OnDisconnect forgets the client, and its session when that ends with the connection. A v5
+// OnDisconnect forgets the client, the stations it held, and its session when that ends with the connection. A v5
 // client may have raised its session's expiry in DISCONNECT: bounded here (limits.go).
 func (h *hook) OnDisconnect(cl *mqtt.Client, _ error, expire bool) {
 	if _, ok := h.clients.LoadAndDelete(cl); ok {
 		h.n.metrics.clients.Dec()
+	}
+	if st, ok := h.lookup(cl); ok {
+		h.n.unbindStations(st)
 	}
 	h.n.boundSessionExpiry(cl)
 	if expire && !cl.IsTakenOver() {

@@ -65,6 +65,9 @@ func (n *Node) ingest(st *clientState, topic string, payload []byte) error {
 		if err := st.role.MayPublish(m); err != nil {
 			return n.rejected(reject(typ, ReasonForbidden, packets.ErrNotAuthorized, err))
 		}
+		if err := n.bindStation(st, typ, m.StationID()); err != nil {
+			return err
+		}
 	}
 	if pos := m.Location(); !tileHolds(t.Quadkey, pos) {
 		return n.rejected(reject(typ, ReasonTileMismatch, packets.ErrTopicNameInvalid,

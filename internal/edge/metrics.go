@@ -117,6 +117,9 @@ func newMetrics(n *Node) *metrics {
 			}
 			return float64(n.broker.Clients.Len())
 		}),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "michi_edge_stations_held", Help: "Station ids a live connection of a credential speaks for (stations.go).",
+		}, func() float64 { return float64(n.stations.holders()) }),
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "michi_edge_ldm_vehicles", Help: "Self-reporting vehicles in the LDM.",

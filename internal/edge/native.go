@@ -95,8 +95,20 @@ func (g *geocast) offer(station uint32, p geo.Point, heading float64, headingOK 
 // nativeHandler admits what native sessions send through the same checks as MQTT ingest.
 type nativeHandler struct{ n *Node }
 
-func (h nativeHandler) OnHello(native.SessionInfo) error { return nil }
-func (h nativeHandler) OnClose(native.SessionInfo)       {}
+// OnHello makes the session the holder of its station (stations.go): refused with forbidden when
+// a live connection of another credential holds it.
+func (h nativeHandler) OnHello(s native.SessionInfo) error {
+	if s.Grant.Credential == "" {
+		return nil
+	}
+	if err := h.n.stations.claim(s.StationID, s.Grant.Credential, s.ID); err != nil {
+		h.n.rejected(reject("hello", ReasonStation, packets.ErrNotAuthorized, err))
+		return nativewire.WrapError(nativewire.CodeForbidden, err)
+	}
+	return nil
+}
+
+func (h nativeHandler) OnClose(s native.SessionInfo) { h.n.stations.release(s.ID, s.StationID) }
 
 func (h nativeHandler) OnCAM(s native.SessionInfo, m *v2x.CAM) error {
 	if err := h.admit(s, m); err != nil {
@@ -117,7 +129,7 @@ func (h nativeHandler) admit(s native.SessionInfo, m v2x.Message) error {
 		h.n.rejected(reject(string(m.Type()), ReasonImpersonation, packets.ErrNotAuthorized, err))
 		return nativewire.WrapError(nativewire.CodeForbidden, err)
 	}
-	if err := auth.Role(s.Grant).MayPublish(m); err != nil {
+	if err := auth.Role(s.Grant.Role).MayPublish(m); err != nil {
 		h.n.rejected(reject(string(m.Type()), ReasonForbidden, packets.ErrNotAuthorized, err))
 		return nativewire.WrapError(nativewire.CodeForbidden, err)
 	}

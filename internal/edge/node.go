@@ -17,6 +17,7 @@ import (
 
 	mqtt "github.com/mochi-mqtt/server/v2"
 	"github.com/mochi-mqtt/server/v2/listeners"
+	"github.com/mochi-mqtt/server/v2/packets"
 
 	"github.com/michi-v2x/michi/internal/auth"
 	"github.com/michi-v2x/michi/internal/detect"
@@ -57,6 +58,7 @@ type Node struct {
 	refusedLog atomic.Int64               // when a refusal was last logged (Unix ns): one line per RejectLogEvery
 
 	quotas   *quotas      // what each credential holds: sessions, publish rate (limits.go)
+	stations *stationBook // who speaks for each station id (stations.go)
 	limitLog atomic.Int64 // when a refusal at a limit was last logged (Unix ns)
 
 	fanning atomic.Int32 // hazard fan-outs in progress; the detection round gives way to them
@@ -93,6 +95,7 @@ func New(opts Options) (*Node, error) {
 		subs:      newSubIndex(opts.Root),
 		ready:     make(chan struct{}),
 	}
+	n.stations = newStationBook()
 	n.quotas = newQuotas(opts.Limits, func(id string) (*mqtt.Client, bool) { return n.broker.Clients.Get(id) })
 	ho := opts.Hazards
 	if opts.DataDir != "" {
@@ -194,9 +197,7 @@ func (n *Node) run(ctx context.Context) error {
 		if err := n.resumeSequence(); err != nil {
 			return err
 		}
-	}
-	if err := n.loadRoad(); err != nil {
-		return err
+		n.loadRoad()
 	}
 	if err := n.loadSigner(); err != nil {
 		return err
@@ -297,9 +298,16 @@ func (n *Node) run(ctx context.Context) error {
 	if n.opts.QUICAddr != Off {
 		o := n.opts.Native
 		o.Addr, o.TLS, o.EdgeID, o.Log = n.opts.QUICAddr, n.tlsFor(nativewire.ALPN), n.opts.EdgeID, n.log.With("component", "native")
-		o.Authenticate = func(h nativewire.Hello) (string, error) { // a session speaks only for its hello's source
+		o.Authenticate = func(h nativewire.Hello) (native.Grant, error) { // a session speaks only for its hello's source
 			g, err := n.authenticate("native", "", h.SourceUUID, h.Token)
-			return string(g.Role), err
+			if err != nil {
+				return native.Grant{}, err
+			}
+			if err := nativeGrant(g, h.StationID); err != nil {
+				n.rejected(reject("hello", ReasonStation, packets.ErrNotAuthorized, err))
+				return native.Grant{}, nativewire.WrapError(nativewire.CodeForbidden, err)
+			}
+			return native.Grant{Role: string(g.Role), Credential: g.Identity}, nil
 		}
 		srv, err := native.New(o, nativeHandler{n})
 		if err != nil {

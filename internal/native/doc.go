@@ -4,7 +4,8 @@
 // It owns:
 //   - Server (New, Run, Addr, Ready): the QUIC listener with ALPN michi-v2x/1, the handshake
 //     (hello → authenticate → Handler.OnHello → welcome), and one session per connected station.
-//     A newer session of a station replaces the older one (replaced).
+//     A newer session of a station replaces the older one (replaced) when both hellos have the
+//     same Grant.Credential; a hello of another credential is refused with forbidden.
 //   - Sessions: per session a control-stream reader (ping/pong, bye, DENMs), a datagram reader
 //     and telemetry-stream readers for CAMs, and one alert writer. CAMs and DENMs are checked
 //     against the hello's station id and handed to the Handler one at a time per session; a

@@ -63,9 +63,9 @@ type Options struct {
 	// Now is the clock for the protocol's timestamps; default time.Now.
 	Now func() time.Time `yaml:"-"`
 	// Authenticate checks a hello's credentials before the Handler sees it and says what they
-	// grant (SessionInfo.Grant); nil accepts every hello. An error refuses the session with
-	// unauthorized, or with the native.Code it carries.
-	Authenticate func(native.Hello) (grant string, err error) `yaml:"-"`
+	// grant (SessionInfo.Grant); nil accepts every hello, all as one credential. An error refuses
+	// the session with unauthorized, or with the native.Code it carries.
+	Authenticate func(native.Hello) (Grant, error) `yaml:"-"`
 }
 
 func (o *Options) setDefaults() {

@@ -21,10 +21,19 @@ type SessionInfo struct {
 	StationID   uint32
 	StationType v2x.StationType
 	SourceUUID  string
-	Grant       string   // what Options.Authenticate granted the hello's credentials ("" without it)
+	Grant       Grant    // what Options.Authenticate granted the hello's credentials (zero without it)
 	Remote      net.Addr // the client's address at the handshake (it may migrate later)
 	Datagrams   bool     // CAMs arrive as QUIC datagrams
 	Connected   time.Time
+}
+
+// Grant is what Options.Authenticate admits a hello as.
+type Grant struct {
+	Role string // what the credentials allow, for the Handler to apply
+	// Credential is whom the session speaks for. A station's session is taken over only by a
+	// hello of the same Credential (a vehicle reconnecting); a hello of another is refused with
+	// forbidden and the station's session goes on.
+	Credential string
 }
 
 // Handler is what the edge plugs into the server. Its methods are called concurrently for
@@ -36,8 +45,9 @@ type SessionInfo struct {
 // after Options.MaxBadFrames refusals in a row the session is closed. An error from OnHello
 // refuses the session, with the code it wraps or unauthorized.
 //
-// A station that reconnects replaces its old session: the old session's OnClose may come after
-// the new one's OnHello, so keep per-session state by SessionInfo.ID.
+// A station that reconnects, with the same Grant.Credential, replaces its old session: the old
+// session's OnClose may come after the new one's OnHello, so keep per-session state by
+// SessionInfo.ID.
 //
 // The server checks before calling OnCAM and OnDENM that the message's station_id is the
 // session's (else forbidden), and drops a CAM older than one it passed on already (datagrams
@@ -214,8 +224,9 @@ func (s *Server) snapshot() []*session {
 	return out
 }
 
-// register makes sess the session of its station, replacing an older one, which is closed with
-// replaced.
+// register makes sess the session of its station, replacing an older one of the same credential,
+// which is closed with replaced. A live session of another credential keeps the station: sess is
+// refused with forbidden.
 func (s *Server) register(sess *session) error {
 	s.mu.Lock()
 	if s.closing {
@@ -223,6 +234,10 @@ func (s *Server) register(sess *session) error {
 		return native.Errorf(native.CodeShuttingDown, "server shutting down")
 	}
 	old := s.sessions[sess.info.StationID]
+	if old != nil && old.info.Grant.Credential != sess.info.Grant.Credential {
+		s.mu.Unlock()
+		return native.Errorf(native.CodeForbidden, fmt.Sprintf("station %d has a live session of another credential", sess.info.StationID))
+	}
 	if old == nil && len(s.sessions) >= s.o.MaxSessions {
 		s.mu.Unlock()
 		return native.Errorf(native.CodeBusy, fmt.Sprintf("%d sessions, the most this server takes", s.o.MaxSessions))

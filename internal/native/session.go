@@ -105,7 +105,7 @@ func (s *Server) handshake(qc *quic.Conn, log *slog.Logger) (*session, error) {
 	case len(hello.Token) > maxToken:
 		return nil, s.refuse(qc, ctrl, native.Errorf(native.CodeBadFrame, fmt.Sprintf("token longer than %d bytes", maxToken)))
 	}
-	var grant string
+	var grant Grant
 	if s.o.Authenticate != nil {
 		if grant, err = s.o.Authenticate(*hello); err != nil {
 			return nil, s.refuse(qc, ctrl, protocolError(err, native.CodeUnauthorized))
@@ -178,7 +178,7 @@ func goodbye(qc *quic.Conn, ctrl *quic.Stream, ctrlMu *sync.Mutex, e *native.Err
 	_ = qc.CloseWithError(quic.ApplicationErrorCode(e.Code), e.Reason)
 }
 
-func (s *Server) newSession(qc *quic.Conn, ctrl *quic.Stream, h *native.Hello, grant string, log *slog.Logger) *session {
+func (s *Server) newSession(qc *quic.Conn, ctrl *quic.Stream, h *native.Hello, grant Grant, log *slog.Logger) *session {
 	ctx, cancel := context.WithCancel(context.Background())
 	info := SessionInfo{
 		ID:          s.nextID.Add(1),

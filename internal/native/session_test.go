@@ -112,11 +112,11 @@ func TestUnauthorized(t *testing.T) {
 		}
 		return nil
 	}
-	srv := startServer(t, Options{Authenticate: func(h native.Hello) (string, error) {
+	srv := startServer(t, Options{Authenticate: func(h native.Hello) (Grant, error) {
 		if h.Token != "letmein" {
-			return "", errors.New("bad token")
+			return Grant{}, errors.New("bad token")
 		}
-		return "member", nil
+		return Grant{Role: "member", Credential: h.SourceUUID}, nil
 	}}, rec)
 	ctx, cancel := context.WithTimeout(context.Background(), wait)
 	defer cancel()
@@ -178,6 +178,44 @@ func TestBusyAndReplaced(t *testing.T) {
 		t.Fatal("Deliver to the new session")
 	}
 	recv(t, second.Alerts(), "the alert on the new session")
+}
+
+// Item 1 of issue 14: a hello for a station whose live session belongs to another credential is
+// refused with forbidden, and that session goes on; the same credential takes its session over.
+func TestTakeoverOnlyBySameCredential(t *testing.T) {
+	srv := startServer(t, Options{Authenticate: func(h native.Hello) (Grant, error) {
+		return Grant{Role: "vehicle", Credential: h.SourceUUID}, nil
+	}}, newRecorder())
+	owner := dial(t, srv, 1001, native.Dialer{})
+	ctx, cancel := context.WithTimeout(context.Background(), wait)
+	defer cancel()
+	thief := hello(1001)
+	thief.SourceUUID = "car_1002"
+	_, err := native.Dial(ctx, srv.Addr().String(), clientTLS(t), thief)
+	if e, ok := errors.AsType[*native.Error](err); !ok || e.Code != native.CodeForbidden {
+		t.Fatalf("hello of another credential: %v", err)
+	}
+	if !srv.Deliver(1001, native.NewAlert(hazard(1, t0))) {
+		t.Fatal("Deliver to the owner")
+	}
+	recv(t, owner.Alerts(), "the alert on the owner's session")
+	select {
+	case <-owner.Done():
+		t.Fatalf("the owner's session ended: %v", owner.Err())
+	default:
+	}
+	if st := srv.Stats(); st.Replaced != 0 || st.Refused != 1 {
+		t.Fatalf("stats %+v", st)
+	}
+	again := dial(t, srv, 1001, native.Dialer{}) // the owner reconnecting
+	waitClosed(t, owner.Done(), "the old session to close")
+	if !errors.Is(owner.Err(), native.CodeReplaced) {
+		t.Fatalf("old session: %v", owner.Err())
+	}
+	if !srv.Deliver(1001, native.NewAlert(hazard(2, t0))) {
+		t.Fatal("Deliver to the new session")
+	}
+	recv(t, again.Alerts(), "the alert on the new session")
 }
 
 func TestHandshakeTimeout(t *testing.T) {

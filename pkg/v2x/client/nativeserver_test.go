@@ -47,13 +47,13 @@ func runNativeEdge(t *testing.T, addr string, conf *tls.Config, refuse ...native
 	}
 	srv, err := nativesrv.New(nativesrv.Options{
 		Addr: addr, TLS: conf, EdgeID: "test-native", DrainTimeout: 100 * time.Millisecond,
-		Authenticate: func(h native.Hello) (string, error) {
+		Authenticate: func(h native.Hello) (nativesrv.Grant, error) {
 			if code := native.Code(e.refuse.Load()); code != native.CodeNone {
 				e.refused.Add(1)
-				return "", native.Errorf(code, "refused by the test")
+				return nativesrv.Grant{}, native.Errorf(code, "refused by the test")
 			}
 			e.hellos <- h
-			return "", nil
+			return nativesrv.Grant{}, nil
 		},
 	}, e)
 	require.NoError(t, err)
