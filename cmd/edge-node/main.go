@@ -67,6 +67,8 @@ func run() error {
 	fs.StringVar(&flagOpts.EdgeCert, "edge-cert", "", "PEM client certificate of this edge (`cloud-hub pki issue-edge EDGE-ID`)")
 	fs.StringVar(&flagOpts.EdgeKey, "edge-key", "", "PEM private key for --edge-cert")
 	fs.StringVar(&flagOpts.Coverage, "coverage", "", "area this edge serves, minLon,minLat,maxLon,maxLat (default: grown from the vehicles seen)")
+	fs.StringVar(&flagOpts.Road.Map, "road-map", "", "seed the road model the detectors lean on from a road network: SUMO .net.xml or GeoJSON (default: learned from traffic only)")
+	roadOrigin := fs.String("road-map-origin", "", "lat,lon where network (0,0) of a --road-map SUMO net without geo-projection lies")
 	wsOrigins := fs.String("ws-origins", "", "browser origins allowed on the WebSocket listeners besides their own host, comma-separated host or scheme://host patterns (default: none)")
 	if err := fs.Parse(os.Args[1:]); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -87,6 +89,7 @@ func run() error {
 			return fmt.Errorf("config %s: %w", *configFile, err)
 		}
 	}
+	var badOrigin error
 	fs.Visit(func(f *flag.Flag) { // flags given explicitly win over the file
 		switch f.Name {
 		case "mqtt-addr":
@@ -127,6 +130,12 @@ func run() error {
 			opts.SigningKey = flagOpts.SigningKey
 		case "data-dir":
 			opts.DataDir = flagOpts.DataDir
+		case "road-map":
+			opts.Road.Map = flagOpts.Road.Map
+		case "road-map-origin":
+			if _, err := fmt.Sscanf(*roadOrigin, "%g,%g", &opts.Road.MapOrigin.Lat, &opts.Road.MapOrigin.Lon); err != nil {
+				badOrigin = fmt.Errorf("--road-map-origin %q: want lat,lon", *roadOrigin)
+			}
 		case "hub":
 			opts.HubAddr = flagOpts.HubAddr
 		case "hub-ca":
@@ -141,6 +150,9 @@ func run() error {
 			opts.Limits.WSOrigins = strings.FieldsFunc(*wsOrigins, func(r rune) bool { return r == ',' || r == ' ' })
 		}
 	})
+	if badOrigin != nil {
+		return badOrigin
+	}
 
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {

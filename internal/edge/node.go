@@ -197,7 +197,9 @@ func (n *Node) run(ctx context.Context) error {
 		if err := n.resumeSequence(); err != nil {
 			return err
 		}
-		n.loadRoad()
+	}
+	if err := n.loadRoad(); err != nil {
+		return err
 	}
 	if err := n.loadSigner(); err != nil {
 		return err

@@ -26,18 +26,26 @@ func newRoadModel(o Options) *road.Model {
 	return road.New(ro)
 }
 
-// loadRoad reads what the edge learned before a restart. A model that does not load is logged
-// and learned anew: it only makes the detectors hold back for a while.
-func (n *Node) loadRoad() {
-	if n.road.Options().Path == "" {
-		return
+// loadRoad reads what the edge learned before a restart, then seeds the model from the road map
+// if one is configured. A model that does not load is logged and learned anew: it only makes
+// the detectors hold back for a while. A map that does not load stops the edge.
+func (n *Node) loadRoad() error {
+	if n.road.Options().Path != "" {
+		cells, err := n.road.Load()
+		if err != nil {
+			n.log.Warn("road model not loaded; learning it anew", "err", err)
+		} else {
+			n.log.Info("road model loaded", "path", n.road.Options().Path, "cells", cells)
+		}
 	}
-	cells, err := n.road.Load()
+	lanes, err := n.road.SeedFromMap()
 	if err != nil {
-		n.log.Warn("road model not loaded; learning it anew", "err", err)
-		return
+		return err
 	}
-	n.log.Info("road model loaded", "path", n.road.Options().Path, "cells", cells)
+	if lanes > 0 {
+		n.log.Info("road model seeded from a map", "map", n.road.Options().Map, "lanes", lanes)
+	}
+	return nil
 }
 
 // saveRoad writes the road model to the data dir, if there is one.

@@ -3,7 +3,10 @@ package road
 import (
 	"errors"
 	"fmt"
+	"os"
 	"time"
+
+	"github.com/michi-v2x/michi/pkg/geo"
 )
 
 // Options configures the model. Zero = default.
@@ -24,6 +27,10 @@ type Options struct {
 	MaxCells int `yaml:"max_cells"`
 	// Path is where Save writes the model and Load reads it; "" keeps it in memory only.
 	Path string `yaml:"path"`
+	// Map seeds the model from a road network: a SUMO .net.xml or a GeoJSON file (LoadMap).
+	Map string `yaml:"map"`
+	// MapOrigin places a SUMO network without a geo-projection: network (0,0) is here.
+	MapOrigin geo.Point `yaml:"map_origin"`
 }
 
 func (o *Options) setDefaults() {
@@ -56,6 +63,11 @@ func (o *Options) Validate() error {
 	}
 	if o.MinPasses < 1 || o.MaxCells < 1 {
 		errs = append(errs, fmt.Errorf("road.min_passes %d, max_cells %d: want ≥ 1", o.MinPasses, o.MaxCells))
+	}
+	if o.Map != "" {
+		if _, err := os.Stat(o.Map); err != nil {
+			errs = append(errs, fmt.Errorf("road.map: %w", err))
+		}
 	}
 	if o.MoveSpeedMPS < 0 || o.EpisodeGap < 0 || o.SlowSpeedMPS < 0 {
 		errs = append(errs, fmt.Errorf("road.move_speed_mps, slow_speed_mps and episode_gap must not be negative"))
