@@ -20,13 +20,28 @@ func (m *Manager) mergeTarget(f Finding) *entry {
 		if e == nil || e.h.Cause != f.Cause || d >= bestD {
 			return true
 		}
-		if f.HasHeading && e.h.HasHeading && geo.AngleDiff(f.HeadingDeg, e.h.HeadingDeg) > 90 {
-			return true
+		if f.HasHeading && e.h.HasHeading && geo.AngleDiff(f.HeadingDeg, e.h.HeadingDeg) > 90 &&
+			acrossRoad(f.Pos, f.HeadingDeg, e.h.Pos, e.h.HeadingDeg) > m.o.MaxOppositeLateralM {
+			return true // the other carriageway
 		}
 		best, bestD = e, d
 		return true
 	})
 	return best
+}
+
+// acrossRoad is how far apart a and b lie across the road that two opposite headings give: the
+// axis is the mean of a's heading and b's reversed.
+func acrossRoad(a geo.Point, ha float64, b geo.Point, hb float64) float64 {
+	sa, ca := math.Sincos(ha * math.Pi / 180)
+	sb, cb := math.Sincos((hb + 180) * math.Pi / 180)
+	ax, ay := sa+sb, ca+cb
+	n := math.Hypot(ax, ay)
+	if n < 1e-9 {
+		return math.Inf(1)
+	}
+	x, y := geo.NewProjection(a).ToLocal(b)
+	return math.Abs(x*ay-y*ax) / n
 }
 
 // create allocates a sequence number and an unpublished entry at the finding's position.
@@ -176,20 +191,12 @@ func (m *Manager) aggregate(e *entry) Hazard {
 	}
 	n := float64(len(ks))
 	h.Pos = geo.Point{Lat: lat / n, Lon: lon / n}
-	h.HasHeading = nHeading > 0
+	// Keys from both directions of a road (their headings cancel out) make an event for traffic
+	// from either side: no heading.
+	h.HasHeading = nHeading > 0 && math.Hypot(hx, hy) >= 0.5*float64(nHeading)
+	h.HeadingDeg = 0
 	if h.HasHeading {
-		if math.Hypot(hx, hy) < 1e-6*float64(nHeading) { // opposite headings cancel: keep the first
-			for _, k := range ks {
-				if k.f.HasHeading {
-					h.HeadingDeg = k.f.HeadingDeg
-					break
-				}
-			}
-		} else {
-			h.HeadingDeg = math.Mod(math.Atan2(hx, hy)*180/math.Pi+360, 360)
-		}
-	} else {
-		h.HeadingDeg = 0
+		h.HeadingDeg = math.Mod(math.Atan2(hx, hy)*180/math.Pi+360, 360)
 	}
 	h.Sources = sortedSet(sources)
 	h.Detectors = sortedSet(detectors)

@@ -147,3 +147,21 @@ func TestNoMerge(t *testing.T) {
 		})
 	}
 }
+
+// One event on an undivided road seen from both sides is one hazard: a stopped car (heading
+// north) and an oncoming driver's report of it (heading south) 3 m across and 10 m along.
+func TestMergeBothDirectionsOfAnUndividedRoad(t *testing.T) {
+	m := newManager(t, Options{})
+	a := Finding{Key: "a", Cause: 94, Pos: base, HeadingDeg: 0, HasHeading: true}
+	b := Finding{Key: "b", Cause: 94, Pos: geo.Destination(at(90, 3), 0, 10), HeadingDeg: 180, HasHeading: true}
+	require.Len(t, m.Apply(t0, "d", []Finding{a}), 1)
+	evs := m.Apply(t0, "e", []Finding{b})
+	require.Equal(t, []EventKind{Updated}, kinds(evs))
+	require.Equal(t, 1, m.Len())
+	require.False(t, evs[0].Hazard.HasHeading, "traffic from either side is concerned")
+
+	// The rule off: two hazards, as on a divided road.
+	m = newManager(t, Options{MaxOppositeLateralM: -1})
+	require.Len(t, m.Apply(t0, "d", []Finding{a}), 1)
+	require.Equal(t, []EventKind{Created}, kinds(m.Apply(t0, "e", []Finding{b})))
+}

@@ -17,10 +17,12 @@
 // underlying condition within that detector ("station:42", "a|b", …); the manager scopes keys by
 // detector. A known key updates the hazard it belongs to. A new key is merged into the nearest
 // active hazard of the same cause within the cause's merge radius (whose heading, when both have
-// one, differs by at most 90°), so several sources and several detectors that see one event make
-// one hazard; otherwise a new hazard is created. A hazard aggregates its keys:
+// one, differs by at most 90°, or which lies within MaxOppositeLateralM across the road: one
+// event on an undivided road seen from both sides), so several sources and several detectors that
+// see one event make one hazard; otherwise a new hazard is created. A hazard aggregates its keys:
 //
-//   - position: mean of the keys' positions; heading: circular mean of the keys' headings;
+//   - position: mean of the keys' positions; heading: circular mean of the keys' headings, none
+//     when they come from both directions of the road (traffic from either side is concerned);
 //   - radius and validity: the largest among the keys (0 in a finding = the cause default);
 //   - direction: the first key's non-zero direction, else the cause default;
 //   - Sources: the sorted union of the keys' sources (a finding without sources counts as the

@@ -21,6 +21,11 @@ type Options struct {
 	// MergeRadiusM: a new finding joins an active hazard of the same cause this close;
 	// default 50 m. CauseTable entries may set a smaller radius per cause (97, 12).
 	MergeRadiusM float64 `yaml:"merge_radius_m"`
+	// MaxOppositeLateralM: findings whose headings differ by more than 90° (the two directions
+	// of a road) still merge when they lie at most this far apart across the road — one event
+	// on an undivided road seen from both sides — and stay apart beyond (the two carriageways of
+	// a divided road); default 5 m, negative: never. As detect.ReportsOptions.MaxOppositeLateralM.
+	MaxOppositeLateralM float64 `yaml:"max_opposite_lateral_m"`
 	// ClearAfter: a key absent from its detector's rounds this long is dropped; default 3 s.
 	ClearAfter time.Duration `yaml:"clear_after"`
 	// DefaultValidity of a hazard whose finding and cause set none; default 600 s (ETSI default).
@@ -45,6 +50,9 @@ func (o *Options) setDefaults() {
 	}
 	if o.MergeRadiusM == 0 {
 		o.MergeRadiusM = 50
+	}
+	if o.MaxOppositeLateralM == 0 {
+		o.MaxOppositeLateralM = 5
 	}
 	if o.ClearAfter == 0 {
 		o.ClearAfter = 3 * time.Second
