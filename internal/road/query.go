@@ -82,7 +82,7 @@ func (md *Model) FlowNear(p geo.Point, radiusM, headingDeg float64) Flow {
 	defer md.mu.RUnlock()
 	var sum cell
 	var n [bins]int
-	md.each(p, radiusM, func(c *cell) {
+	md.each(p, radiusM, func(c cell) {
 		for i, v := range c.dir {
 			n[i] += int(v)
 		}
@@ -96,7 +96,7 @@ func (md *Model) FlowNear(p geo.Point, radiusM, headingDeg float64) Flow {
 }
 
 // each calls fn for every cell within radiusM of p (by cell centre), under the read lock.
-func (md *Model) each(p geo.Point, radiusM float64, fn func(c *cell)) {
+func (md *Model) each(p geo.Point, radiusM float64, fn func(c cell)) {
 	if !md.hasProj {
 		return
 	}
@@ -111,7 +111,7 @@ func (md *Model) each(p geo.Point, radiusM float64, fn func(c *cell)) {
 				continue
 			}
 			if c, ok := md.cells[uint64(uint32(cx+dx))<<32|uint64(uint32(cy+dy))]; ok {
-				fn(&c)
+				fn(c)
 			}
 		}
 	}
@@ -128,7 +128,7 @@ func (md *Model) Junction(p geo.Point, radiusM float64) bool {
 	defer md.mu.RUnlock()
 	var n [bins]int
 	flagged := false
-	md.each(p, radiusM, func(c *cell) {
+	md.each(p, radiusM, func(c cell) {
 		flagged = flagged || c.flags&flagJunction != 0
 		for i, v := range c.dir {
 			n[i] += int(v)
@@ -176,7 +176,7 @@ func (md *Model) Known(p geo.Point, radiusM float64) bool {
 	md.mu.RLock()
 	defer md.mu.RUnlock()
 	found := false
-	md.each(p, radiusM, func(c *cell) { found = found || c.passes() >= md.o.MinPasses || c.flags != 0 })
+	md.each(p, radiusM, func(c cell) { found = found || c.passes() >= md.o.MinPasses || c.flags != 0 })
 	return found
 }
 
@@ -186,7 +186,7 @@ func (md *Model) SlowShare(p geo.Point, radiusM float64) float64 {
 	md.mu.RLock()
 	defer md.mu.RUnlock()
 	var passes, slow int
-	md.each(p, radiusM, func(c *cell) {
+	md.each(p, radiusM, func(c cell) {
 		passes += c.passes()
 		slow += int(c.slow)
 	})
@@ -204,7 +204,7 @@ func (md *Model) KnownSince(p geo.Point, radiusM float64) time.Time {
 	md.mu.RLock()
 	defer md.mu.RUnlock()
 	var first uint32
-	md.each(p, radiusM, func(c *cell) {
+	md.each(p, radiusM, func(c cell) {
 		if c.first != 0 && (first == 0 || c.first < first) {
 			first = c.first
 		}
@@ -232,7 +232,7 @@ func (md *Model) Stops(p geo.Point, radiusM float64) StopZone {
 	md.mu.RLock()
 	defer md.mu.RUnlock()
 	var z StopZone
-	md.each(p, radiusM, func(c *cell) {
+	md.each(p, radiusM, func(c cell) {
 		if c.flags&flagStop != 0 {
 			z.Episodes = max(z.Episodes, 2)
 			z.Dwell = max(z.Dwell, MapStopDwell)
