@@ -8,7 +8,6 @@ import (
 
 	"github.com/michi-v2x/michi/internal/hazard"
 	"github.com/michi-v2x/michi/pkg/geo"
-	"github.com/michi-v2x/michi/pkg/v2x"
 )
 
 // clusterer groups reports into events and keeps each event's key from round to round.
@@ -25,15 +24,15 @@ import (
 // round linear. The owner serialises calls.
 type clusterer struct {
 	radius, maxHeadingDiff, maxLateral float64
-	prevKey                            map[v2x.ActionID]string // report -> key of its cluster last round
-	leader                             map[string]v2x.ActionID // key -> the report that led it last round
-	emitted                            map[string]bool         // keys emitted last round
+	prevKey                            map[reportID]string // report -> key of its cluster last round
+	leader                             map[string]reportID // key -> the report that led it last round
+	emitted                            map[string]bool     // keys emitted last round
 }
 
 // newClusterer: maxLateral < 0 never joins reports facing each other (see joins).
 func newClusterer(radius, maxHeadingDiff, maxLateral float64) clusterer {
 	return clusterer{radius: radius, maxHeadingDiff: maxHeadingDiff, maxLateral: maxLateral,
-		prevKey: map[v2x.ActionID]string{}, leader: map[string]v2x.ActionID{}, emitted: map[string]bool{}}
+		prevKey: map[reportID]string{}, leader: map[string]reportID{}, emitted: map[string]bool{}}
 }
 
 // placed is a report of this round with its position in the round's local plane.
@@ -55,7 +54,7 @@ func (c *clusterer) round(reps []*stored, accept func(members []*stored) bool) [
 	slices.SortFunc(reps, func(a, b *stored) int {
 		return cmp.Or(cmp.Compare(a.Cause, b.Cause), a.Detection.Compare(b.Detection),
 			cmp.Compare(a.From.OriginatingStationID, b.From.OriginatingStationID),
-			cmp.Compare(a.From.SequenceNumber, b.From.SequenceNumber))
+			cmp.Compare(a.From.SequenceNumber, b.From.SequenceNumber), cmp.Compare(a.Reporter, b.Reporter))
 	})
 	ps := make([]placed, len(reps))
 	if len(reps) > 0 {
@@ -104,15 +103,15 @@ func (c *clusterer) round(reps []*stored, accept func(members []*stored) bool) [
 	}
 	slices.SortFunc(clusters, func(a, b *cluster) int { return cmp.Compare(a.lead.order, b.lead.order) })
 
-	next := make(map[v2x.ActionID]string, len(reps))
-	leader := make(map[string]v2x.ActionID, len(clusters))
+	next := make(map[reportID]string, len(reps))
+	leader := make(map[string]reportID, len(clusters))
 	emitted := make(map[string]bool, len(clusters))
 	var out []hazard.Finding
 	for _, cl := range clusters {
 		for _, r := range cl.members {
-			next[r.From] = cl.key
+			next[r.id()] = cl.key
 		}
-		leader[cl.key] = cl.lead.From
+		leader[cl.key] = cl.lead.id()
 		if accept(cl.members) {
 			out = append(out, c.finding(cl))
 			emitted[cl.key] = true
@@ -133,20 +132,20 @@ func (c *clusterer) keep(ps []placed) (clusters []*cluster, loose []*placed) {
 	byKey := map[string]*cluster{}
 	for i := range ps {
 		p := &ps[i]
-		k, ok := c.prevKey[p.From]
+		k, ok := c.prevKey[p.id()]
 		switch cl := byKey[k]; {
 		case !ok:
 		case cl == nil: // p is the oldest member: it leads unless the leader is still here
 			cl = &cluster{key: k, lead: p}
 			byKey[k] = cl
 			clusters = append(clusters, cl)
-		case c.leader[k] == p.From:
+		case c.leader[k] == p.id():
 			cl.lead = p
 		}
 	}
 	for i := range ps {
 		p := &ps[i]
-		if cl := byKey[c.prevKey[p.From]]; cl != nil && c.joins(cl.lead, p) {
+		if cl := byKey[c.prevKey[p.id()]]; cl != nil && c.joins(cl.lead, p) {
 			cl.members = append(cl.members, p.stored)
 		} else {
 			loose = append(loose, p)
@@ -179,7 +178,8 @@ func (c *clusterer) joins(lead, p *placed) bool {
 }
 
 // finding summarises one cluster: mean position, circular mean heading, the leader's sub-cause
-// (else the first non-zero one), the longest validity, and the distinct reporting stations. A
+// (else the first non-zero one), the longest validity, and the distinct reporters, each named by
+// the lowest station it reported from. A
 // cluster with reporters from both directions (a heading more than maxHeadingDiff off the
 // leader's, or off the first member's when the leader has none) has no heading: the event
 // concerns the traffic of both, and a heading would narrow its relevance to one.
@@ -190,7 +190,7 @@ func (c *clusterer) finding(cl *cluster) hazard.Finding {
 	var validity time.Duration
 	var ref *stored
 	bothWays := false
-	src := make([]string, 0, len(ms))
+	station := make(map[string]uint32, len(ms)) // reporter -> its lowest station in the cluster
 	for _, r := range ms {
 		lat, lon = lat+r.Pos.Lat, lon+r.Pos.Lon
 		if r.HasHeading {
@@ -208,7 +208,13 @@ func (c *clusterer) finding(cl *cluster) hazard.Finding {
 			f.SubCause = r.SubCause
 		}
 		validity = max(validity, r.Validity)
-		src = append(src, stationSource(r.StationID))
+		if id, ok := station[r.independent()]; !ok || r.StationID < id {
+			station[r.independent()] = r.StationID
+		}
+	}
+	src := make([]string, 0, len(station))
+	for _, id := range station {
+		src = append(src, stationSource(id))
 	}
 	n := float64(len(ms))
 	f.Pos = geo.Point{Lat: lat / n, Lon: lon / n}
@@ -220,15 +226,16 @@ func (c *clusterer) finding(cl *cluster) hazard.Finding {
 	return f
 }
 
-// distinctStations counts the independent reporters of a cluster and whether one is a roadside unit.
-func distinctStations(ms []*stored) (n int, roadside bool) {
-	seen := make(map[uint32]bool, len(ms))
+// distinctReporters counts the independent reporters of a cluster (Report.Reporter, else the
+// station) and says whether one is trusted to confirm on its own.
+func distinctReporters(ms []*stored) (n int, trusted bool) {
+	seen := make(map[string]bool, len(ms))
 	for _, r := range ms {
-		if !seen[r.StationID] {
-			seen[r.StationID] = true
+		if k := r.independent(); !seen[k] {
+			seen[k] = true
 			n++
 		}
-		roadside = roadside || r.StationType == stationTypeRSU
+		trusted = trusted || r.trusted()
 	}
-	return n, roadside
+	return n, trusted
 }

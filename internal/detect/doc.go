@@ -4,7 +4,7 @@
 //
 //	name        cause  from
 //	reports     any    vehicle and roadside DENMs (Reports store), accepted on the first report
-//	slippery    6, 9   the same store; confirmed by ≥ 2 independent stations or 1 roadside station
+//	slippery    6, 9   the same store; confirmed by ≥ 2 independent reporters or 1 trusted one
 //	stationary  94     a self-reporting vehicle stopped while traffic in its direction moves
 //	wrongway    14     heading against the flow of nearby traffic (handedness rule, no map)
 //	endofqueue  27     a slow queue with fast traffic approaching its tail
@@ -16,7 +16,9 @@
 // Keys are stable identities within one detector ("station:<id>" for a self-reporting vehicle,
 // "obj:<ldm id>" for an object only sensors see); sources name stations as "station:<id>" for a
 // vehicle reporting itself and for a sensor station alike, so independence means "a distinct
-// station" everywhere.
+// station" over the LDM. Over the Reports store it means a distinct reporter (Report.Reporter:
+// the credential a report came with, whatever station ids it claims), and a report's sources
+// name one station per reporter.
 //
 // Detectors over the LDM copy what they need out of one ldm.Map.Each into a flat scene with a
 // local projection and a dense grid (scene.go), so neighbour queries cost a few float

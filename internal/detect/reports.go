@@ -15,7 +15,15 @@ import (
 
 // Report is the SI form of a received DENM (a vehicle's or a roadside station's).
 type Report struct {
-	From                 v2x.ActionID // the reporter's own action_id
+	From v2x.ActionID // the reporter's own action_id
+	// Reporter is whom the report counts as when independent reporters are counted: the identity
+	// of the credential it came with (auth.Grant.Identity), however many station ids that
+	// credential uses. "" (an edge without credentials, an in-process producer): its station.
+	Reporter string
+	// Trusted: it came with a credential trusted to speak alone (a sensor's or an authority's),
+	// which confirms what otherwise needs independent confirmation (Slippery). Without a Reporter
+	// a roadside station type stands for it.
+	Trusted              bool
 	StationID            uint32
 	StationType          uint8 // 15 = roadside unit (e.g. a weather station)
 	Cause, SubCause      uint8
@@ -29,6 +37,32 @@ type Report struct {
 
 // stationTypeRSU is the ETSI station type of a roadside unit.
 const stationTypeRSU = 15
+
+// reportID identifies a stored report: its reporter and its action_id. One action_id from two
+// reporters is two reports, so no one can update or cancel another's.
+type reportID struct {
+	reporter string
+	from     v2x.ActionID
+}
+
+func (r *Report) id() reportID { return reportID{r.Reporter, r.From} }
+
+// independent is whom r counts as among a cluster's independent reporters.
+func (r *Report) independent() string {
+	if r.Reporter != "" {
+		return r.Reporter
+	}
+	return stationSource(r.StationID)
+}
+
+// trusted says whether r confirms on its own: a trusted credential's, or without credentials a
+// roadside station's.
+func (r *Report) trusted() bool {
+	if r.Reporter != "" {
+		return r.Trusted
+	}
+	return r.StationType == stationTypeRSU
+}
 
 // ReportsOptions configures the report store and the reports detector. Zero = default.
 type ReportsOptions struct {
@@ -90,14 +124,15 @@ func (o *ReportsOptions) Validate() error {
 	return errors.Join(errs...)
 }
 
-// Reports stores the DENMs the edge receives, one per reporter action_id (the newest
+// Reports stores the DENMs the edge receives, one per reporter and action_id (the newest
 // reference_time wins; a termination removes the event, remembered until its expiry so that a
 // late older version cannot bring it back; expired reports are dropped), and is itself the
 // "reports" detector: it clusters the active reports of each cause (ClusterRadiusM, and by
 // direction: MaxHeadingDiffDeg, MaxOppositeLateralM) into one finding per event, whose key stays
-// the event's for its life (see clusterer) and whose Sources are the distinct reporting stations
-// ("station:<id>"), so two vehicles reporting one breakdown — also from both directions of an
-// undivided road — make one hazard of quality 2. A report is accepted on its
+// the event's for its life (see clusterer) and whose Sources are the distinct reporters, each
+// named by its lowest station ("station:<id>"), so two vehicles reporting one breakdown — also
+// from both directions of an undivided road — make one hazard of quality 2, and one credential
+// reporting it under eight station ids a hazard of quality 1. A report is accepted on its
 // own: one report is enough for every cause but those in ExcludeCauses (6 and 9, see Slippery).
 // A cluster that disappears (its reports cancelled or expired) yields a Terminate finding at once.
 //
@@ -105,7 +140,7 @@ func (o *ReportsOptions) Validate() error {
 type Reports struct {
 	o    ReportsOptions
 	mu   sync.Mutex
-	reps map[v2x.ActionID]*stored
+	reps map[reportID]*stored
 	cl   clusterer
 }
 
@@ -119,7 +154,7 @@ type stored struct {
 func NewReports(o ReportsOptions) *Reports {
 	o.setDefaults()
 	return &Reports{
-		o: o, reps: make(map[v2x.ActionID]*stored),
+		o: o, reps: make(map[reportID]*stored),
 		cl: newClusterer(o.ClusterRadiusM, o.MaxHeadingDiffDeg, o.MaxOppositeLateralM),
 	}
 }
@@ -138,13 +173,13 @@ func (r *Reports) Add(now time.Time, rep Report) {
 	exp := rep.Detection.Add(rep.Validity)
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	old := r.reps[rep.From]
+	old := r.reps[rep.id()]
 	if old != nil && (rep.Reference.Before(old.Reference) || old.dead && !rep.Reference.After(old.Reference)) {
 		return // an older version, or a repetition of the termination
 	}
 	if !now.Before(exp) || !rep.Pos.Valid() {
 		if old != nil && !now.Before(exp) {
-			delete(r.reps, rep.From) // the newest version says it is over
+			delete(r.reps, rep.id()) // the newest version says it is over
 		}
 		return
 	}
@@ -154,7 +189,7 @@ func (r *Reports) Add(now time.Time, rep Report) {
 			r.evictFirstExpiring()
 		}
 	}
-	r.reps[rep.From] = &stored{Report: rep, expiry: exp, dead: rep.Terminated}
+	r.reps[rep.id()] = &stored{Report: rep, expiry: exp, dead: rep.Terminated}
 }
 
 // Len is the number of active (not terminated) reports.
@@ -206,6 +241,6 @@ func (r *Reports) evictFirstExpiring() {
 		}
 	}
 	if first != nil {
-		delete(r.reps, first.From)
+		delete(r.reps, first.id())
 	}
 }

@@ -74,6 +74,32 @@ func TestReportsClustering(t *testing.T) {
 
 func rsu(r Report) Report { r.StationType = stationTypeRSU; return r }
 
+// Issue 14, item 2: one credential is one source however many station ids it reports under, and
+// its action ids are its own: another credential's report of the same action_id neither updates
+// nor cancels it.
+func TestReportsCountCredentials(t *testing.T) {
+	r := NewReports(ReportsOptions{})
+	for _, rep := range fromOne("car_1", 7001, 8) {
+		rep.Cause = 94
+		r.Add(t0, rep)
+	}
+	f := only(t, r.Detect(t0, nil))
+	require.Equal(t, []string{"station:7001"}, f.Sources, "eight station ids, one credential")
+
+	r = NewReports(ReportsOptions{})
+	r.Add(t0, by(report(1, 1, 94, base, t0), "car_1", false))
+	forged := by(report(1, 1, 94, base, t0.Add(time.Second)), "car_2", false) // car_1's action id
+	forged.Terminated = true
+	r.Add(t0.Add(time.Second), forged)
+	require.Equal(t, 1, r.Len())
+	f = only(t, r.Detect(t0.Add(time.Second), nil))
+	require.Equal(t, []string{"station:1"}, f.Sources)
+	r.Add(t0.Add(time.Second), by(report(2, 1, 94, north(30, 0), t0.Add(time.Second)), "car_2", false))
+	f = only(t, r.Detect(t0.Add(time.Second), nil))
+	require.Equal(t, []string{"station:1", "station:2"}, f.Sources)
+	require.Equal(t, 2, r.Len())
+}
+
 func heading(r Report, deg float64) Report { r.HeadingDeg, r.HasHeading = deg, true; return r }
 
 func TestReportsLifecycle(t *testing.T) {

@@ -23,13 +23,17 @@ type SlipperyOptions struct {
 	// Causes handled; nil = 6 (adhesion) and 9 (surfaceCondition). ReportsOptions.ExcludeCauses
 	// defaults to the same list, so each cause has one owner.
 	Causes []uint8 `yaml:"causes"`
-	// MinSources: independent stations that must report the condition; default 2.
+	// MinSources: independent reporters that must report the condition; default 2. Reporters
+	// are credentials (Report.Reporter: a named source, or a fleet token's source), not the
+	// station ids they claim; without credentials, stations.
 	MinSources int `yaml:"min_sources"`
 	// ClusterRadiusM: reports this close to a cluster's first report are one stretch; default 200 m
 	// (a slippery stretch is long, and vehicles report where they slipped).
 	ClusterRadiusM float64 `yaml:"cluster_radius_m"`
-	// RoadsideNeedsConfirmation: by default a single roadside station (type 15, e.g. a road
-	// weather station) is trusted on its own; set this to count it like any other reporter.
+	// RoadsideNeedsConfirmation: by default a single trusted reporter — a sensor's or an
+	// authority's credential (Report.Trusted), or on an edge without credentials a roadside
+	// station (type 15, e.g. a road weather station) — is believed on its own; set this to count
+	// it like any other reporter. A vehicle credential claiming station type 15 is a vehicle.
 	RoadsideNeedsConfirmation bool `yaml:"roadside_needs_confirmation"`
 }
 
@@ -58,9 +62,10 @@ func (o *SlipperyOptions) Validate() error {
 
 // Slippery is the adverse-road-condition detector over the Reports store. One vehicle that
 // slipped may have had bald tyres, so unlike other reports a slippery-road report (cause 6 or 9)
-// becomes a hazard only when MinSources distinct stations report it within ClusterRadiusM, or
-// when a roadside station reports it (unless RoadsideNeedsConfirmation). Findings carry every
-// reporting station as a source, so quality rises with each further confirmation.
+// becomes a hazard only when MinSources independent reporters (credentials, not the station ids
+// they claim) report it within ClusterRadiusM, or when a trusted one does (a sensor or an
+// authority; unless RoadsideNeedsConfirmation). Findings carry one source per reporter, so
+// quality rises with each further independent confirmation.
 type Slippery struct {
 	o     SlipperyOptions
 	store *Reports
@@ -85,6 +90,6 @@ func (d *Slippery) Detect(now time.Time, _ *ldm.Map) []hazard.Finding {
 }
 
 func (d *Slippery) confirmed(ms []*stored) bool {
-	n, roadside := distinctStations(ms)
-	return n >= d.o.MinSources || roadside && !d.o.RoadsideNeedsConfirmation
+	n, trusted := distinctReporters(ms)
+	return n >= d.o.MinSources || trusted && !d.o.RoadsideNeedsConfirmation
 }

@@ -31,6 +31,16 @@ func TestSlipperyNeedsIndependentReports(t *testing.T) {
 		{"MinSources 3", []Report{report(1, 1, 6, base, t0), report(2, 1, 6, base, t0)}, SlipperyOptions{MinSources: 3}, nil},
 		{"MinSources 1", []Report{report(1, 1, 6, base, t0)}, SlipperyOptions{MinSources: 1}, []string{"station:1"}},
 		{"not a slippery cause", []Report{report(1, 1, 94, base, t0), report(2, 1, 94, base, t0)}, SlipperyOptions{}, nil},
+		// Issue 14, item 2: reporters are credentials, not the station ids they claim.
+		{"one credential under eight station ids", fromOne("car_1", 7001, 8), SlipperyOptions{}, nil},
+		{"two credentials", []Report{by(report(1, 1, 6, base, t0), "car_1", false), by(report(2, 1, 6, base, t0), "car_2", false)},
+			SlipperyOptions{}, []string{"station:1", "station:2"}},
+		{"two credentials, one under eight ids", append(fromOne("car_1", 7001, 8), by(report(2, 1, 6, base, t0), "car_2", false)),
+			SlipperyOptions{}, []string{"station:2", "station:7001"}},
+		{"a vehicle credential claiming a roadside station", []Report{by(rsu(report(9, 1, 9, base, t0)), "car_1", false)}, SlipperyOptions{}, nil},
+		{"a sensor credential alone", []Report{by(report(9, 1, 9, base, t0), "rsu_9", true)}, SlipperyOptions{}, []string{"station:9"}},
+		{"a sensor credential needing confirmation", []Report{by(report(9, 1, 9, base, t0), "rsu_9", true)},
+			SlipperyOptions{RoadsideNeedsConfirmation: true}, nil},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -49,6 +59,22 @@ func TestSlipperyNeedsIndependentReports(t *testing.T) {
 			require.Equal(t, tc.reports[0].Cause, f.Cause)
 		})
 	}
+}
+
+// by marks r as a report that came with a credential of that identity, trusted or not.
+func by(r Report, reporter string, trusted bool) Report {
+	r.Reporter, r.Trusted = reporter, trusted
+	return r
+}
+
+// fromOne is n slippery-road reports a few metres apart from one credential, each under a
+// station id of its own counting up from first.
+func fromOne(reporter string, first uint32, n int) []Report {
+	var out []Report
+	for i := range n {
+		out = append(out, by(report(first+uint32(i), 1, 6, north(float64(i)*5, 0), t0), reporter, false))
+	}
+	return out
 }
 
 func TestSlipperyConfirmationAndWithdrawal(t *testing.T) {

@@ -6,6 +6,7 @@ import (
 
 	"github.com/mochi-mqtt/server/v2/packets"
 
+	"github.com/michi-v2x/michi/internal/auth"
 	"github.com/michi-v2x/michi/internal/detect"
 	"github.com/michi-v2x/michi/internal/ldm"
 	"github.com/michi-v2x/michi/pkg/geo"
@@ -73,7 +74,11 @@ func (n *Node) ingest(st *clientState, topic string, payload []byte) error {
 		return n.rejected(reject(typ, ReasonTileMismatch, packets.ErrTopicNameInvalid,
 			fmt.Errorf("topic tile %s does not contain position %.7f,%.7f (tile %s)", t.Quadkey, pos.Lat, pos.Lon, geo.Quadkey(pos, len(t.Quadkey)))))
 	}
-	if err := n.admit(m); err != nil {
+	var from reporter
+	if st != nil {
+		from = reporter{identity: st.identity, role: st.role}
+	}
+	if err := n.admit(m, from); err != nil {
 		return err
 	}
 	if st != nil && t.Type == v2x.TypeCAM {
@@ -94,9 +99,15 @@ func (n *Node) validate(m v2x.Message) error {
 	return nil
 }
 
+// reporter is who sent a message, as the report detectors count independent reporters.
+type reporter struct {
+	identity string    // auth.Grant.Identity; "" on an edge without credentials
+	role     auth.Role // a sensor's or an authority's report is trusted to confirm alone
+}
+
 // admit applies a valid message — after the clock-skew and replay checks — to the LDM or the
 // report store. Callers have validated it and checked who sent it.
-func (n *Node) admit(m v2x.Message) error {
+func (n *Node) admit(m v2x.Message, from reporter) error {
 	typ := string(m.Type())
 	now := n.opts.Now()
 	if skew := now.Sub(m.SentAt()); skew > n.opts.MaxClockSkew || -skew > n.opts.MaxClockSkew {
@@ -109,7 +120,7 @@ func (n *Node) admit(m v2x.Message) error {
 			return n.rejected(err)
 		}
 	case *v2x.DENM:
-		n.applyDENM(now, m)
+		n.applyDENM(now, m, from)
 	case *v2x.CPM:
 		n.applyCPM(m)
 	}
@@ -178,13 +189,15 @@ func kindOf(c v2x.ObjectClass) ldm.Kind {
 }
 
 // applyDENM stores a reported event and runs the report detectors at once, so a vehicle's report
-// becomes the edge's hazard without waiting for the next detection round.
-func (n *Node) applyDENM(now time.Time, m *v2x.DENM) {
+// becomes the edge's hazard without waiting for the next detection round. The report counts as
+// its sender's credential among independent reporters (README "Credentials and roles").
+func (n *Node) applyDENM(now time.Time, m *v2x.DENM, from reporter) {
 	cause, sub := m.Cause()
 	heading, hok := m.EventHeading()
 	_, terminated := m.Termination()
 	rep := detect.Report{
-		From: m.ActionID(), StationID: m.StationID(), StationType: uint8(m.StationType()),
+		From: m.ActionID(), Reporter: from.identity, Trusted: from.role == auth.Sensor || from.role == auth.Authority,
+		StationID: m.StationID(), StationType: uint8(m.StationType()),
 		Cause: cause, SubCause: sub, Pos: m.EventPosition(), HeadingDeg: heading, HasHeading: hok,
 		Detection: m.DetectionTime(), Reference: m.ReferenceTime(), Validity: m.Validity(),
 		Terminated: terminated,

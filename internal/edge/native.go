@@ -135,7 +135,7 @@ func (h nativeHandler) admit(s native.SessionInfo, m v2x.Message) error {
 	}
 	err := h.n.validate(m)
 	if err == nil {
-		err = h.n.admit(m)
+		err = h.n.admit(m, reporter{identity: s.Grant.Credential, role: auth.Role(s.Grant.Role)})
 	}
 	var rej *Rejection
 	if errors.As(err, &rej) {
