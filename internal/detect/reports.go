@@ -192,6 +192,19 @@ func (r *Reports) Add(now time.Time, rep Report) {
 	r.reps[rep.id()] = &stored{Report: rep, expiry: exp, dead: rep.Terminated}
 }
 
+// Snapshot returns every stored report, terminations among them, oldest reference first: what
+// Add needs to rebuild the store after a restart.
+func (r *Reports) Snapshot() []Report {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := make([]Report, 0, len(r.reps))
+	for _, s := range r.reps {
+		out = append(out, s.Report)
+	}
+	slices.SortFunc(out, func(a, b Report) int { return a.Reference.Compare(b.Reference) })
+	return out
+}
+
 // Len is the number of active (not terminated) reports.
 func (r *Reports) Len() int {
 	r.mu.Lock()

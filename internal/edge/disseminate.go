@@ -44,6 +44,7 @@ func (n *Node) disseminate(events []hazard.Event, since time.Time) {
 		}
 		n.metrics.hazardEvts.WithLabelValues(eventName(ev.Kind)).Inc()
 		now := n.opts.Now()
+		n.journal.hazard(ev, now) // before anyone can hold it (restart.go)
 		var (
 			d      *v2x.DENM
 			expiry uint32 // seconds the MQTT copies stay retained

@@ -20,6 +20,8 @@
 //     injection of publishes into the broker; it is taken after the hazard manager returns its
 //     events, never before.
 //   - The station book (stations.go) is a leaf, taken under one connection's binding lock.
+//   - The hazard journal's lock (journal.go) is taken under pubMu and reportMu, and holds the
+//     report store's lock while it rewrites the file.
 //   - The per-credential quotas (quota.go) are leaves, taken on a client's own goroutine; a
 //     full credential asks the broker's client map (a leaf lock of mochi's) under quotas.mu.
 //   - The uplink's locks are leaves — the record backlog (taken under pubMu), the coverage, the

@@ -40,6 +40,14 @@ var here = geo.Point{Lat: 48.8566, Lon: 2.3522}
 func startNode(t *testing.T, mutate ...func(*edge.Options)) (*edge.Node, *clock) {
 	t.Helper()
 	clk := &clock{t: time.Now().Truncate(time.Millisecond)}
+	n, _ := runNode(t, clk, mutate...)
+	return n, clk
+}
+
+// runNode is startNode on a clock of the test's: the node stops when stop is called or the
+// test ends (so a test can start another on the same data dir).
+func runNode(t *testing.T, clk *clock, mutate ...func(*edge.Options)) (n *edge.Node, stop func()) {
+	t.Helper()
 	opts := edge.Options{
 		MQTTAddr: "127.0.0.1:0", WSAddr: "127.0.0.1:0", HTTPAddr: "127.0.0.1:0", MQTTQUICAddr: edge.Off, QUICAddr: edge.Off,
 		EdgeID: "test-edge", StationID: 777, DetectInterval: time.Hour, Now: clk.Now,
@@ -52,18 +60,23 @@ func startNode(t *testing.T, mutate ...func(*edge.Options)) (*edge.Node, *clock)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- n.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		require.NoError(t, <-done)
-	})
+	var once sync.Once
+	stop = func() {
+		once.Do(func() {
+			cancel()
+			require.NoError(t, <-done)
+		})
+	}
+	t.Cleanup(stop)
 	select {
 	case <-n.Ready():
 	case err := <-done:
+		done <- err // for stop
 		t.Fatalf("node stopped before ready: %v", err)
 	case <-time.After(10 * time.Second):
 		t.Fatal("node not ready")
 	}
-	return n, clk
+	return n, stop
 }
 
 func connect(t *testing.T, broker, id string) paho.Client {

@@ -204,6 +204,7 @@ func (n *Node) applyDENM(now time.Time, m *v2x.DENM, from reporter) {
 	}
 	n.reportMu.Lock()
 	n.reports.Add(now, rep)
+	n.journal.report(rep, now)
 	events := n.runDetectors(now, n.reportDetectors)
 	n.reportMu.Unlock()
 	n.disseminate(events, now)

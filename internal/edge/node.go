@@ -71,6 +71,9 @@ type Node struct {
 	pubMu     sync.Mutex
 	published map[v2x.ActionID]published
 
+	journal  *journal    // the hazards published and the reports stored, for a restart (journal.go); nil without DataDir
+	restored []journaled // what the journal gave back, until republish
+
 	tls            *tls.Config // server certificate for every TLS and QUIC listener, ALPN set per listener
 	tlsFingerprint string      // SHA-256 of the served certificate
 	tlsGenerated   bool
@@ -236,6 +239,12 @@ func (n *Node) run(ctx context.Context) error {
 		}
 		closers = append(closers, closeQueue)
 	}
+	if n.opts.DataDir != "" { // before any listener: a restarted edge resumes its hazards (restart.go)
+		if err := n.restoreJournal(); err != nil {
+			return err
+		}
+		closers = append(closers, n.journal.close)
+	}
 	if n.opts.MQTTAddr != Off {
 		ln, err := net.Listen("tcp", n.opts.MQTTAddr)
 		if err != nil {
@@ -350,10 +359,15 @@ func (n *Node) run(ctx context.Context) error {
 		closers = append(closers, n.up.startClient())
 	}
 
+	n.republish()
 	var wg sync.WaitGroup
 	loopCtx, stopLoop := context.WithCancel(ctx)
 	wg.Add(1)
 	go func() { defer wg.Done(); n.detectLoop(loopCtx) }()
+	if n.journal != nil {
+		wg.Add(1)
+		go func() { defer wg.Done(); n.journalLoop(loopCtx) }()
+	}
 	closers = append(closers, func() { stopLoop(); wg.Wait(); n.saveRoad() })
 	if n.up != nil {
 		closers = append(closers, n.up.startLoops())

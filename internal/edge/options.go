@@ -74,6 +74,10 @@ type Options struct {
 	RejectLogEvery   time.Duration `yaml:"reject_log_every"`  // at most one reject log line per client per interval, default 10 s
 	DisseminateZoom  int           `yaml:"disseminate_zoom"`  // zoom of the outQueue DENM tiles, default 16
 	TerminatedExpiry time.Duration `yaml:"terminated_expiry"` // how long a termination DENM stays retained, default 60 s
+	// ResumeGrace: after a restart, a hazard the last run published is carried on under its
+	// action id when a detector sees it again within this time, and terminated otherwise
+	// (restart.go); default 30 s. Needs DataDir.
+	ResumeGrace time.Duration `yaml:"resume_grace"`
 
 	// Limits bound what one client may take: idle time, sessions, subscriptions, publish rate,
 	// HTTP timeouts, WebSocket origins (limits.go).
@@ -156,6 +160,9 @@ func (o *Options) setDefaults() {
 	}
 	if o.TerminatedExpiry == 0 {
 		o.TerminatedExpiry = time.Minute
+	}
+	if o.ResumeGrace == 0 {
+		o.ResumeGrace = 30 * time.Second
 	}
 	o.Uplink.setDefaults()
 	o.Limits.setDefaults()

@@ -9,19 +9,21 @@ import (
 
 	"github.com/michi-v2x/michi/internal/edge"
 	"github.com/michi-v2x/michi/internal/hazard"
+	"github.com/michi-v2x/michi/pkg/geo"
 	"github.com/michi-v2x/michi/pkg/v2x"
 )
 
 // A restarted edge never gives a new hazard the action id of one from its run before.
 func TestHazardSequenceSurvivesRestart(t *testing.T) {
 	dir := t.TempDir()
-	firstHazard := func(id uint32) (seq uint16) {
+	firstHazard := func(id uint32) (seq uint16) { // the hazard of a vehicle's report, 2 km apart from the run before's
 		t.Run("run", func(t *testing.T) { // the node stops when the subtest ends
 			n, clk := startNode(t, func(o *edge.Options) { o.DataDir = dir })
 			now := clk.Now()
-			newVehicle(t, n, id).denm(t, v2x.DENMSpec{Cause: v2x.CauseAccident, Pos: here, Detection: now, Reference: now, At: now})
-			waitActive(t, n, 1)
-			seq = n.Hazards().Active()[0].ActionID.SequenceNumber
+			p := geo.Destination(here, 90, 2000*float64(id))
+			newVehicle(t, n, id).denm(t, v2x.DENMSpec{Cause: v2x.CauseAccident, Pos: p, Detection: now, Reference: now, At: now})
+			waitActive(t, n, int(id)) // the run before's hazards resumed (restart.go), and this one
+			seq = n.Hazards().Within(p, 1)[0].ActionID.SequenceNumber
 		})
 		return seq
 	}

@@ -124,8 +124,8 @@ func (l *hubLink) startLoops() (stop func()) {
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	wg.Add(2)
-	go func() { defer wg.Done(); l.every(ctx, l.n.opts.Uplink.TrafficSample, l.sampleTraffic) }()
-	go func() { defer wg.Done(); l.health(); l.every(ctx, l.n.opts.Uplink.HealthEvery, l.health) }()
+	go func() { defer wg.Done(); every(ctx, l.n.opts.Uplink.TrafficSample, l.sampleTraffic) }()
+	go func() { defer wg.Done(); l.health(); every(ctx, l.n.opts.Uplink.HealthEvery, l.health) }()
 	return func() {
 		cancel()
 		wg.Wait()
@@ -133,7 +133,8 @@ func (l *hubLink) startLoops() (stop func()) {
 	}
 }
 
-func (l *hubLink) every(ctx context.Context, d time.Duration, fn func()) {
+// every calls fn every d until ctx ends.
+func every(ctx context.Context, d time.Duration, fn func()) {
 	t := time.NewTicker(d)
 	defer t.Stop()
 	for {

@@ -84,6 +84,9 @@ func (m *Manager) settle(now time.Time, touched []*entry) []Event {
 			continue // ended earlier in this call
 		}
 		if len(e.keys) == 0 {
+			if now.Before(e.hold) { // restored, waiting for a detector to claim it
+				continue
+			}
 			if e.created { // never published: nothing to cancel
 				m.remove(e)
 				continue

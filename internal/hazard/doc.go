@@ -48,6 +48,13 @@
 // due. Ended hazards leave the active set; the last Options.History of them are kept for Recent
 // and Get.
 //
+// # Restarts
+//
+// Restore takes back, on a restarted edge, the hazards the run before published and had not
+// ended: active, under their action ids and last versions, held by no key until a given time. A
+// finding that merges into one carries it on; one left unclaimed then is Terminated like any
+// hazard whose keys are gone. The edge keeps what to restore (internal/edge, restart.go).
+//
 // # Concurrency
 //
 // A Manager is safe for concurrent use. One sync.Mutex guards all of its state; every exported

@@ -48,6 +48,17 @@ func (s State) String() string {
 // MarshalText renders the state by name (JSON APIs).
 func (s State) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
 
+// UnmarshalText reads a state by name.
+func (s *State) UnmarshalText(b []byte) error {
+	for _, c := range []State{StateActive, StateTerminated, StateExpired} {
+		if string(b) == c.String() {
+			*s = c
+			return nil
+		}
+	}
+	return fmt.Errorf("hazard state %q: want active, terminated or expired", b)
+}
+
 // Hazard is one event the edge originates, as last published.
 type Hazard struct {
 	ActionID        v2x.ActionID // the edge's own station id + its own sequence number
@@ -108,6 +119,17 @@ func (k EventKind) String() string {
 
 // MarshalText renders the kind by name (JSON APIs).
 func (k EventKind) MarshalText() ([]byte, error) { return []byte(k.String()), nil }
+
+// UnmarshalText reads a kind by name.
+func (k *EventKind) UnmarshalText(b []byte) error {
+	for _, c := range []EventKind{Created, Updated, Terminated, Expired} {
+		if string(b) == c.String() {
+			*k = c
+			return nil
+		}
+	}
+	return fmt.Errorf("hazard event %q: want created, updated, terminated or expired", b)
+}
 
 // Event is one change to a hazard. Hazard is the version to publish (for Terminated: the last
 // version with a fresh Detection/Reference time; for Expired: the last published version).

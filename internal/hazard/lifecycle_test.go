@@ -1,6 +1,7 @@
 package hazard
 
 import (
+	"encoding/json"
 	"fmt"
 	"testing"
 	"time"
@@ -195,4 +196,42 @@ func TestHistoryRing(t *testing.T) {
 	none.Apply(t0, "d", []Finding{finding("k", 94, base)})
 	none.Apply(t0, "d", []Finding{{Key: "k", Terminate: true}})
 	require.Empty(t, none.Recent())
+}
+
+// Issue 14, item 5: a restarted edge takes back what it had published. A restored hazard keeps
+// its action id and version; a finding of its condition carries it on, and one that no
+// detector claims within the hold is terminated — explicitly, with a newer version — so
+// nobody holds a hazard the edge no longer knows. A hazard survives the journal's JSON.
+func TestRestore(t *testing.T) {
+	first := newManager(t, Options{})
+	first.Apply(t0, "d", []Finding{finding("a", 94, base, "station:1"), finding("b", 12, at(0, 2000), "station:2")})
+	before := first.Active()
+	require.Len(t, before, 2)
+	b, err := json.Marshal(before)
+	require.NoError(t, err)
+	var saved []Hazard
+	require.NoError(t, json.Unmarshal(b, &saved))
+	require.Equal(t, before, saved)
+
+	m := newManager(t, Options{})
+	t1 := t0.Add(10 * time.Second)
+	expired := saved[0]
+	expired.ActionID.SequenceNumber, expired.Validity = 99, time.Second
+	require.Equal(t, 2, m.Restore(append(saved, expired), t1.Add(5*time.Second), t1))
+	require.Equal(t, before, m.Active())
+
+	// The stationary vehicle is seen again (a new key): the same hazard goes on.
+	evs := m.Apply(t1.Add(time.Second), "d", []Finding{finding("a2", 94, at(0, 3), "station:1")})
+	for _, ev := range evs {
+		require.Equal(t, saved[0].ActionID, ev.Hazard.ActionID)
+		require.NotEqual(t, Created, ev.Kind)
+	}
+	require.Empty(t, m.Tick(t1.Add(4900*time.Millisecond)), "held until the grace ends")
+	m.Apply(t1.Add(4900*time.Millisecond), "d", []Finding{finding("a2", 94, at(0, 3), "station:1")})
+	evs = m.Tick(t1.Add(5 * time.Second))
+	require.Equal(t, []EventKind{Terminated}, kinds(evs), "the pedestrian no one sees again")
+	require.Equal(t, saved[1].ActionID, evs[0].Hazard.ActionID)
+	require.True(t, evs[0].Hazard.Reference.After(saved[1].Reference))
+	require.Equal(t, 1, m.Len())
+	require.Zero(t, m.Restore(saved[:1], t1, t1), "its sequence number is taken")
 }

@@ -31,7 +31,8 @@ type entry struct {
 	h       Hazard
 	keys    map[*keyState]struct{}
 	round   uint64
-	created bool // created in the current round, not yet published
+	created bool      // created in the current round, not yet published
+	hold    time.Time // restored (Restore): kept without keys until then, for a detector to claim
 }
 
 // keyState is one detector key attached to an entry.
@@ -185,6 +186,30 @@ func (m *Manager) Tick(now time.Time) []Event {
 		events = append(events, m.end(e, Expired, now))
 	}
 	return append(events, m.settle(now, touched)...)
+}
+
+// Restore takes back hazards a previous run of the edge published and had not ended, as they
+// were last published: active, with their action ids, but held by no detector key. A finding
+// that merges into one (same cause, within the merge radius) carries it on under its action id;
+// one that no finding has claimed by until is Terminated then, so that everyone who holds it
+// learns it is over. It skips a hazard that is past its expiry, not active, of another station
+// id, or whose sequence number is taken, and returns how many it took. Call it before the first
+// Apply.
+func (m *Manager) Restore(hs []Hazard, until time.Time, now time.Time) int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	n := 0
+	for _, h := range hs {
+		seq := h.ActionID.SequenceNumber
+		if _, used := m.entries[seq]; used || h.ActionID.OriginatingStationID != m.o.StationID ||
+			h.State != StateActive || !now.Before(h.Expiry()) || !h.Pos.Valid() {
+			continue
+		}
+		m.entries[seq] = &entry{h: h.clone(), keys: make(map[*keyState]struct{}), hold: until}
+		m.index.Set(seq, h.Pos)
+		n++
+	}
+	return n
 }
 
 // Active returns the active hazards, oldest first.
