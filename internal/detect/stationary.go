@@ -99,7 +99,9 @@ func (o *StationaryOptions) Validate() error {
 //   - it stands in a routine stop zone and has not yet stood longer than the longest routine stop
 //     the model saw there.
 //
-// The finding carries the vehicle's heading and direction upstream; its key is its station.
+// Once flagged, a vehicle stays flagged while it stands (what the model learns meanwhile does
+// not take it back), so one breakdown is one hazard. The finding carries the vehicle's heading
+// and direction upstream; its key is its station.
 type Stationary struct {
 	o     StationaryOptions
 	model *road.Model
@@ -114,11 +116,9 @@ type standing struct {
 	crossing bool            // crossing traffic passed close by while it stood
 	queued   bool            // a standing vehicle stood right ahead of it in its lane
 	heldUp   bool            // a vehicle stood right behind it in its lane
-	line     float64         // offset (m, + right) of the lane it stands in (0) or beside (±3.2)
-	onLane   bool            // line is known: the model knows a lane of its direction there
+	flagged  bool            // found broken down: stays so while it stands
 	behind   map[uint64]bool // vehicles seen behind it on its road → seen in its lane
 	passed   map[uint64]bool // vehicles that then got ahead → were in its lane behind it
-	merged   map[uint64]bool // … and got ahead into the lane it blocks
 	round    uint64
 }
 
@@ -153,13 +153,10 @@ func (d *Stationary) Detect(now time.Time, m *ldm.Map) []hazard.Finding {
 		}
 		st := d.watch[a.id]
 		if st == nil || !st.since.Equal(a.stopped) {
-			st = &standing{since: a.stopped, behind: map[uint64]bool{}, passed: map[uint64]bool{}, merged: map[uint64]bool{}}
+			st = &standing{since: a.stopped, behind: map[uint64]bool{}, passed: map[uint64]bool{}}
 			d.watch[a.id] = st
 		}
 		st.round = round
-		if !st.onLane {
-			st.line, st.onLane = d.laneLine(a)
-		}
 		d.sc.near(a.x, a.y, reach, func(j int) bool {
 			q := &d.sc.actors[j]
 			dx, dy := q.x-a.x, q.y-a.y
@@ -189,17 +186,15 @@ func (d *Stationary) Detect(now time.Time, m *ldm.Map) []hazard.Finding {
 				}
 				if lane, ok := st.behind[q.id]; ok {
 					st.passed[q.id] = lane
-					if st.onLane && along <= aheadM && math.Abs(lat-st.line) <= o.LaneHalfM {
-						st.merged[q.id] = true
-					}
 				}
 			}
 			return true
 		})
-		if st.queued || st.crossing || now.Sub(a.stopped) < o.MinStopped || len(st.passed) < o.MinPassers {
-			continue
+		if !st.flagged {
+			st.flagged = !st.queued && !st.crossing && now.Sub(a.stopped) >= o.MinStopped &&
+				len(st.passed) >= o.MinPassers && d.breakdown(a, st, now)
 		}
-		if !d.breakdown(a, st, now) {
+		if !st.flagged {
 			continue
 		}
 		out = append(out, hazard.Finding{
@@ -224,7 +219,7 @@ func (d *Stationary) breakdown(a *actor, st *standing, now time.Time) bool {
 	if f := d.model.FlowNear(a.pos, d.o.RoadHalfM, a.heading); !f.Known || f.Across > 0.15*(f.Along+f.Across) {
 		return false // a junction, a turn, or ground the model does not know yet
 	}
-	if !st.onLane {
+	if !d.inLane(a) {
 		return false // standing across lanes: mid-turn inside a junction
 	}
 	if d.model.Junction(a.pos, 15) {
@@ -243,30 +238,15 @@ func (d *Stationary) breakdown(a *actor, st *standing, now time.Time) bool {
 		}
 		return inLane >= d.o.MinPassers
 	}
-	// On the approach to a junction a lane can wait (a turning lane's own signal phase) while
-	// the next lane flows, and a queue's cars ahead of it may not report themselves: passers in
-	// the next lane alone count only after a minute; a passer that got into its lane ahead of it
-	// (past a blocked lane) at once.
-	if junctionAhead(d.model, a.pos, a.heading, approachM) && len(st.merged) < d.o.MinPassers &&
-		now.Sub(a.stopped) < time.Minute {
-		return false
-	}
 	return true
 }
 
-// approachM is how far before a junction area its approach (and its queues) reach; aheadM how
-// far ahead of a standing car a passer that got back into its lane counts.
-const (
-	approachM = 150
-	aheadM    = 100
-)
-
-// laneLine finds the lane a stands in or beside: along its heading line the cells from 8 m
-// behind to 8 m ahead saw traffic and at least 80 % of it went its way (offset 0); or, where no
-// traffic went along that line (a car parked at the kerb stands beside its lane), the same holds
-// a lane's width (3.2 m) to either side (offset ±3.2 m, + to the right). A car waiting mid-turn
-// inside a junction stands across the lanes' flows: no lane.
-func (d *Stationary) laneLine(a *actor) (float64, bool) {
+// inLane says whether a stands in or beside a lane of its own direction: along its heading line
+// the cells from 8 m behind to 8 m ahead saw traffic and at least 80 % of it went its way; or,
+// where no traffic went along that line (a car parked at the kerb stands beside the lane), the
+// same holds a lane's width (3.2 m) to either side. A car waiting mid-turn inside a junction
+// stands across the lanes' flows.
+func (d *Stationary) inLane(a *actor) bool {
 	for i, side := range [...]float64{0, 3.2, -3.2} {
 		c := a.pos
 		if side != 0 {
@@ -279,13 +259,13 @@ func (d *Stationary) laneLine(a *actor) (float64, bool) {
 			along += f.Along * float64(f.Passes)
 		}
 		if passes >= 3 && along >= 0.8*passes {
-			return side, true
+			return true
 		}
 		if i == 0 && passes > 0 && along < 0.8*passes {
-			return 0, false // it stands where traffic flows another way
+			return false // it stands where traffic flows another way
 		}
 	}
-	return 0, false
+	return false
 }
 
 // slowPlace: where at least this share of the passing traffic was slow, slowing down is routine

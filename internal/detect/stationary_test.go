@@ -83,11 +83,6 @@ func TestStationary(t *testing.T) {
 		teach(t, md, 0, 100, laneSpec{41.75, 0}, laneSpec{38.25, 180}) // a street crossing 40 m ahead
 		return md
 	}
-	approach := func(t *testing.T) *road.Model {
-		md := known(t)
-		teach(t, md, 0, 100, laneSpec{101.75, 0}, laneSpec{98.25, 180}) // a street crossing 100 m ahead
-		return md
-	}
 	withStops := func(t *testing.T) *road.Model {
 		md := known(t)
 		teachStops(md, 30*time.Second)
@@ -112,10 +107,6 @@ func TestStationary(t *testing.T) {
 		{"fresh edge: the model knows nothing yet", func(*testing.T) *road.Model { return road.New(road.Options{}) }, 12 * time.Second, []mover{passNext}, false},
 		{"before a junction, passed only in the next lane", withJunction, 12 * time.Second, []mover{passNext}, false},
 		{"before a junction, passed within its lane", withJunction, 12 * time.Second, []mover{passLane}, true},
-		{"on a junction's approach, passed only in the next lane", approach, 12 * time.Second, []mover{passNext}, false},
-		{"on a junction's approach, a passer gets into its lane ahead", approach, 12 * time.Second,
-			[]mover{{along: -60, lat: 5.25, vAlong: 12, vLat: -0.4, heading: 90}}, true},
-		{"on a junction's approach, passed in the next lane for over a minute", approach, 65 * time.Second, []mover{passNext}, true},
 		{"routine stop zone, within its dwell", withStops, 20 * time.Second, []mover{passLane}, false},
 		{"routine stop zone, far beyond its dwell", withStops, 40 * time.Second, []mover{passLane}, true},
 	}
