@@ -1,11 +1,9 @@
 package edge_test
 
 import (
-	"bufio"
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -13,35 +11,20 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/michi-v2x/michi/internal/edge"
+	"github.com/michi-v2x/michi/internal/promtest"
 	"github.com/michi-v2x/michi/pkg/geo"
 	"github.com/michi-v2x/michi/pkg/v2x"
 )
 
-// metric returns the value of the sample of name whose labels contain every "k=v" given.
+// metric returns the sum of the samples of name whose labels contain every "k=v" given.
 func metric(t *testing.T, n *edge.Node, name string, labels ...string) float64 {
 	t.Helper()
 	resp, err := http.Get("http://" + n.HTTPAddr() + "/metrics")
 	require.NoError(t, err)
 	defer resp.Body.Close()
-	sc := bufio.NewScanner(resp.Body)
-	sc.Buffer(make([]byte, 1<<20), 1<<20)
-lines:
-	for sc.Scan() {
-		line := sc.Text()
-		if !strings.HasPrefix(line, name+"{") && !strings.HasPrefix(line, name+" ") {
-			continue
-		}
-		for _, l := range labels {
-			k, v, _ := strings.Cut(l, "=")
-			if !strings.Contains(line, fmt.Sprintf("%s=%q", k, v)) {
-				continue lines
-			}
-		}
-		f, err := strconv.ParseFloat(line[strings.LastIndexByte(line, ' ')+1:], 64)
-		require.NoError(t, err)
-		return f
-	}
-	return 0
+	v, err := promtest.Sum(resp.Body, name, labels...)
+	require.NoError(t, err)
+	return v
 }
 
 // camJSON builds a CAM and lets the test edit its JSON form.
