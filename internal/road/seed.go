@@ -41,7 +41,7 @@ func (md *Model) Seed(m Map) {
 	defer md.mu.Unlock()
 	if !md.hasProj {
 		for _, l := range m.Lanes {
-			if len(l) > 0 {
+			if len(l) > 0 && l[0].Valid() {
 				md.proj, md.hasProj = geo.NewProjection(l[0]), true
 				break
 			}
@@ -63,11 +63,21 @@ func (md *Model) Seed(m Map) {
 	}
 }
 
+// maxSeedSegmentM and maxSeedRadiusM bound what one map feature may cover: a lane segment
+// longer, or a junction wider, is not a road an edge serves but a broken map.
+const (
+	maxSeedSegmentM = 10_000
+	maxSeedRadiusM  = 200
+)
+
 func (md *Model) seedSegment(a, b geo.Point) {
+	if !a.Valid() || !b.Valid() {
+		return
+	}
 	x0, y0 := md.proj.ToLocal(a)
 	x1, y1 := md.proj.ToLocal(b)
 	d := math.Hypot(x1-x0, y1-y0)
-	if d == 0 {
+	if d == 0 || d > maxSeedSegmentM || math.IsNaN(d) {
 		return
 	}
 	bin := binOf(math.Mod(math.Atan2(x1-x0, y1-y0)*180/math.Pi+360, 360))
@@ -80,7 +90,10 @@ func (md *Model) seedSegment(a, b geo.Point) {
 			continue
 		}
 		last = k
-		c := md.cells[k]
+		c, ok := md.cells[k]
+		if !ok && len(md.cells) >= md.o.MaxCells {
+			return
+		}
 		if int(c.dir[bin]) < md.o.MinPasses {
 			c.dir[bin] = uint16(md.o.MinPasses)
 		}
@@ -89,6 +102,10 @@ func (md *Model) seedSegment(a, b geo.Point) {
 }
 
 func (md *Model) flagDisc(p geo.Point, radiusM float64, flag uint8) {
+	if !p.Valid() || !(radiusM > 0) {
+		return
+	}
+	radiusM = min(radiusM, maxSeedRadiusM)
 	x, y := md.proj.ToLocal(p)
 	s := md.o.CellM
 	r := int32(math.Ceil(radiusM / s))
@@ -100,7 +117,10 @@ func (md *Model) flagDisc(p geo.Point, radiusM float64, flag uint8) {
 				continue
 			}
 			k := uint64(uint32(cx+dx))<<32 | uint64(uint32(cy+dy))
-			c := md.cells[k]
+			c, ok := md.cells[k]
+			if !ok && len(md.cells) >= md.o.MaxCells {
+				return
+			}
 			c.flags |= flag
 			md.cells[k] = c
 		}
