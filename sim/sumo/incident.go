@@ -213,8 +213,7 @@ func (t *truth) finish() {
 		if st.seen {
 			reason = t.whyNot(i, "the run ended")
 		}
-		t.events = append(t.events, sim.ExtIncident{Index: i, ID: t.incidents[i].ID, Kind: sim.StoppedVehicle,
-			Event: sim.IncidentNotHappened, Vehicle: t.incidents[i].vehicle(), Reason: reason})
+		t.emit(i, sim.IncidentNotHappened, Vehicle{ID: t.incidents[i].vehicle()}, geo.Point{}, reason)
 	}
 }
 
