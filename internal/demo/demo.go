@@ -12,6 +12,7 @@ import (
 	paho "github.com/eclipse/paho.mqtt.golang"
 
 	"github.com/michi-v2x/michi/internal/edge"
+	"github.com/michi-v2x/michi/internal/road"
 	"github.com/michi-v2x/michi/pkg/geo"
 	"github.com/michi-v2x/michi/pkg/v2x"
 )
@@ -66,6 +67,12 @@ func Run(ctx context.Context, node *edge.Node, out io.Writer, tl Timeline) error
 		eastbound+westbound, rate, tl.ReportAt, tl.StopAfter)
 
 	proj := geo.NewProjection(origin)
+	// The edge knows this road from its map, as a road operator's edge would, so it need not
+	// learn it from traffic first (a fresh edge holds back where it knows nothing).
+	node.SeedRoad(road.Map{Lanes: [][]geo.Point{
+		{proj.ToPoint(-roadLength/2, -2), proj.ToPoint(roadLength/2, -2)},
+		{proj.ToPoint(roadLength/2, 2), proj.ToPoint(-roadLength/2, 2)},
+	}})
 	var alerts atomic.Int64
 	cars := make([]*car, 0, eastbound+westbound)
 	for i := range eastbound + westbound {

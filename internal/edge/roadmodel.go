@@ -63,3 +63,7 @@ func (n *Node) serveRoad(w http.ResponseWriter, _ *http.Request) {
 	w.Header().Set("Content-Type", "application/json")
 	_ = json.NewEncoder(w).Encode(n.road.Stats())
 }
+
+// SeedRoad seeds the road model from a map the caller has (a simulation's own roads, say), as
+// Options.Road.Map does from a file.
+func (n *Node) SeedRoad(m road.Map) { n.road.Seed(m) }
