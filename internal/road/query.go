@@ -95,11 +95,23 @@ func (md *Model) FlowNear(p geo.Point, radiusM, headingDeg float64) Flow {
 	return f
 }
 
-// each calls fn for every cell within radiusM of p (by cell centre), under the read lock.
+// each calls fn for every known cell whose centre lies within radiusM (plus a cell) of p, under
+// the read lock.
 func (md *Model) each(p geo.Point, radiusM float64, fn func(c cell)) {
 	if !md.hasProj {
 		return
 	}
+	md.disc(p, radiusM+md.o.CellM, func(k uint64) bool {
+		if c, ok := md.cells[k]; ok {
+			fn(c)
+		}
+		return true
+	})
+}
+
+// disc calls fn with the key of every cell whose centre lies within radiusM of p, until fn
+// returns false; the caller holds the lock and has a projection.
+func (md *Model) disc(p geo.Point, radiusM float64, fn func(k uint64) bool) {
 	x, y := md.proj.ToLocal(p)
 	s := md.o.CellM
 	r := int32(math.Ceil(radiusM / s))
@@ -107,11 +119,11 @@ func (md *Model) each(p geo.Point, radiusM float64, fn func(c cell)) {
 	for dy := -r; dy <= r; dy++ {
 		for dx := -r; dx <= r; dx++ {
 			mx, my := (float64(cx+dx)+0.5)*s-x, (float64(cy+dy)+0.5)*s-y
-			if mx*mx+my*my > (radiusM+s)*(radiusM+s) {
+			if mx*mx+my*my > radiusM*radiusM {
 				continue
 			}
-			if c, ok := md.cells[uint64(uint32(cx+dx))<<32|uint64(uint32(cy+dy))]; ok {
-				fn(c)
+			if !fn(uint64(uint32(cx+dx))<<32 | uint64(uint32(cy+dy))) {
+				return
 			}
 		}
 	}

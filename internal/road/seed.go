@@ -105,24 +105,13 @@ func (md *Model) flagDisc(p geo.Point, radiusM float64, flag uint8) {
 	if !p.Valid() || !(radiusM > 0) {
 		return
 	}
-	radiusM = min(radiusM, maxSeedRadiusM)
-	x, y := md.proj.ToLocal(p)
-	s := md.o.CellM
-	r := int32(math.Ceil(radiusM / s))
-	cx, cy := int32(math.Floor(x/s)), int32(math.Floor(y/s))
-	for dy := -r; dy <= r; dy++ {
-		for dx := -r; dx <= r; dx++ {
-			mx, my := (float64(cx+dx)+0.5)*s-x, (float64(cy+dy)+0.5)*s-y
-			if mx*mx+my*my > radiusM*radiusM {
-				continue
-			}
-			k := uint64(uint32(cx+dx))<<32 | uint64(uint32(cy+dy))
-			c, ok := md.cells[k]
-			if !ok && len(md.cells) >= md.o.MaxCells {
-				return
-			}
-			c.flags |= flag
-			md.cells[k] = c
+	md.disc(p, min(radiusM, maxSeedRadiusM), func(k uint64) bool {
+		c, ok := md.cells[k]
+		if !ok && len(md.cells) >= md.o.MaxCells {
+			return false
 		}
-	}
+		c.flags |= flag
+		md.cells[k] = c
+		return true
+	})
 }
