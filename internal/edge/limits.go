@@ -45,8 +45,9 @@ type LimitOptions struct {
 	// MaxClients is the number of MQTT connections the edge serves at once; beyond, CONNECT is
 	// refused with 0x89 server busy (v3.1.1: server unavailable). Default 20,000.
 	MaxClients int `yaml:"max_clients"`
-	// MaxSessions is the number of MQTT sessions one credential holds at once, connected or kept
-	// for a reconnect; beyond, CONNECT is refused with 0x97 quota exceeded. Default 8.
+	// MaxSessions is the number of sessions one credential holds at once, MQTT (connected or kept
+	// for a reconnect) and native together; beyond, CONNECT is refused with 0x97 quota exceeded,
+	// a native hello with busy. Default 8.
 	MaxSessions int `yaml:"max_sessions"`
 	// MaxSubscriptions is the number of topic filters one MQTT session holds; a filter beyond is
 	// refused in the SUBACK (0x87, the code mochi-mqtt lets a hook give). Default 64.
@@ -56,8 +57,9 @@ type LimitOptions struct {
 	// seconds; default 10 min.
 	SessionExpiry time.Duration `yaml:"session_expiry"`
 	// PublishRate and PublishBurst are the messages per second one credential may publish over
-	// all its connections, and how many at once (a token bucket). Beyond, a message is refused
-	// (reason rate_limited; MQTT v5 QoS ≥ 1: PUBACK 0x97 quota exceeded) and counted. Default
+	// all its connections, MQTT and native, and how many at once (a token bucket). Beyond, a
+	// message is refused (reason rate_limited; MQTT v5 QoS ≥ 1: PUBACK 0x97 quota exceeded;
+	// native: an Error frame busy) and counted. Default
 	// 50 per second, 100 at once (a vehicle sends at most 10 CAMs a second); negative: no bound.
 	PublishRate  float64 `yaml:"publish_rate"`
 	PublishBurst int     `yaml:"publish_burst"`

@@ -8,7 +8,8 @@ import (
 )
 
 // quotas counts what each credential holds on the edge (LimitOptions): its MQTT sessions, by
-// client id, and its publish token bucket. An edge without credentials has none.
+// client id, its native sessions, by station, and its publish token bucket, which both protocols
+// draw on. An edge without credentials has none.
 //
 // Lock rule: quotas.mu guards the sources map and every source's sessions; a source's bucket has
 // a mutex of its own, taken on the publish path without quotas.mu. Neither is held while calling
@@ -21,12 +22,14 @@ type quotas struct {
 	mu      sync.Mutex
 	sources map[string]*quota
 	owner   map[string]*quota // client id → the source whose session it is
+	natives sync.Map          // native session id → its source's *quota, for the publish path
 }
 
 // quota is one source's share.
 type quota struct {
 	source   string
 	sessions map[string]*mqtt.Client // client id → the connection that holds the session now
+	native   map[uint32]uint64       // station id → the native session that holds it now
 
 	mu     sync.Mutex
 	tokens float64
@@ -42,23 +45,74 @@ func newQuotas(o LimitOptions, broker func(string) (*mqtt.Client, bool)) *quotas
 func (qs *quotas) open(source string, cl *mqtt.Client) (*quota, bool) {
 	qs.mu.Lock()
 	defer qs.mu.Unlock()
-	q := qs.sources[source]
-	if q == nil {
-		q = &quota{source: source, sessions: map[string]*mqtt.Client{}, tokens: float64(qs.o.PublishBurst), last: time.Now()}
-		qs.sources[source] = q
-	}
+	q := qs.sourceLocked(source)
 	if prev := qs.owner[cl.ID]; prev != nil && prev != q { // another source's session id: it is this one's now
 		qs.forgetLocked(prev, cl.ID)
 	}
-	if _, held := q.sessions[cl.ID]; !held && len(q.sessions) >= qs.o.MaxSessions {
+	if _, held := q.sessions[cl.ID]; !held && q.held() >= qs.o.MaxSessions {
 		qs.sweepLocked(q)
-		if len(q.sessions) >= qs.o.MaxSessions {
+		if q.held() >= qs.o.MaxSessions {
 			return q, false
 		}
 	}
 	q.sessions[cl.ID] = cl
 	qs.owner[cl.ID] = q
 	return q, true
+}
+
+// sourceLocked returns source's share, a fresh one (a full bucket) if it holds nothing.
+func (qs *quotas) sourceLocked(source string) *quota {
+	q := qs.sources[source]
+	if q == nil {
+		q = &quota{source: source, sessions: map[string]*mqtt.Client{}, native: map[uint32]uint64{},
+			tokens: float64(qs.o.PublishBurst), last: time.Now()}
+		qs.sources[source] = q
+	}
+	return q
+}
+
+// held is the number of sessions q holds over both protocols.
+func (q *quota) held() int { return len(q.sessions) + len(q.native) }
+
+// openNative admits native session id of station for source, or reports that source already
+// holds MaxSessions (MQTT and native together). A station's new session (a vehicle reconnecting;
+// the native server closes the old one with replaced) takes over its old session's slot.
+func (qs *quotas) openNative(source string, station uint32, id uint64) bool {
+	qs.mu.Lock()
+	defer qs.mu.Unlock()
+	q := qs.sourceLocked(source)
+	if _, held := q.native[station]; !held && q.held() >= qs.o.MaxSessions {
+		qs.sweepLocked(q)
+		if q.held() >= qs.o.MaxSessions {
+			return false
+		}
+	}
+	q.native[station] = id
+	qs.natives.Store(id, q)
+	return true
+}
+
+// closeNative forgets native session id of station: it ended. A session whose station a newer
+// one took over no longer holds the slot, and changes nothing but itself.
+func (qs *quotas) closeNative(source string, station uint32, id uint64) {
+	qs.natives.Delete(id)
+	qs.mu.Lock()
+	defer qs.mu.Unlock()
+	if q := qs.sources[source]; q != nil && q.native[station] == id {
+		delete(q.native, station)
+		if q.held() == 0 {
+			delete(qs.sources, source)
+		}
+	}
+}
+
+// nativeQuota is the share native session id draws on; nil for a session not admitted by
+// openNative (an edge without credentials).
+func (qs *quotas) nativeQuota(id uint64) *quota {
+	if q, ok := qs.natives.Load(id); ok {
+		return q.(*quota)
+	}
+	return nil
 }
 
 // close forgets cl's session: it ended (a clean session's connection closed, or a kept one
@@ -74,13 +128,14 @@ func (qs *quotas) close(cl *mqtt.Client) {
 func (qs *quotas) forgetLocked(q *quota, id string) {
 	delete(q.sessions, id)
 	delete(qs.owner, id)
-	if len(q.sessions) == 0 {
+	if q.held() == 0 {
 		delete(qs.sources, q.source)
 	}
 }
 
-// sweepLocked forgets sessions of q that ended without the broker telling (a connection that
-// failed between admission and CONNACK): closed, and not a session the broker keeps.
+// sweepLocked forgets MQTT sessions of q that ended without the broker telling (a connection that
+// failed between admission and CONNACK): closed, and not a session the broker keeps. Native
+// sessions always end with closeNative.
 func (qs *quotas) sweepLocked(q *quota) {
 	for id, cl := range q.sessions {
 		if !cl.Closed() {

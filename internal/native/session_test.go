@@ -204,6 +204,7 @@ func TestTakeoverOnlyBySameCredential(t *testing.T) {
 		t.Fatalf("the owner's session ended: %v", owner.Err())
 	default:
 	}
+	waitFor(t, "the refusal counted", func() bool { return srv.Stats().Refused == 1 }) // counted once the refused connection is gone
 	if st := srv.Stats(); st.Replaced != 0 || st.Refused != 1 {
 		t.Fatalf("stats %+v", st)
 	}
