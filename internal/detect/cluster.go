@@ -171,10 +171,7 @@ func (c *clusterer) joins(lead, p *placed) bool {
 	if c.maxLateral < 0 || geo.AngleDiff(lead.HeadingDeg, p.HeadingDeg+180) > c.maxHeadingDiff {
 		return false
 	}
-	s1, c1 := math.Sincos(lead.HeadingDeg * math.Pi / 180)
-	s2, c2 := math.Sincos(p.HeadingDeg * math.Pi / 180)
-	ax, ay := s1-s2, c1-c2 // lead's direction plus p's reversed: along the road
-	return math.Abs(dx*ay-dy*ax) <= c.maxLateral*math.Hypot(ax, ay)
+	return hazard.AcrossRoadM(dx, dy, lead.HeadingDeg, p.HeadingDeg) <= c.maxLateral
 }
 
 // finding summarises one cluster: mean position, circular mean heading, the leader's sub-cause

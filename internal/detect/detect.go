@@ -151,6 +151,13 @@ func sourcesOf(m *ldm.Map, id uint64) []string {
 	return objectSources(&o)
 }
 
+// defaultTo sets *v to d when it is zero (an option left at its default).
+func defaultTo(v *float64, d float64) {
+	if *v == 0 {
+		*v = d
+	}
+}
+
 // positive reports a negative option as an error.
 func positive(errs *[]error, name string, v float64) {
 	if v < 0 {

@@ -37,18 +37,13 @@ type EndOfQueueOptions struct {
 }
 
 func (o *EndOfQueueOptions) setDefaults() {
-	def := func(v *float64, d float64) {
-		if *v == 0 {
-			*v = d
-		}
-	}
-	def(&o.SlowSpeedMPS, 3)
-	def(&o.GapM, 100)
-	def(&o.MaxHeadingDiffDeg, 30)
-	def(&o.ApproachM, 500)
-	def(&o.ApproachSpeedMPS, 22)
-	def(&o.ApproachConeDeg, 20)
-	def(&o.JunctionAheadM, 40)
+	defaultTo(&o.SlowSpeedMPS, 3)
+	defaultTo(&o.GapM, 100)
+	defaultTo(&o.MaxHeadingDiffDeg, 30)
+	defaultTo(&o.ApproachM, 500)
+	defaultTo(&o.ApproachSpeedMPS, 22)
+	defaultTo(&o.ApproachConeDeg, 20)
+	defaultTo(&o.JunctionAheadM, 40)
 	if o.MinQueue == 0 {
 		o.MinQueue = 3
 	}

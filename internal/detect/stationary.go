@@ -47,17 +47,12 @@ func (o *StationaryOptions) setDefaults() {
 	if o.MinPassers == 0 {
 		o.MinPassers = 1
 	}
-	def := func(v *float64, d float64) {
-		if *v == 0 {
-			*v = d
-		}
-	}
-	def(&o.BehindM, 150)
-	def(&o.LaneHalfM, 1.6)
-	def(&o.RoadHalfM, 5.5)
-	def(&o.MaxHeadingDiffDeg, 30)
-	def(&o.JunctionAheadM, 40)
-	def(&o.CrossingM, 30)
+	defaultTo(&o.BehindM, 150)
+	defaultTo(&o.LaneHalfM, 1.6)
+	defaultTo(&o.RoadHalfM, 5.5)
+	defaultTo(&o.MaxHeadingDiffDeg, 30)
+	defaultTo(&o.JunctionAheadM, 40)
+	defaultTo(&o.CrossingM, 30)
 }
 
 // Validate reports every problem at once; it applies the defaults first.

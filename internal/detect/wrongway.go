@@ -39,17 +39,12 @@ type WrongWayOptions struct {
 }
 
 func (o *WrongWayOptions) setDefaults() {
-	def := func(v *float64, d float64) {
-		if *v == 0 {
-			*v = d
-		}
-	}
-	def(&o.MinSpeedMPS, 3)
-	def(&o.MinAgainstShare, 0.8)
-	def(&o.MaxAlongShare, 0.05)
-	def(&o.MinDistM, 40)
-	def(&o.JunctionM, 12)
-	def(&o.ClearDistM, 60)
+	defaultTo(&o.MinSpeedMPS, 3)
+	defaultTo(&o.MinAgainstShare, 0.8)
+	defaultTo(&o.MaxAlongShare, 0.05)
+	defaultTo(&o.MinDistM, 40)
+	defaultTo(&o.JunctionM, 12)
+	defaultTo(&o.ClearDistM, 60)
 	if o.MinRounds == 0 {
 		o.MinRounds = 5
 	}

@@ -30,18 +30,25 @@ func (m *Manager) mergeTarget(f Finding) *entry {
 	return best
 }
 
-// acrossRoad is how far apart a and b lie across the road that two opposite headings give: the
-// axis is the mean of a's heading and b's reversed.
+// acrossRoad is how far apart a and b lie across the road that two opposite headings give.
 func acrossRoad(a geo.Point, ha float64, b geo.Point, hb float64) float64 {
+	x, y := geo.NewProjection(a).ToLocal(b)
+	return AcrossRoadM(x, y, ha, hb)
+}
+
+// AcrossRoadM is how far apart, across the road, lie two places (dx, dy) metres east and north
+// of each other, on a road whose axis two opposite headings give: the mean of ha and hb
+// reversed, so a road in any direction, and headings a little off it, measure alike. Headings
+// that do not oppose each other give +Inf.
+func AcrossRoadM(dx, dy, ha, hb float64) float64 {
 	sa, ca := math.Sincos(ha * math.Pi / 180)
-	sb, cb := math.Sincos((hb + 180) * math.Pi / 180)
-	ax, ay := sa+sb, ca+cb
+	sb, cb := math.Sincos(hb * math.Pi / 180)
+	ax, ay := sa-sb, ca-cb // ha plus hb reversed: along the road
 	n := math.Hypot(ax, ay)
 	if n < 1e-9 {
 		return math.Inf(1)
 	}
-	x, y := geo.NewProjection(a).ToLocal(b)
-	return math.Abs(x*ay-y*ax) / n
+	return math.Abs(dx*ay-dy*ax) / n
 }
 
 // create allocates a sequence number and an unpublished entry at the finding's position.
