@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"database/sql"
+	"errors"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -110,15 +111,16 @@ func TestPostGISGeometry(t *testing.T) {
 	db, err := sql.Open("pgx", pg.DSN)
 	require.NoError(t, err)
 	defer db.Close()
-	var ns sql.NullString
-	require.NoError(t, db.QueryRow(`SELECT n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
-		WHERE e.extname = 'postgis'`).Scan(&ns))
-	if !ns.Valid {
+	var ns string
+	err = db.QueryRow(`SELECT n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
+		WHERE e.extname = 'postgis'`).Scan(&ns)
+	if errors.Is(err, sql.ErrNoRows) {
 		t.Skip("PostGIS not installed in the test database (MICHI_PG_POSTGIS=1 scripts/postgres-test.sh)")
 	}
+	require.NoError(t, err)
 	store1(t, s, "edge-a", []store.Record{hazardRec(1, 1, 1, "created", 48.1, 11.5, t0)})
 	var lon, lat float64
-	require.NoError(t, db.QueryRow(`SELECT `+ns.String+`.ST_X(geom), `+ns.String+`.ST_Y(geom) FROM hazards`).Scan(&lon, &lat))
+	require.NoError(t, db.QueryRow(`SELECT `+ns+`.ST_X(geom), `+ns+`.ST_Y(geom) FROM hazards`).Scan(&lon, &lat))
 	require.Equal(t, 11.5, lon)
 	require.Equal(t, 48.1, lat)
 	var again bool
