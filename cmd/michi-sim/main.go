@@ -56,7 +56,8 @@ func run(args []string, stdout, stderr io.Writer) error {
 	level := fs.String("log-level", "error", "debug, info, warn, error")
 	noHub := fs.Bool("no-hub", false, "demo: leave the cloud hub out")
 	worldNames := fs.String("worlds", "", "eval: run only these worlds of the suite (comma-separated names)")
-	short := fs.Bool("short", false, "eval: the CI version, two worlds with shorter runs")
+	short := fs.Bool("short", false, "eval: the CI version, three worlds with shorter runs")
+	connected := fs.Float64("connected", 0, "eval: run every world with this share (0…1] of its vehicles connected (default: the suite's own, 1 or 0.5)")
 	parallel := fs.Int("parallel", 2, "eval: worlds run at once")
 	pos, err := parseInterleaved(fs, args[1:])
 	if errors.Is(err, flag.ErrHelp) {
@@ -105,7 +106,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 		}
 		return finish(stdout, rep, orDefault(*out, "sim-report-demo"))
 	case "eval":
-		return evaluate(ctx, stdout, log, *worldNames, *short, *parallel, *seed, orDefault(*out, "michi-eval"))
+		return evaluate(ctx, stdout, log, *worldNames, *short, *parallel, *seed, *connected, orDefault(*out, "michi-eval"))
 	}
 	fmt.Fprint(stderr, usage)
 	return fmt.Errorf("unknown command %q", args[0])
@@ -154,10 +155,17 @@ func finish(w io.Writer, rep *report.Report, dir string) error {
 }
 
 // evaluate runs the suite of worlds (or the named ones, or the short suite) and prints the table.
-func evaluate(ctx context.Context, w io.Writer, log *slog.Logger, names string, short bool, parallel int, seed int64, out string) error {
+func evaluate(ctx context.Context, w io.Writer, log *slog.Logger, names string, short bool, parallel int, seed int64,
+	connected float64, out string) error {
 	suite := worlds.Suite()
 	if short {
 		suite = worlds.Short()
+	}
+	if connected != 0 {
+		if connected < 0 || connected > 1 {
+			return fmt.Errorf("--connected %g: want a share above 0, at most 1", connected)
+		}
+		suite = worlds.WithConnected(suite, connected)
 	}
 	if names != "" {
 		var err error

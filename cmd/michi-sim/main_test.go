@@ -60,6 +60,7 @@ func TestErrors(t *testing.T) {
 	require.ErrorContains(t, run([]string{"fly"}, &out, &errb), `unknown command "fly"`)
 	require.ErrorContains(t, run([]string{"run"}, &out, &errb), "needs one scenario file")
 	require.ErrorContains(t, run([]string{"eval", "--worlds", "atlantis-rush"}, &out, &errb), "no world atlantis-rush")
+	require.ErrorContains(t, run([]string{"eval", "--connected", "1.5"}, &out, &errb), "--connected 1.5: want a share")
 }
 
 func TestHelpExitsZero(t *testing.T) {

@@ -38,6 +38,9 @@ type StationaryOptions struct {
 	// close, or this close to the point CrossingM ahead of it, while it stands is at a junction
 	// or before one, waiting to turn or to cross; default 30 m.
 	CrossingM float64 `yaml:"crossing_m"`
+	// QueueAheadM: a vehicle it did not see pass it that stands in its lane up to this far ahead
+	// says it may be queueing behind vehicles the edge cannot see; default 100 m.
+	QueueAheadM float64 `yaml:"queue_ahead_m"`
 }
 
 func (o *StationaryOptions) setDefaults() {
@@ -53,6 +56,7 @@ func (o *StationaryOptions) setDefaults() {
 	defaultTo(&o.MaxHeadingDiffDeg, 30)
 	defaultTo(&o.JunctionAheadM, 40)
 	defaultTo(&o.CrossingM, 30)
+	defaultTo(&o.QueueAheadM, 100)
 }
 
 // Validate reports every problem at once; it applies the defaults first.
@@ -60,7 +64,8 @@ func (o *StationaryOptions) Validate() error {
 	o.setDefaults()
 	var errs []error
 	for name, v := range map[string]float64{"behind_m": o.BehindM, "lane_half_m": o.LaneHalfM,
-		"road_half_m": o.RoadHalfM, "junction_ahead_m": o.JunctionAheadM, "crossing_m": o.CrossingM} {
+		"road_half_m": o.RoadHalfM, "junction_ahead_m": o.JunctionAheadM, "crossing_m": o.CrossingM,
+		"queue_ahead_m": o.QueueAheadM} {
 		positive(&errs, "stationary."+name, v)
 	}
 	if o.MinStopped < 0 || o.MinPassers < 1 || o.MaxHeadingDiffDeg < 0 || o.MaxHeadingDiffDeg > 180 {
@@ -81,6 +86,10 @@ func (o *StationaryOptions) Validate() error {
 //   - a standing vehicle stood right ahead of it in its lane at any time while it stood: it is
 //     in a queue (and stays a queue member for the second it takes to follow when the queue
 //     moves off);
+//   - a vehicle that it did not see pass it stands in its lane up to QueueAheadM ahead, or stood
+//     there so recently that a queue's start, travelling back at queueWaveMPS, has not reached
+//     it yet: where not every vehicle is connected, the ones between may be queueing unseen (a
+//     breakdown that stands behind a queue at a light is found once that queue has left);
 //   - crossing traffic passed within CrossingM of it while it stood, or the model knows a
 //     junction area there: it waits to turn or to cross (a car broken down inside a junction is
 //     not flagged by this detector);
@@ -110,6 +119,7 @@ type standing struct {
 	since    time.Time
 	crossing bool            // crossing traffic passed close by while it stood
 	queued   bool            // a standing vehicle stood right ahead of it in its lane
+	queueTil time.Time       // a vehicle standing further ahead in its lane: maybe a queue until
 	heldUp   bool            // a vehicle stood right behind it in its lane
 	flagged  bool            // found broken down: stays so while it stands
 	behind   map[uint64]bool // vehicles seen behind it on its road → seen in its lane
@@ -181,12 +191,16 @@ func (d *Stationary) Detect(now time.Time, m *ldm.Map) []hazard.Finding {
 				}
 				if lane, ok := st.behind[q.id]; ok {
 					st.passed[q.id] = lane
+				} else if inLane && along <= o.QueueAheadM && q.speed < 1 {
+					if til := now.Add(time.Duration(along / queueWaveMPS * float64(time.Second))); til.After(st.queueTil) {
+						st.queueTil = til
+					}
 				}
 			}
 			return true
 		})
 		if !st.flagged {
-			st.flagged = !st.queued && !st.crossing && now.Sub(a.stopped) >= o.MinStopped &&
+			st.flagged = !st.queued && !st.crossing && now.After(st.queueTil) && now.Sub(a.stopped) >= o.MinStopped &&
 				len(st.passed) >= o.MinPassers && d.breakdown(a, st, now)
 		}
 		if !st.flagged {
@@ -262,6 +276,10 @@ func (d *Stationary) inLane(a *actor) bool {
 	}
 	return false
 }
+
+// queueWaveMPS is how fast a queue's start travels back along it once its head moves off (the
+// upstream speed of a start wave, about 15–20 km/h).
+const queueWaveMPS = 4.0
 
 // slowPlace: where at least this share of the passing traffic was slow, slowing down is routine
 // (a yield line, the end of a ramp, a queue zone).

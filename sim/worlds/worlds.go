@@ -111,28 +111,49 @@ func (s Spec) Name() string {
 	return n
 }
 
-// Suite is the 16 worlds of `michi-sim eval`: every kind, on each side, quiet and in the rush
-// hour, every vehicle connected.
+// HalfConnected is the share of connected vehicles in the suite's partly connected worlds.
+const HalfConnected = 0.5
+
+// Suite is the 24 worlds of `michi-sim eval`: every kind, on each side, quiet and in the rush
+// hour, every vehicle connected; and every kind on each side in the rush hour with half the
+// vehicles connected (where queues stand, the cars an edge cannot see matter most).
 func Suite() []Spec {
-	var out []Spec
+	var out, half []Spec
 	for _, k := range Kinds {
 		for _, left := range []bool{false, true} {
 			for _, d := range []string{Quiet, Rush} {
 				out = append(out, Spec{Kind: k, LeftHand: left, Demand: d})
 			}
+			half = append(half, Spec{Kind: k, LeftHand: left, Demand: Rush, Connected: HalfConnected})
+		}
+	}
+	return append(out, half...)
+}
+
+// WithConnected gives every world of suite the share connected, dropping the worlds that then
+// repeat another.
+func WithConnected(suite []Spec, connected float64) []Spec {
+	var out []Spec
+	seen := map[string]bool{}
+	for _, s := range suite {
+		s.Connected = connected
+		if !seen[s.Name()] {
+			seen[s.Name()] = true
+			out = append(out, s)
 		}
 	}
 	return out
 }
 
-// Short is the CI version of the suite: two worlds, a shorter run (the breakdown stands 40 s
-// from 20 s; 75 s in all).
+// Short is the CI version of the suite: three worlds, one of them half connected, in shorter
+// runs (the breakdown stands 40 s from 20 s; 75 s in all).
 func Short() []Spec {
 	short := func(s Spec) Spec {
 		s.IncidentAt, s.Stand, s.Duration = 20*time.Second, 40*time.Second, 75*time.Second
 		return s
 	}
-	return []Spec{short(Spec{Kind: GridTLS, LeftHand: true, Demand: Rush}), short(Spec{Kind: Spider, Demand: Quiet})}
+	return []Spec{short(Spec{Kind: GridTLS, LeftHand: true, Demand: Rush}), short(Spec{Kind: Spider, Demand: Quiet}),
+		short(Spec{Kind: GridTLS, Demand: Rush, Connected: HalfConnected})}
 }
 
 // Select picks the worlds of the suite whose names are listed (comma-separated).

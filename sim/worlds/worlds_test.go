@@ -22,21 +22,31 @@ func requireTools(t *testing.T) {
 
 func TestSuite(t *testing.T) {
 	s := Suite()
-	require.Len(t, s, 16)
+	require.Len(t, s, 24)
 	names := map[string]bool{}
-	for _, w := range s {
+	for i, w := range s {
 		require.NoError(t, w.Validate())
 		names[w.Name()] = true
-		require.Equal(t, 1.0, w.Connected, "every vehicle connected")
+		if i < 16 {
+			require.Equal(t, 1.0, w.Connected, "every vehicle connected")
+		} else {
+			require.Equal(t, HalfConnected, w.Connected, "half the vehicles connected")
+			require.Equal(t, Rush, w.Demand)
+		}
 		require.Equal(t, 60*time.Second, w.Begin)
 		require.Equal(t, 150*time.Second, w.Duration)
 	}
-	require.Len(t, names, 16, "distinct names")
+	require.Len(t, names, 24, "distinct names")
 	require.True(t, names["motorway-lefthand-rush"])
+	require.True(t, names["roundabout-lefthand-rush-connected50"])
+	third := WithConnected(s, 0.3)
+	require.Len(t, third, 16, "the half-connected worlds repeat the rush worlds at 30 %")
+	require.Equal(t, "spider-righthand-quiet-connected30", third[0].Name())
 	short := Short()
-	require.Len(t, short, 2)
+	require.Len(t, short, 3)
 	require.Equal(t, "grid-tls-lefthand-rush", short[0].Name())
 	require.Equal(t, "spider-righthand-quiet", short[1].Name())
+	require.Equal(t, "grid-tls-righthand-rush-connected50", short[2].Name())
 	for _, w := range short {
 		require.NoError(t, w.Validate())
 		require.Less(t, w.Duration, 150*time.Second)
