@@ -41,6 +41,10 @@ type StationaryOptions struct {
 	// QueueAheadM: a vehicle it did not see pass it that stands in its lane up to this far ahead
 	// says it may be queueing behind vehicles the edge cannot see; default 100 m.
 	QueueAheadM float64 `yaml:"queue_ahead_m"`
+	// QueuedPassers: a vehicle that another stood right ahead of (in a queue, then) is flagged
+	// only once this many vehicles that were behind it in its own lane got past it: they left a
+	// lane that stopped moving; default 3.
+	QueuedPassers int `yaml:"queued_passers"`
 }
 
 func (o *StationaryOptions) setDefaults() {
@@ -49,6 +53,9 @@ func (o *StationaryOptions) setDefaults() {
 	}
 	if o.MinPassers == 0 {
 		o.MinPassers = 1
+	}
+	if o.QueuedPassers == 0 {
+		o.QueuedPassers = 3
 	}
 	defaultTo(&o.BehindM, 150)
 	defaultTo(&o.LaneHalfM, 1.6)
@@ -68,8 +75,8 @@ func (o *StationaryOptions) Validate() error {
 		"queue_ahead_m": o.QueueAheadM} {
 		positive(&errs, "stationary."+name, v)
 	}
-	if o.MinStopped < 0 || o.MinPassers < 1 || o.MaxHeadingDiffDeg < 0 || o.MaxHeadingDiffDeg > 180 {
-		errs = append(errs, fmt.Errorf("stationary: want min_stopped ≥ 0, min_passers ≥ 1, max_heading_diff_deg 0…180"))
+	if o.MinStopped < 0 || o.MinPassers < 1 || o.QueuedPassers < 1 || o.MaxHeadingDiffDeg < 0 || o.MaxHeadingDiffDeg > 180 {
+		errs = append(errs, fmt.Errorf("stationary: want min_stopped ≥ 0, min_passers ≥ 1, queued_passers ≥ 1, max_heading_diff_deg 0…180"))
 	}
 	return errors.Join(errs...)
 }
@@ -83,13 +90,14 @@ func (o *StationaryOptions) Validate() error {
 //   - the road model does not know its place as a lane of its direction: a fresh edge holds back
 //     rather than guess, and a car that waits mid-turn inside a junction stands where traffic
 //     flows every way;
-//   - a standing vehicle stood right ahead of it in its lane at any time while it stood: it is
-//     in a queue (and stays a queue member for the second it takes to follow when the queue
-//     moves off);
-//   - a vehicle that it did not see pass it stands in its lane up to QueueAheadM ahead, or stood
-//     there so recently that a queue's start, travelling back at queueWaveMPS, has not reached
-//     it yet: where not every vehicle is connected, the ones between may be queueing unseen (a
-//     breakdown that stands behind a queue at a light is found once that queue has left);
+//   - a vehicle that it did not see pass it stands in its lane ahead, up to QueueAheadM, or stood
+//     there so recently that the queue's start, travelling back at queueWaveMPS, and a driver's
+//     queueFollow have not reached it yet: it may be in a queue, right behind that vehicle or,
+//     where not every vehicle is connected, behind unseen ones between (a breakdown that stands
+//     behind a queue is found once the queue ahead of it has left);
+//   - such a vehicle stood right ahead of it (queuedM) at any time while it stood, and fewer than
+//     QueuedPassers vehicles that were behind it in its own lane got past it: it was in a queue,
+//     and it stays a queue member until its own lane's traffic shows it has stopped moving;
 //   - crossing traffic passed within CrossingM of it while it stood, or the model knows a
 //     junction area there: it waits to turn or to cross (a car broken down inside a junction is
 //     not flagged by this detector);
@@ -118,8 +126,8 @@ type Stationary struct {
 type standing struct {
 	since    time.Time
 	crossing bool            // crossing traffic passed close by while it stood
-	queued   bool            // a standing vehicle stood right ahead of it in its lane
-	queueTil time.Time       // a vehicle standing further ahead in its lane: maybe a queue until
+	queued   bool            // a vehicle it did not see pass it stood right ahead of it in its lane
+	queueTil time.Time       // a vehicle standing ahead in its lane: maybe in a queue until
 	heldUp   bool            // a vehicle stood right behind it in its lane
 	flagged  bool            // found broken down: stays so while it stands
 	behind   map[uint64]bool // vehicles seen behind it on its road → seen in its lane
@@ -186,13 +194,11 @@ func (d *Stationary) Detect(now time.Time, m *ldm.Map) []hazard.Finding {
 					st.heldUp = true
 				}
 			case along > 2:
-				if inLane && along < 25 && q.speed < 1 {
-					st.queued = true
-				}
 				if lane, ok := st.behind[q.id]; ok {
-					st.passed[q.id] = lane
+					st.passed[q.id] = lane // (and if it stands ahead now, it queues behind something else)
 				} else if inLane && along <= o.QueueAheadM && q.speed < 1 {
-					if til := now.Add(time.Duration(along / queueWaveMPS * float64(time.Second))); til.After(st.queueTil) {
+					st.queued = st.queued || along < queuedM
+					if til := now.Add(queueFollow + time.Duration(along/queueWaveMPS*float64(time.Second))); til.After(st.queueTil) {
 						st.queueTil = til
 					}
 				}
@@ -200,7 +206,7 @@ func (d *Stationary) Detect(now time.Time, m *ldm.Map) []hazard.Finding {
 			return true
 		})
 		if !st.flagged {
-			st.flagged = !st.queued && !st.crossing && now.After(st.queueTil) && now.Sub(a.stopped) >= o.MinStopped &&
+			st.flagged = !st.crossing && now.After(st.queueTil) && (!st.queued || st.inLanePassers() >= o.QueuedPassers) && now.Sub(a.stopped) >= o.MinStopped &&
 				len(st.passed) >= o.MinPassers && d.breakdown(a, st, now)
 		}
 		if !st.flagged {
@@ -218,6 +224,17 @@ func (d *Stationary) Detect(now time.Time, m *ldm.Map) []hazard.Finding {
 		}
 	}
 	return out
+}
+
+// inLanePassers counts the vehicles that were behind it in its own lane and got past it.
+func (st *standing) inLanePassers() int {
+	n := 0
+	for _, lane := range st.passed {
+		if lane {
+			n++
+		}
+	}
+	return n
 }
 
 // breakdown weighs a standing vehicle that traffic passed against what the road model knows of
@@ -239,13 +256,7 @@ func (d *Stationary) breakdown(a *actor, st *standing, now time.Time) bool {
 		return false
 	}
 	if st.heldUp || zone.Routine() || d.model.SlowShare(a.pos, 1) >= slowPlace || junctionAhead(d.model, a.pos, a.heading, d.o.JunctionAheadM) {
-		inLane := 0
-		for _, lane := range st.passed {
-			if lane {
-				inLane++
-			}
-		}
-		return inLane >= d.o.MinPassers
+		return st.inLanePassers() >= d.o.MinPassers
 	}
 	return true
 }
@@ -277,9 +288,16 @@ func (d *Stationary) inLane(a *actor) bool {
 	return false
 }
 
+// queuedM: a vehicle standing this close ahead in its lane stands in the same queue.
+const queuedM = 25
+
 // queueWaveMPS is how fast a queue's start travels back along it once its head moves off (the
-// upstream speed of a start wave, about 15–20 km/h).
-const queueWaveMPS = 4.0
+// upstream speed of a start wave, about 15–20 km/h); queueFollow is how long a driver may take to
+// follow once the car ahead has moved off.
+const (
+	queueWaveMPS = 4.0
+	queueFollow  = 3 * time.Second
+)
 
 // slowPlace: where at least this share of the passing traffic was slow, slowing down is routine
 // (a yield line, the end of a ramp, a queue zone).

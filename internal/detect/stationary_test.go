@@ -108,6 +108,13 @@ func TestStationary(t *testing.T) {
 		{"in a queue: a car stands right ahead", known, 12 * time.Second, []mover{{along: 10, lat: 1.75, heading: 90}, passNext}, false},
 		// where not every car is connected, the ones between it and a car standing ahead may be
 		// an unseen queue, until a queue's start could have reached it
+		{"in a queue until the car right ahead left, then passed in the next lane", known, 20 * time.Second,
+			[]mover{{along: 8, lat: 1.75, vAlong: 12, heading: 90, start: 10 * time.Second}, passNext}, false},
+		{"in a queue until the car right ahead left, then three of its lane got past", known, 30 * time.Second,
+			[]mover{{along: 8, lat: 1.75, vAlong: 12, heading: 90, start: 10 * time.Second},
+				{along: -80, lat: 1.75, vAlong: 12, heading: 90, start: 10 * time.Second},
+				{along: -110, lat: 1.75, vAlong: 12, heading: 90, start: 10 * time.Second},
+				{along: -140, lat: 1.75, vAlong: 12, heading: 90, start: 10 * time.Second}}, true},
 		{"a car stands 60 m ahead in its lane", known, 12 * time.Second, []mover{{along: 60, lat: 1.75, heading: 90}, passNext}, false},
 		{"the car 60 m ahead left 10 s ago", known, 20 * time.Second, []mover{{along: 60, lat: 1.75, vAlong: 12, heading: 90, start: 10 * time.Second}, passNext}, false},
 		{"the car 60 m ahead left 20 s ago", known, 30 * time.Second, []mover{{along: 60, lat: 1.75, vAlong: 12, heading: 90, start: 10 * time.Second}, passNext}, true},
