@@ -8,7 +8,7 @@ import (
 
 	"github.com/coder/websocket"
 
-	"github.com/michi-v2x/michi/internal/quicconn"
+	"github.com/michi-v2x/michi/pkg/quicconn"
 	"github.com/michi-v2x/michi/internal/tlsconf"
 )
 

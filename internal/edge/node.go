@@ -24,9 +24,9 @@ import (
 	"github.com/michi-v2x/michi/internal/hazard"
 	"github.com/michi-v2x/michi/internal/ldm"
 	"github.com/michi-v2x/michi/internal/native"
-	"github.com/michi-v2x/michi/internal/quicconn"
 	"github.com/michi-v2x/michi/internal/road"
 	"github.com/michi-v2x/michi/internal/tlsconf"
+	"github.com/michi-v2x/michi/pkg/quicconn"
 	"github.com/michi-v2x/michi/pkg/v2x"
 	nativewire "github.com/michi-v2x/michi/pkg/v2x/native"
 )

@@ -13,9 +13,9 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/michi-v2x/michi/internal/edge"
-	"github.com/michi-v2x/michi/internal/quicconn"
 	"github.com/michi-v2x/michi/internal/tlsconf"
 	"github.com/michi-v2x/michi/pkg/geo"
+	"github.com/michi-v2x/michi/pkg/quicconn"
 	"github.com/michi-v2x/michi/pkg/v2x"
 )
 

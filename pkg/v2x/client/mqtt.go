@@ -13,8 +13,8 @@ import (
 	"github.com/eclipse/paho.golang/paho"
 	"github.com/quic-go/quic-go"
 
-	"github.com/michi-v2x/michi/internal/quicconn"
 	"github.com/michi-v2x/michi/pkg/geo"
+	"github.com/michi-v2x/michi/pkg/quicconn"
 	"github.com/michi-v2x/michi/pkg/v2x"
 )
 
