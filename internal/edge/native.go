@@ -6,7 +6,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/mochi-mqtt/server/v2/packets"
+	"github.com/michi-v2x/michi/internal/broker"
 
 	"github.com/michi-v2x/michi/internal/auth"
 	"github.com/michi-v2x/michi/internal/hazard"
@@ -106,7 +106,7 @@ func (h nativeHandler) OnHello(s native.SessionInfo) error {
 		return nil
 	}
 	if err := h.n.stations.claim(s.StationID, s.Grant.Credential, s.ID); err != nil {
-		h.n.rejected(reject("hello", ReasonStation, packets.ErrNotAuthorized, err))
+		h.n.rejected(reject("hello", ReasonStation, broker.CodeNotAuthorized, err))
 		return nativewire.WrapError(nativewire.CodeForbidden, err)
 	}
 	if !h.n.quotas.openNative(s.SourceUUID, s.StationID, s.ID) {
@@ -148,18 +148,18 @@ func (h nativeHandler) OnDENM(s native.SessionInfo, m *v2x.DENM) error { return 
 func (h nativeHandler) admit(s native.SessionInfo, m v2x.Message) error {
 	if l := h.n.opts.Limits; l.PublishRate > 0 {
 		if q := h.n.quotas.nativeQuota(s.ID); q != nil && !q.allow(l.PublishRate, l.PublishBurst, time.Now()) {
-			rej := h.n.rejected(reject(string(m.Type()), ReasonRateLimited, packets.ErrQuotaExceeded,
+			rej := h.n.rejected(reject(string(m.Type()), ReasonRateLimited, broker.CodeQuotaExceeded,
 				fmt.Errorf("%s publishes more than %g messages a second", q.source, l.PublishRate)))
 			return nativewire.WrapError(nativewire.CodeBusy, rej)
 		}
 	}
 	if m.Source() != s.SourceUUID {
 		err := fmt.Errorf("source_uuid %q is not this session's %q", m.Source(), s.SourceUUID)
-		h.n.rejected(reject(string(m.Type()), ReasonImpersonation, packets.ErrNotAuthorized, err))
+		h.n.rejected(reject(string(m.Type()), ReasonImpersonation, broker.CodeNotAuthorized, err))
 		return nativewire.WrapError(nativewire.CodeForbidden, err)
 	}
 	if err := auth.Role(s.Grant.Role).MayPublish(m); err != nil {
-		h.n.rejected(reject(string(m.Type()), ReasonForbidden, packets.ErrNotAuthorized, err))
+		h.n.rejected(reject(string(m.Type()), ReasonForbidden, broker.CodeNotAuthorized, err))
 		return nativewire.WrapError(nativewire.CodeForbidden, err)
 	}
 	err := h.n.validate(m)
