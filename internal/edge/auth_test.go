@@ -101,7 +101,7 @@ func TestCredentialsAndRolesOverMQTT(t *testing.T) {
 	require.Equal(t, 1.0, metric(t, n, "michi_edge_rejected_total", "type=cam", "reason=impersonation"))
 	require.Equal(t, 1.0, metric(t, n, "michi_edge_rejected_total", "type=cpm", "reason=forbidden"))
 	require.Equal(t, 1.0, metric(t, n, "michi_edge_rejected_total", "type=denm", "reason=forbidden"))
-	// The same at QoS 0, which the connection's lane ingests past the broker (inbound.go).
+	// The same at QoS 0, which the connection's lane ingests past the broker (internal/broker/inbound.go).
 	cpm, err := json.Marshal(v2x.NewCPM(v2x.CPMSpec{SourceUUID: "com_car_1", StationID: 1, Pos: here, At: now}))
 	require.NoError(t, err)
 	car.Publish(v2x.Topic{Root: "michi", Queue: v2x.InQueue, Type: v2x.TypeCPM, SourceID: "com_car_1", Quadkey: geo.Quadkey(here, 22)}.String(), 0, false, cpm)

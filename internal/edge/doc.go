@@ -4,7 +4,7 @@
 // retained on every zoom-16 outQueue tile the relevance area touches), the native QUIC geocast
 // (geocast.go, over internal/native) and the uplink to the cloud hub (uplink.go).
 //
-// The edge is the broker's Handler (mqtt.go) and the native server's (geocast.go): transports
+// The edge is the broker's Handler (mqtt.go) and the native server's (nativehandler.go): transports
 // call down into it through those interfaces and know nothing of the pipeline.
 //
 // Data flows one way: listener → ingest (decode, validate, authorise; ingest.go) → ldm / reports →

@@ -67,7 +67,7 @@ func (c *rawClient) next() packets.Packet {
 	return pk
 }
 
-// Telemetry taken past the broker (inbound.go) is ingested like any other, keeps the connection
+// Telemetry taken past the broker (internal/broker/inbound.go) is ingested like any other, keeps the connection
 // alive, counts in the broker's statistics, reaches a subscriber to inQueue whenever there is
 // one, and a bad message among it is rejected without closing the connection.
 func TestTelemetryPastTheBroker(t *testing.T) {

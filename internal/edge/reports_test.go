@@ -230,7 +230,7 @@ func TestLateSubscriberGetsHazardOnItsExactTile(t *testing.T) {
 	newVehicle(t, n, 1).denm(t, v2x.DENMSpec{Cause: v2x.CauseObstacle, Pos: event, Detection: now, Reference: now, At: now})
 	waitActive(t, n, 1)
 	// At the dissemination zoom (16) the hazard is retained on the tile itself (the parent level of
-	// the filter); at 14, on the zoom-16 tiles below it. retained.go replays both.
+	// the filter); at 14, on the zoom-16 tiles below it. internal/broker/retained.go replays both.
 	for _, zoom := range []int{16, 14} {
 		ch := subscribe(t, connect(t, "tcp://"+n.MQTTAddr(), fmt.Sprintf("late-%d", zoom)), denmFilter(n, event, zoom))
 		d, _ := nextDENM(t, ch)
