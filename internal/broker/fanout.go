@@ -48,7 +48,8 @@ type UserProperty struct{ Key, Val string }
 // way instead.
 //
 // QoS 0 on purpose: mochi v2.7.9 refuses a client's SUBSCRIBE whose packet id equals one of its
-// own outbound QoS 1 ids in flight (it mixes the two directions' ids), which alerts in flight made
+// own outbound QoS 1 ids in flight (it mixes the two directions' ids;
+// TestMochiMixesPacketIDDirections), which alerts in flight made
 // happen to vehicles changing tiles. A live connection loses nothing at QoS 0, and a reconnecting
 // vehicle gets every active hazard retained.
 //

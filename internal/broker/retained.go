@@ -30,8 +30,9 @@ import (
 // on. So the edge also sends the parent-level retained messages of every "…/#" filter.
 //
 // Replayed messages may precede the SUBACK (allowed by MQTT 3.1.1 §3.8.4 and 5.0 §3.8.4).
-// TestLateSubscriberGetsHazardOnItsExactTile and TestLateSubscriberGetsEveryHazardOnATile cover
-// both parts.
+// TestLateSubscriberGetsHazardOnItsExactTile and TestLateSubscriberGetsEveryHazardOnATile
+// (internal/edge) cover both parts; TestMochiRetainedLookupGrowsTheStack and
+// TestMochiReplaysNoParentLevel fail when mochi stops behaving as described.
 
 // retainedReplay is one filter of a SUBSCRIBE whose retained messages the edge sends.
 type retainedReplay struct {
