@@ -1,7 +1,6 @@
 package edge
 
 import (
-	"context"
 	"fmt"
 	"testing"
 	"time"
@@ -9,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/michi-v2x/michi/internal/hazard"
+	"github.com/michi-v2x/michi/internal/testutil"
 	"github.com/michi-v2x/michi/pkg/geo"
 	"github.com/michi-v2x/michi/pkg/v2x"
 )
@@ -18,11 +18,7 @@ import (
 func TestFanOutPicksVehiclesInside(t *testing.T) {
 	n, err := New(Options{MQTTAddr: "127.0.0.1:0", WSAddr: Off, HTTPAddr: Off, MQTTQUICAddr: Off, QUICAddr: Off, DetectInterval: time.Hour})
 	require.NoError(t, err)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- n.Run(ctx) }()
-	t.Cleanup(func() { cancel(); require.NoError(t, <-done) })
-	<-n.Ready()
+	testutil.Start(t, n)
 
 	center := geo.Point{Lat: 45.76, Lon: 4.84}
 	sessions := make([]*mqttSession, 40)

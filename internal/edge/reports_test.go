@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/michi-v2x/michi/internal/edge"
+	"github.com/michi-v2x/michi/internal/testutil"
 	"github.com/michi-v2x/michi/pkg/geo"
 	"github.com/michi-v2x/michi/pkg/v2x"
 )
@@ -256,7 +257,7 @@ func TestLateSubscriberGetsEveryHazardOnATile(t *testing.T) {
 	now := clk.Now()
 	newVehicle(t, n, 1).denm(t, v2x.DENMSpec{Cause: v2x.CauseAccident, Pos: a, Detection: now, Reference: now, At: now})
 	newVehicle(t, n, 2).denm(t, v2x.DENMSpec{Cause: v2x.CauseObstacle, Pos: b, Detection: now, Reference: now, At: now})
-	checkFor(t, 5*time.Second, func() error {
+	testutil.CheckFor(t, 5*time.Second, func() error {
 		if len(n.Hazards().Active()) != 2 {
 			return errNotYet
 		}
