@@ -358,3 +358,25 @@ func TestMochiMixesPacketIDDirections(t *testing.T) {
 	require.Equal(t, []byte{packets.ErrPacketIdentifierInUse.Code}, ack.ReasonCodes,
 		"mochi now keeps the two directions' packet ids apart: alerts could go out at QoS 1 (fanout.go)")
 }
+
+// pkg/v2x/client's RequestProblemInfo: a client that sets Request Problem Information to 0 gets
+// every packet from mochi without user properties — PUBLISH too, though [MQTT-3.1.2-29] spares
+// it — so the retained hazards mochi writes (retained.go's replay) would lose their signature.
+func TestMochiStripsUserPropertiesWithoutProblemInfo(t *testing.T) {
+	srv, addr := startMochi(t, &testHook{}, nil, nil)
+	c := dialRaw(t, addr, 5)
+	c.connect("quiet", 30, packets.Properties{RequestProblemInfo: 0, RequestProblemInfoFlag: true})
+	c.expect(packets.Connack)
+	var buf bytes.Buffer
+	require.NoError(t, (&packets.Packet{FixedHeader: packets.FixedHeader{Type: packets.Subscribe, Qos: 1}, ProtocolVersion: 5, PacketID: 1,
+		Filters: packets.Subscriptions{{Filter: "tile/#"}}}).SubscribeEncode(&buf))
+	c.write(buf.Bytes())
+	c.expect(packets.Suback)
+	cl, ok := srv.Clients.Get("quiet")
+	require.True(t, ok)
+	require.NoError(t, cl.WritePacket(packets.Packet{FixedHeader: packets.FixedHeader{Type: packets.Publish}, TopicName: "tile/1", Payload: []byte("alert"),
+		Properties: packets.Properties{User: []packets.UserProperty{{Key: "sig", Val: "x"}}}}))
+	pk := c.expect(packets.Publish)
+	require.Empty(t, pk.Properties.User,
+		"mochi now keeps user properties on PUBLISH for such clients: the SDK's RequestProblemInfo (pkg/v2x/client/mqtt.go) is no longer needed for signatures")
+}
