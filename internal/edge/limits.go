@@ -21,7 +21,7 @@ import (
 // per-connection bounds apply.
 type LimitOptions struct {
 	// ConnectTimeout: an MQTT connection that has not sent its CONNECT by then is closed
-	// (mochi-mqtt waits for ever). Default 10 s.
+	// (mochi-mqtt waits for ever; internal/broker sets the bound). Default 10 s.
 	ConnectTimeout time.Duration `yaml:"connect_timeout"`
 	// MaxKeepAlive is the keep-alive the edge gives an MQTT client that asks for none (0), and an
 	// MQTT v5 client that asks for more (told in CONNACK as Server Keep Alive, which it must use):

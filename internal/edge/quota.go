@@ -13,8 +13,8 @@ import (
 //
 // Lock rule: quotas.mu guards the sources map and every source's sessions; a source's bucket has
 // a mutex of its own, taken on the publish path without quotas.mu. Neither is held while calling
-// out, except that a full source asks the broker's client map about its sessions (mochi's own
-// leaf lock) under quotas.mu.
+// out, except that a full source asks the broker which connection holds each of its sessions
+// (broker.Server.Session, a leaf lock of the broker's) under quotas.mu.
 type quotas struct {
 	o       LimitOptions
 	session func(id string) (*broker.Conn, bool) // the connection holding client id's session in the broker
