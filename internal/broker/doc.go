@@ -27,6 +27,8 @@
 //   - A lane's wmu is held for one whole write (mochi's or the lane's), qmu for its queue; qmu is
 //     taken under wmu by a flusher, never the other way.
 //   - mochi's own locks (its client map, its topic index) are leaves to this package.
+//   - Server.open (atomic) counts the lanes not yet closed; Close waits for it to reach 0 before
+//     mochi's Close (broker.go, stopClients).
 //
 // Telemetry and subscriptions run on each client's read goroutine; a PublishRetained on the
 // caller's goroutine and up to GOMAXPROCS-1 helpers it waits for.

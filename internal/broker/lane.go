@@ -3,6 +3,7 @@ package broker
 import (
 	"net"
 	"sync"
+	"sync/atomic"
 	"syscall"
 )
 
@@ -21,6 +22,7 @@ func (l laneListener) Accept() (net.Conn, error) {
 	}
 	lc := newLaneConn(c, l.max)
 	lc.s = l.s
+	l.s.open.Add(1) // until mochi closes it (laneConn.Close)
 	// Until CONNECT: mochi-mqtt sets the keep-alive deadline after it, and none before.
 	_ = lc.SetDeadline(l.s.connectDeadline())
 	return lc, nil
@@ -45,6 +47,8 @@ type laneConn struct {
 	s     *Server  // takes the telemetry packets in Read (inbound.go); nil: none taken
 	in    inFilter // the read goroutine's only
 
+	closed atomic.Bool // Close was called: counted once out of Server.open
+
 	wmu sync.Mutex // held for one whole write; held by a running flusher until it is done
 
 	qmu      sync.Mutex
@@ -60,6 +64,14 @@ func newLaneConn(c net.Conn, max int) *laneConn {
 		}
 	}
 	return lc
+}
+
+// Close closes the connection and counts it out of Server.open.
+func (c *laneConn) Close() error {
+	if c.closed.CompareAndSwap(false, true) && c.s != nil {
+		c.s.open.Add(-1)
+	}
+	return c.Conn.Close()
 }
 
 // Write is the broker's way out.
