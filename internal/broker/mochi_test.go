@@ -13,7 +13,6 @@ import (
 	"os"
 	"runtime"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -248,18 +247,7 @@ func (l closeListener) Accept() (net.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &closeConn{Conn: c, closed: l.closed}, nil
-}
-
-type closeConn struct {
-	net.Conn
-	closed chan struct{}
-	once   sync.Once
-}
-
-func (c *closeConn) Close() error {
-	c.once.Do(func() { close(c.closed) })
-	return c.Conn.Close()
+	return &closeNotifyConn{Conn: c, done: l.closed}, nil // wslistener.go's
 }
 
 // hook.go OnConnect: mochi sends a v5 reason code to a 3.1.1 client as it is (0x97 is no 3.1.1
