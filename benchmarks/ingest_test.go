@@ -128,7 +128,7 @@ func BenchmarkEdgeIngestCAM(b *testing.B) {
 // BenchmarkEdgeMQTTIngest sends CAMs over a real MQTT connection, one QoS 0 PUBLISH per write as
 // vehicles do, and waits for the edge to have ingested each round (a PINGREQ after it is answered
 // after everything before it). "direct": the connection's lane takes the publishes past the
-// broker's read path (internal/edge/inbound.go); "broker": the same with a subscription that
+// broker's read path (internal/broker/inbound.go); "broker": the same with a subscription that
 // covers inQueue somewhere (no CAM matches it), so every publish goes the broker's way.
 func BenchmarkEdgeMQTTIngest(b *testing.B) {
 	for _, viaBroker := range []bool{false, true} {

@@ -8,8 +8,8 @@ import (
 
 	"github.com/coder/websocket"
 
-	"github.com/michi-v2x/michi/internal/quicconn"
 	"github.com/michi-v2x/michi/internal/tlsconf"
+	"github.com/michi-v2x/michi/pkg/quicconn"
 )
 
 // Target is what a run drives: the addresses of a running broker, and its process when it is a

@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/michi-v2x/michi/internal/edge"
+	"github.com/michi-v2x/michi/internal/testutil"
 	"github.com/michi-v2x/michi/pkg/geo"
 	"github.com/michi-v2x/michi/pkg/v2x"
 )
@@ -79,7 +80,7 @@ func TestAuthorityRoadWorksReachVehiclesOnTwoEdges(t *testing.T) {
 	}
 	require.Zero(t, far.n.Hazards().Len(), "the far edge carries nothing")
 	for _, id := range []string{"edge-a", "edge-b"} {
-		checkFor(t, 10*time.Second, func() error {
+		testutil.CheckFor(t, 10*time.Second, func() error {
 			_, err := hubHazard(t, h, id, func(p map[string]any) bool {
 				return p["authority"] == "works-1" && p["state"] == "active" && p["radius_m"] == 600.0
 			})
@@ -94,7 +95,7 @@ func TestAuthorityRoadWorksReachVehiclesOnTwoEdges(t *testing.T) {
 	nextAlert(t, quicB, "termination on B over QUIC", isCause(v2x.CauseRoadworks, true))
 	require.Zero(t, a.n.Hazards().Len())
 	require.Zero(t, b.n.Hazards().Len())
-	checkFor(t, 10*time.Second, func() error {
+	testutil.CheckFor(t, 10*time.Second, func() error {
 		_, err := hubHazard(t, h, "edge-b", func(p map[string]any) bool { return p["authority"] == "works-1" && p["state"] == "terminated" })
 		return err
 	})
@@ -123,7 +124,7 @@ func TestNeighbourHazardRelayed(t *testing.T) {
 	require.Equal(t, b.n.Options().StationID, d.ActionID().OriginatingStationID, "B originates what it disseminates")
 
 	relay := fmt.Sprintf("relay:edge-a:%d/", a.n.Options().StationID)
-	checkFor(t, 10*time.Second, func() error {
+	testutil.CheckFor(t, 10*time.Second, func() error {
 		_, err := hubHazard(t, h, "edge-b", func(p map[string]any) bool {
 			s, _ := p["authority"].(string)
 			return strings.HasPrefix(s, relay) && p["state"] == "active"

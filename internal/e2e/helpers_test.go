@@ -10,7 +10,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -21,6 +20,7 @@ import (
 	"github.com/michi-v2x/michi/internal/hub"
 	"github.com/michi-v2x/michi/internal/hub/store"
 	"github.com/michi-v2x/michi/internal/ldm"
+	"github.com/michi-v2x/michi/internal/testutil"
 	"github.com/michi-v2x/michi/internal/tlsconf"
 	"github.com/michi-v2x/michi/pkg/geo"
 	"github.com/michi-v2x/michi/pkg/v2x"
@@ -97,26 +97,8 @@ func startHub(t *testing.T, p *pki, dsn, uplinkAddr string) *testHub {
 		Log: slog.New(slog.DiscardHandler),
 	})
 	require.NoError(t, err)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- h.Run(ctx) }()
-	select {
-	case <-h.Ready():
-	case err := <-done:
-		t.Fatalf("hub did not start: %v", err)
-	case <-time.After(10 * time.Second):
-		t.Fatal("hub not ready after 10 s")
-	}
-	var once sync.Once
-	th := &testHub{h: h, base: "http://" + h.HTTPAddr().String()}
-	th.stop = func() {
-		once.Do(func() {
-			cancel()
-			require.NoError(t, <-done)
-		})
-	}
-	t.Cleanup(th.stop)
-	return th
+	stop := testutil.Start(t, h)
+	return &testHub{h: h, base: "http://" + h.HTTPAddr().String(), stop: stop}
 }
 
 func (h *testHub) uplinkAddr() string { return h.h.UplinkAddr().String() }
@@ -150,42 +132,7 @@ func startEdge(t *testing.T, opts edge.Options) *testEdge {
 	t.Helper()
 	n, err := edge.New(opts)
 	require.NoError(t, err)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- n.Run(ctx) }()
-	select {
-	case <-n.Ready():
-	case err := <-done:
-		t.Fatalf("edge %s did not start: %v", opts.EdgeID, err)
-	case <-time.After(10 * time.Second):
-		t.Fatalf("edge %s not ready", opts.EdgeID)
-	}
-	var once sync.Once
-	e := &testEdge{n: n, opts: opts}
-	e.stop = func() {
-		once.Do(func() {
-			cancel()
-			require.NoError(t, <-done)
-		})
-	}
-	t.Cleanup(e.stop)
-	return e
-}
-
-// checkFor polls fn until it returns nil or the timeout passes.
-func checkFor(t *testing.T, timeout time.Duration, fn func() error) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		err := fn()
-		if err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("condition not met within %s: %v", timeout, err)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	return &testEdge{n: n, opts: opts, stop: testutil.Start(t, n)}
 }
 
 // call does an HTTP request and returns the status and body; token authorises writes.
@@ -254,7 +201,7 @@ func edgesAtHub(t *testing.T, h *testHub) map[string]edgeInfo {
 // waitCoverage waits until the hub has the edges connected with a coverage from their health.
 func waitCoverage(t *testing.T, h *testHub, ids ...string) {
 	t.Helper()
-	checkFor(t, 10*time.Second, func() error {
+	testutil.CheckFor(t, 10*time.Second, func() error {
 		edges := edgesAtHub(t, h)
 		for _, id := range ids {
 			if e := edges[id]; !e.Connected || e.Health == nil || e.Health.Coverage == nil {
@@ -365,7 +312,7 @@ func quicVehicle(t *testing.T, e *testEdge, id uint32, p geo.Point) *native.Conn
 	t.Cleanup(func() { c.Close() })
 	require.NoError(t, c.SendCAM(v2x.NewCAM(v2x.CAMSpec{SourceUUID: source, StationID: id, StationType: v2x.StationPassengerCar,
 		Pos: p, SpeedMPS: 10, HeadingDeg: 90, At: time.Now()})))
-	checkFor(t, 5*time.Second, func() error {
+	testutil.CheckFor(t, 5*time.Second, func() error {
 		if _, ok := e.n.LDM().Vehicle(id); !ok {
 			return fmt.Errorf("vehicle %d not tracked yet", id)
 		}

@@ -22,6 +22,7 @@ import (
 
 	"github.com/michi-v2x/michi/internal/auth"
 	"github.com/michi-v2x/michi/internal/promtest"
+	"github.com/michi-v2x/michi/internal/testutil"
 	"github.com/michi-v2x/michi/pkg/geo"
 	"github.com/michi-v2x/michi/pkg/v2x"
 	"github.com/michi-v2x/michi/pkg/v2x/client"
@@ -289,7 +290,7 @@ func TestHostileClients(t *testing.T) {
 		seen := func() float64 {
 			return h.metric(t, "michi_edge_rejected_total") + h.metric(t, "michi_edge_ingested_total", "type=cam")
 		}
-		checkFor(t, 10*time.Second, func() error {
+		testutil.CheckFor(t, 10*time.Second, func() error {
 			if n := seen(); n < 40000 {
 				return fmt.Errorf("%g of 40,000 taken", n)
 			}

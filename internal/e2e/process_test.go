@@ -16,6 +16,7 @@ import (
 	paho "github.com/eclipse/paho.mqtt.golang"
 	"github.com/stretchr/testify/require"
 
+	"github.com/michi-v2x/michi/internal/testutil"
 	"github.com/michi-v2x/michi/pkg/geo"
 	"github.com/michi-v2x/michi/pkg/v2x"
 )
@@ -97,7 +98,7 @@ func (p *process) stop(t *testing.T) {
 
 func waitHealthy(t *testing.T, p *process, url string) {
 	t.Helper()
-	checkFor(t, 15*time.Second, func() error {
+	testutil.CheckFor(t, 15*time.Second, func() error {
 		select {
 		case err := <-p.done:
 			t.Fatalf("%s exited: %v\n%s", p.name, err, p.out.String())
@@ -158,7 +159,7 @@ func TestSeparateProcesses(t *testing.T) {
 	first, second := geo.Point{Lat: 48.85, Lon: 2.32}, geo.Point{Lat: 48.86, Lon: 2.33}
 
 	v.report(t, time.Now(), 1, v2x.CauseAccident, first, nil)
-	checkFor(t, 15*time.Second, func() error {
+	testutil.CheckFor(t, 15*time.Second, func() error {
 		e := edgesAtHub(t, h)["edge-p"]
 		if !e.Connected || e.Health == nil {
 			return fmt.Errorf("edge at the hub: %+v", e)
@@ -175,7 +176,7 @@ func TestSeparateProcesses(t *testing.T) {
 
 	hub = startProcess(t, "cloud-hub (restarted)", hubBin, hubArgs...)
 	waitHealthy(t, hub, h.base+"/healthz")
-	checkFor(t, 15*time.Second, func() error {
+	testutil.CheckFor(t, 15*time.Second, func() error {
 		var fc featureCollection
 		getJSON(t, h.base+"/api/v1/hazard-events?edge=edge-p&from=-1h", &fc)
 		if len(fc.Features) != 2 {

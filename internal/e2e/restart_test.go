@@ -11,6 +11,7 @@ import (
 	paho "github.com/eclipse/paho.mqtt.golang"
 	"github.com/stretchr/testify/require"
 
+	"github.com/michi-v2x/michi/internal/testutil"
 	"github.com/michi-v2x/michi/pkg/geo"
 	"github.com/michi-v2x/michi/pkg/v2x"
 )
@@ -68,8 +69,8 @@ func TestRestartAfterSIGKILL(t *testing.T) {
 			return err
 		}
 	}
-	checkFor(t, 10*time.Second, atHub(accident.ActionID(), "active"))
-	checkFor(t, 10*time.Second, atHub(roadworks.ActionID(), "active"))
+	testutil.CheckFor(t, 10*time.Second, atHub(accident.ActionID(), "active"))
+	testutil.CheckFor(t, 10*time.Second, atHub(roadworks.ActionID(), "active"))
 
 	require.NoError(t, edge.cmd.Process.Kill()) // SIGKILL: no shutdown of any kind
 	<-edge.done
@@ -86,7 +87,7 @@ func TestRestartAfterSIGKILL(t *testing.T) {
 	worksAgain := subscribeDENMs(t, pahoAt(t, mqttAddr, "sub-works-2"), works)
 	ended := nextDENM(t, worksAgain, "the road works ended", isCause(v2x.CauseRoadworks, true))
 	require.Equal(t, roadworks.ActionID(), ended.ActionID())
-	checkFor(t, 15*time.Second, atHub(roadworks.ActionID(), "terminated"))
+	testutil.CheckFor(t, 15*time.Second, atHub(roadworks.ActionID(), "terminated"))
 	require.NoError(t, atHub(accident.ActionID(), "active")())
 	var local featureCollection
 	getJSON(t, "http://"+httpAddr+"/api/v1/hazards", &local)

@@ -13,6 +13,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/michi-v2x/michi/internal/testutil"
 	"github.com/michi-v2x/michi/pkg/geo"
 	"github.com/michi-v2x/michi/pkg/v2x"
 )
@@ -51,7 +52,7 @@ func TestRecordsReachTheHub(t *testing.T) {
 		v.cam(t, clk.Now(), pos[i], speeds[i])
 		vs = append(vs, v)
 	}
-	checkFor(t, 5*time.Second, func() error {
+	testutil.CheckFor(t, 5*time.Second, func() error {
 		for _, v := range vs {
 			if _, ok := e.n.LDM().Vehicle(v.id); !ok {
 				return fmt.Errorf("vehicle %d not tracked", v.id)
@@ -66,7 +67,7 @@ func TestRecordsReachTheHub(t *testing.T) {
 	accident := geo.Destination(c, 0, 20)
 	vs[0].report(t, clk.Now(), 1, v2x.CauseAccident, accident, nil)
 
-	checkFor(t, 10*time.Second, func() error {
+	testutil.CheckFor(t, 10*time.Second, func() error {
 		a := edgesAtHub(t, h)["edge-a"]
 		if !a.Connected || a.Health == nil || a.Health.Coverage == nil || a.Health.Clients < len(vs) || a.Health.Vehicles != len(vs) {
 			return fmt.Errorf("edge at the hub: %+v", a)
@@ -81,7 +82,7 @@ func TestRecordsReachTheHub(t *testing.T) {
 		return nil
 	})
 
-	checkFor(t, 10*time.Second, func() error {
+	testutil.CheckFor(t, 10*time.Second, func() error {
 		var fc featureCollection
 		getJSON(t, h.base+"/api/v1/hazards?edge=edge-a", &fc)
 		for _, f := range fc.Features {
@@ -94,7 +95,7 @@ func TestRecordsReachTheHub(t *testing.T) {
 		return fmt.Errorf("hazards at the hub: %+v", fc.Features)
 	})
 
-	checkFor(t, 10*time.Second, func() error {
+	testutil.CheckFor(t, 10*time.Second, func() error {
 		var fc featureCollection
 		getJSON(t, h.base+"/api/v1/traffic?bbox="+bbox(tileBox), &fc)
 		for _, f := range fc.Features {
@@ -147,7 +148,7 @@ func TestExactlyOnceAcrossHubOutageAndEdgeRestart(t *testing.T) {
 	}
 
 	report(e, 1, 3)
-	checkFor(t, 10*time.Second, func() error {
+	testutil.CheckFor(t, 10*time.Second, func() error {
 		if got := hazardEvents(h); len(got) != 3 {
 			return fmt.Errorf("hazard events at the hub: %v", got)
 		}
@@ -158,7 +159,7 @@ func TestExactlyOnceAcrossHubOutageAndEdgeRestart(t *testing.T) {
 	sub := subscribeDENMs(t, mqttClient(t, e, "watcher"), hazardAt(4))
 	report(e, 4, 5)
 	nextDENM(t, sub, "a vehicle's report disseminated while the hub is away", isCause(v2x.CauseStationaryVehicle, false))
-	checkFor(t, 5*time.Second, func() error {
+	testutil.CheckFor(t, 5*time.Second, func() error {
 		if st, _ := e.n.UplinkStats(); st.Connected || st.Depth < 2 {
 			return fmt.Errorf("uplink during the outage: %+v", st)
 		}
@@ -172,7 +173,7 @@ func TestExactlyOnceAcrossHubOutageAndEdgeRestart(t *testing.T) {
 
 	h = startHub(t, p, dsn, addr) // back, same address and database
 	const records = 3 + 2 + 3 + 2 // hazards before, during, after the restart; one health per start
-	checkFor(t, 20*time.Second, func() error {
+	testutil.CheckFor(t, 20*time.Second, func() error {
 		st, _ := e.n.UplinkStats()
 		r := edgesAtHub(t, h)["edge-r"]
 		if r.HighWater != records || st.AckedSeq != records || st.Depth != 0 {
@@ -215,7 +216,7 @@ func TestUnknownCAEdgeRefused(t *testing.T) {
 	newVehicle(t, e, 5).report(t, time.Now(), 1, v2x.CauseAccident, border, nil)
 	nextDENM(t, sub, "the edge serves its vehicles", isCause(v2x.CauseAccident, false))
 
-	checkFor(t, 10*time.Second, func() error {
+	testutil.CheckFor(t, 10*time.Second, func() error {
 		if st, _ := e.n.UplinkStats(); st.Failures < 2 || st.Connects > 0 || st.Depth == 0 {
 			return fmt.Errorf("uplink: %+v", st)
 		}

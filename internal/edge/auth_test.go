@@ -15,6 +15,7 @@ import (
 
 	"github.com/michi-v2x/michi/internal/auth"
 	"github.com/michi-v2x/michi/internal/edge"
+	"github.com/michi-v2x/michi/internal/testutil"
 	"github.com/michi-v2x/michi/pkg/geo"
 	"github.com/michi-v2x/michi/pkg/v2x"
 	"github.com/michi-v2x/michi/pkg/v2x/native"
@@ -59,7 +60,7 @@ func loggedIn(t *testing.T, n *edge.Node, user, password string) paho.Client {
 // tracked waits until the LDM tracks vehicle id.
 func tracked(t *testing.T, n *edge.Node, id uint32) {
 	t.Helper()
-	checkFor(t, 5*time.Second, func() error {
+	testutil.CheckFor(t, 5*time.Second, func() error {
 		if _, ok := n.LDM().Vehicle(id); !ok {
 			return errNotYet
 		}
@@ -101,11 +102,11 @@ func TestCredentialsAndRolesOverMQTT(t *testing.T) {
 	require.Equal(t, 1.0, metric(t, n, "michi_edge_rejected_total", "type=cam", "reason=impersonation"))
 	require.Equal(t, 1.0, metric(t, n, "michi_edge_rejected_total", "type=cpm", "reason=forbidden"))
 	require.Equal(t, 1.0, metric(t, n, "michi_edge_rejected_total", "type=denm", "reason=forbidden"))
-	// The same at QoS 0, which the connection's lane ingests past the broker (inbound.go).
+	// The same at QoS 0, which the connection's lane ingests past the broker (internal/broker/inbound.go).
 	cpm, err := json.Marshal(v2x.NewCPM(v2x.CPMSpec{SourceUUID: "com_car_1", StationID: 1, Pos: here, At: now}))
 	require.NoError(t, err)
 	car.Publish(v2x.Topic{Root: "michi", Queue: v2x.InQueue, Type: v2x.TypeCPM, SourceID: "com_car_1", Quadkey: geo.Quadkey(here, 22)}.String(), 0, false, cpm)
-	checkFor(t, 5*time.Second, func() error {
+	testutil.CheckFor(t, 5*time.Second, func() error {
 		if metric(t, n, "michi_edge_rejected_total", "type=cpm", "reason=forbidden") != 2 {
 			return errNotYet
 		}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/michi-v2x/michi/internal/edge"
 	"github.com/michi-v2x/michi/internal/promtest"
+	"github.com/michi-v2x/michi/internal/testutil"
 	"github.com/michi-v2x/michi/pkg/geo"
 	"github.com/michi-v2x/michi/pkg/v2x"
 )
@@ -88,7 +89,7 @@ func TestBadInputIsRejectedCountedAndHarmless(t *testing.T) {
 	for _, tc := range cases {
 		want[tc.reason]++
 	}
-	checkFor(t, 5*time.Second, func() error {
+	testutil.CheckFor(t, 5*time.Second, func() error {
 		for reason, count := range want {
 			if got := metric(t, n, "michi_edge_rejected_total", "reason="+reason); got != count {
 				return fmt.Errorf("reason %s: counted %v, want %v", reason, got, count)
@@ -101,7 +102,7 @@ func TestBadInputIsRejectedCountedAndHarmless(t *testing.T) {
 	// Nothing else was disturbed: the connection still works, and so does everyone else.
 	require.True(t, c.IsConnectionOpen())
 	newVehicle(t, n, 42).cam(t, clk.Now(), geo.Destination(here, 90, 50), 12, 90)
-	checkFor(t, 5*time.Second, func() error {
+	testutil.CheckFor(t, 5*time.Second, func() error {
 		if _, ok := n.LDM().Vehicle(42); !ok {
 			return errNotYet
 		}

@@ -1,12 +1,11 @@
 package edge
 
 import (
-	"bytes"
 	"math"
 	"strings"
 	"time"
 
-	"github.com/mochi-mqtt/server/v2/packets"
+	"github.com/michi-v2x/michi/internal/broker"
 
 	"github.com/michi-v2x/michi/internal/hazard"
 	"github.com/michi-v2x/michi/internal/ldm"
@@ -67,15 +66,15 @@ func (n *Node) disseminate(events []hazard.Event, since time.Time) {
 		}
 		if d != nil {
 			topics := n.hazardTopics(h)
-			n.publishRetained(topics, d.AppendJSON(nil), expiry, n.stationsNear(h))
-			n.clearRetained(minus(last.tiles, topics))
+			n.retain(topics, d, expiry, n.stationsNear(h))
+			n.mqtt.ClearRetained(minus(last.tiles, topics))
 			if ev.Kind == hazard.Terminated {
 				delete(n.published, h.ActionID)
 			} else {
 				n.published[h.ActionID] = published{ref: h.Reference, tiles: topics}
 			}
 		} else { // expired: every receiver knows its validity, so the copies just go
-			n.clearRetained(last.tiles)
+			n.mqtt.ClearRetained(last.tiles)
 			delete(n.published, h.ActionID)
 		}
 		if n.up != nil { // after the vehicles: the uplink queue writes to disk
@@ -87,6 +86,17 @@ func (n *Node) disseminate(events []hazard.Event, since time.Time) {
 			n.up.lat.add(lat)
 		}
 	}
+}
+
+// retain publishes d, signed, retained for expiry seconds on topics, to the connections of the
+// vehicles in near first (see broker.Server.PublishRetained).
+func (n *Node) retain(topics []string, d *v2x.DENM, expiry uint32, near map[uint32]bool) {
+	payload := d.AppendJSON(nil)
+	n.mqtt.PublishRetained(broker.Retained{
+		Topics: topics, Payload: payload, Expiry: expiry,
+		ContentType: "application/json", User: n.signatureProperties(payload),
+		First: func(c *broker.Conn) bool { s, ok := c.Session.(*mqttSession); return ok && near[s.station.Load()] },
+	})
 }
 
 // stationsNear are the vehicles the LDM has inside h's relevance circle: the fan-out writes to
@@ -146,26 +156,6 @@ func (n *Node) DENM(h hazard.Hazard, now time.Time, term *v2x.Termination) *v2x.
 		Detection: h.Detection, Reference: h.Reference, Validity: h.Validity,
 		AwarenessRadiusM: h.RadiusM, TrafficDirection: h.Direction,
 		InformationQuality: h.InformationQuality, Termination: term, At: now,
-	})
-}
-
-// clearRetained deletes retained copies without delivering anything to subscribers.
-func (n *Node) clearRetained(topics []string) {
-	for _, topic := range topics {
-		n.broker.Topics.RetainMessage(packets.Packet{TopicName: topic}) // empty payload = delete
-	}
-}
-
-// forward republishes validated telemetry on outQueue (QoS 0, not retained) while anyone
-// subscribes to it.
-func (n *Node) forward(topic string, payload []byte) {
-	if n.subs.telemetry.Load() == 0 {
-		return
-	}
-	_ = n.broker.InjectPacket(n.pub, packets.Packet{
-		FixedHeader: packets.FixedHeader{Type: packets.Publish},
-		TopicName:   topic,
-		Payload:     bytes.Clone(payload), // payload may be the connection's read buffer (inbound.go)
 	})
 }
 

@@ -4,7 +4,7 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/mochi-mqtt/server/v2/packets"
+	"github.com/michi-v2x/michi/internal/broker"
 )
 
 // Reasons a message is rejected at ingest; each is a label of michi_edge_rejected_total.
@@ -24,18 +24,16 @@ const (
 )
 
 var (
-	errSlowConsumer = errors.New("slow consumer: outbound queue kept overflowing")
-	errShuttingDown = errors.New("edge node shutting down")
 	// ErrEdgeIdentity: the edge's certificate for the hub names another edge than edge_id.
 	ErrEdgeIdentity = errors.New("edge identity")
 )
 
 // Rejection is why a message was refused, with the MQTT v5 reason code sent back for it.
 type Rejection struct {
-	Type   string       // cam, denm, cpm or "" when the topic could not be parsed
-	Reason string       // one of the Reason… constants
-	Code   packets.Code // the on-wire reason code
-	Err    error        // the detail (which field, which value)
+	Type   string      // cam, denm, cpm or "" when the topic could not be parsed
+	Reason string      // one of the Reason… constants
+	Code   broker.Code // the on-wire reason code
+	Err    error       // the detail (which field, which value)
 }
 
 func (r *Rejection) Error() string {
@@ -44,6 +42,9 @@ func (r *Rejection) Error() string {
 
 func (r *Rejection) Unwrap() error { return r.Err }
 
-func reject(typ, reason string, code packets.Code, err error) *Rejection {
+// ReasonCode is the code the broker answers the rejection with (broker.Coded).
+func (r *Rejection) ReasonCode() broker.Code { return r.Code }
+
+func reject(typ, reason string, code broker.Code, err error) *Rejection {
 	return &Rejection{Type: typ, Reason: reason, Code: code, Err: err}
 }

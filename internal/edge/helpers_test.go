@@ -1,7 +1,6 @@
 package edge_test
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -14,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/michi-v2x/michi/internal/edge"
+	"github.com/michi-v2x/michi/internal/testutil"
 	"github.com/michi-v2x/michi/pkg/geo"
 	"github.com/michi-v2x/michi/pkg/v2x"
 )
@@ -57,26 +57,7 @@ func runNode(t *testing.T, clk *clock, mutate ...func(*edge.Options)) (n *edge.N
 	}
 	n, err := edge.New(opts)
 	require.NoError(t, err)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- n.Run(ctx) }()
-	var once sync.Once
-	stop = func() {
-		once.Do(func() {
-			cancel()
-			require.NoError(t, <-done)
-		})
-	}
-	t.Cleanup(stop)
-	select {
-	case <-n.Ready():
-	case err := <-done:
-		done <- err // for stop
-		t.Fatalf("node stopped before ready: %v", err)
-	case <-time.After(10 * time.Second):
-		t.Fatal("node not ready")
-	}
-	return n, stop
+	return n, testutil.Start(t, n)
 }
 
 func connect(t *testing.T, broker, id string) paho.Client {
@@ -181,27 +162,12 @@ func getJSON(t *testing.T, url string, into any) {
 // waitActive waits until the edge has exactly want active hazards.
 func waitActive(t *testing.T, n *edge.Node, want int) {
 	t.Helper()
-	checkFor(t, 5*time.Second, func() error {
+	testutil.CheckFor(t, 5*time.Second, func() error {
 		if len(n.Hazards().Active()) != want {
 			return errNotYet
 		}
 		return nil
 	})
-}
-
-func checkFor(t *testing.T, timeout time.Duration, fn func() error) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		err := fn()
-		if err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("condition not met within %s: %v", timeout, err)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
 }
 
 // startBare runs a node with o and only an MQTT listener on loopback until it is ready, or
@@ -211,19 +177,8 @@ func startBare(t *testing.T, o edge.Options) (*edge.Node, error) {
 	o.MQTTAddr, o.WSAddr, o.HTTPAddr, o.MQTTQUICAddr, o.QUICAddr = "127.0.0.1:0", edge.Off, edge.Off, edge.Off, edge.Off
 	n, err := edge.New(o)
 	require.NoError(t, err)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- n.Run(ctx) }()
-	select {
-	case <-n.Ready():
-		t.Cleanup(func() { cancel(); require.NoError(t, <-done) })
-		return n, nil
-	case err := <-done:
-		cancel()
+	if _, err := testutil.Serve(t, n); err != nil {
 		return nil, err
-	case <-time.After(10 * time.Second):
-		cancel()
-		t.Fatal("node neither ready nor stopped within 10s")
-		return nil, nil
 	}
+	return n, nil
 }

@@ -35,7 +35,7 @@ func (n *Node) Handler() http.Handler {
 	})
 	mux.HandleFunc("GET /api/v1/tls", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]any{"fingerprint_sha256": n.tlsFingerprint, "generated": n.tlsGenerated,
-			"mqtt_tls": n.mqttTLSAd, "wss": n.wssAddr, "mqtt_quic": n.mqttQUICAd})
+			"mqtt_tls": n.addrs.MQTTTLS, "wss": n.addrs.WSS, "mqtt_quic": n.addrs.MQTTQUIC})
 	})
 	mux.HandleFunc("GET /api/v1/keys", func(w http.ResponseWriter, _ *http.Request) {
 		if n.signer == nil { // a handler asked for before Run has loaded the key

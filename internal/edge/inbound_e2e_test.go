@@ -11,6 +11,7 @@ import (
 	"github.com/mochi-mqtt/server/v2/packets"
 	"github.com/stretchr/testify/require"
 
+	"github.com/michi-v2x/michi/internal/testutil"
 	"github.com/michi-v2x/michi/pkg/geo"
 	"github.com/michi-v2x/michi/pkg/v2x"
 )
@@ -67,7 +68,7 @@ func (c *rawClient) next() packets.Packet {
 	return pk
 }
 
-// Telemetry taken past the broker (inbound.go) is ingested like any other, keeps the connection
+// Telemetry taken past the broker (internal/broker/inbound.go) is ingested like any other, keeps the connection
 // alive, counts in the broker's statistics, reaches a subscriber to inQueue whenever there is
 // one, and a bad message among it is rejected without closing the connection.
 func TestTelemetryPastTheBroker(t *testing.T) {
@@ -87,7 +88,7 @@ func TestTelemetryPastTheBroker(t *testing.T) {
 	at := func(i int) geo.Point { return geo.Destination(here, 90, float64(i)) }
 	seen := func(i int) {
 		t.Helper()
-		checkFor(t, 5*time.Second, func() error {
+		testutil.CheckFor(t, 5*time.Second, func() error {
 			if o, ok := n.LDM().Vehicle(station); !ok || geo.Distance(o.Pos, at(i)) > 0.1 {
 				return errNotYet
 			}
@@ -114,7 +115,7 @@ func TestTelemetryPastTheBroker(t *testing.T) {
 	bad := cam(at(100))
 	bad.Payload = []byte(`{"not":"a cam"`)
 	v.send(bad)
-	checkFor(t, 5*time.Second, func() error {
+	testutil.CheckFor(t, 5*time.Second, func() error {
 		if metric(t, n, "michi_edge_rejected_total", "reason=malformed", "type=cam") != before+1 {
 			return errNotYet
 		}

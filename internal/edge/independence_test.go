@@ -13,6 +13,7 @@ import (
 
 	"github.com/michi-v2x/michi/internal/auth"
 	"github.com/michi-v2x/michi/internal/edge"
+	"github.com/michi-v2x/michi/internal/testutil"
 	"github.com/michi-v2x/michi/pkg/geo"
 	"github.com/michi-v2x/michi/pkg/v2x"
 )
@@ -95,7 +96,7 @@ func TestIndependenceIsCountedPerCredential(t *testing.T) {
 		c := conn("com_car_1", tk["com_car_1"], i+10)
 		require.Zero(t, reportCode(t, c, "com_car_1", uint32(7101+i), v2x.StationPassengerCar, v2x.CauseAccident, crash, now))
 	}
-	checkFor(t, 5*time.Second, func() error {
+	testutil.CheckFor(t, 5*time.Second, func() error {
 		for _, h := range n.Hazards().Active() {
 			if h.Cause == v2x.CauseAccident && h.InformationQuality == 1 && len(h.Sources) == 1 {
 				return nil

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/mochi-mqtt/server/v2/packets"
+	"github.com/michi-v2x/michi/internal/broker"
 
 	"github.com/michi-v2x/michi/internal/auth"
 	"github.com/michi-v2x/michi/internal/detect"
@@ -20,17 +20,17 @@ func (n *Node) Ingest(topic string, payload []byte) error { return n.ingest(nil,
 // ingest decodes, validates and applies one message a client published over MQTT. It runs on
 // the publishing client's goroutine and returns a *Rejection for bad input; nothing is applied
 // then.
-func (n *Node) ingest(st *clientState, topic string, payload []byte) error {
+func (n *Node) ingest(st *mqttSession, topic string, payload []byte) error {
 	t, err := v2x.ParseTopic(topic)
 	if err != nil || t.Root != n.opts.Root || t.Queue != v2x.InQueue || t.Quadkey == "" {
 		if err == nil {
 			err = fmt.Errorf("topic %q: want %s{cam|denm|cpm}/{source_id}/{quadkey digits}", topic, n.inPrefix)
 		}
-		return n.rejected(reject("", ReasonTopic, packets.ErrTopicNameInvalid, err))
+		return n.rejected(reject("", ReasonTopic, broker.CodeTopicNameInvalid, err))
 	}
 	typ := string(t.Type)
 	if len(payload) > n.opts.MaxPayload {
-		return n.rejected(reject(typ, ReasonOversize, packets.ErrPacketTooLarge,
+		return n.rejected(reject(typ, ReasonOversize, broker.CodePacketTooLarge,
 			fmt.Errorf("payload of %d bytes exceeds %d", len(payload), n.opts.MaxPayload)))
 	}
 	var m v2x.Message
@@ -42,36 +42,36 @@ func (n *Node) ingest(st *clientState, topic string, payload []byte) error {
 	case v2x.TypeCPM:
 		m, err = v2x.UnmarshalCPM(payload)
 	default:
-		return n.rejected(reject(typ, ReasonTopic, packets.ErrTopicNameInvalid, fmt.Errorf("message type %q", t.Type)))
+		return n.rejected(reject(typ, ReasonTopic, broker.CodeTopicNameInvalid, fmt.Errorf("message type %q", t.Type)))
 	}
 	if err != nil {
-		return n.rejected(reject(typ, ReasonMalformed, packets.ErrPayloadFormatInvalid, err))
+		return n.rejected(reject(typ, ReasonMalformed, broker.CodePayloadFormatInvalid, err))
 	}
 	if err := n.validate(m); err != nil {
 		return err
 	}
 	if m.Source() != t.SourceID {
-		return n.rejected(reject(typ, ReasonSourceMismatch, packets.ErrNotAuthorized,
+		return n.rejected(reject(typ, ReasonSourceMismatch, broker.CodeNotAuthorized,
 			fmt.Errorf("topic source %q but source_uuid %q", t.SourceID, m.Source())))
 	}
 	if st != nil && (*n.opts.BindSource || st.source.Load() != nil) { // bound by bind_source, or at once by credentials
 		source := m.Source()
 		st.source.CompareAndSwap(nil, &source)
 		if bound := st.source.Load(); *bound != source {
-			return n.rejected(reject(typ, ReasonImpersonation, packets.ErrNotAuthorized,
+			return n.rejected(reject(typ, ReasonImpersonation, broker.CodeNotAuthorized,
 				fmt.Errorf("connection publishes as %q, not %q", *bound, source)))
 		}
 	}
 	if st != nil {
 		if err := st.role.MayPublish(m); err != nil {
-			return n.rejected(reject(typ, ReasonForbidden, packets.ErrNotAuthorized, err))
+			return n.rejected(reject(typ, ReasonForbidden, broker.CodeNotAuthorized, err))
 		}
 		if err := n.bindStation(st, typ, m.StationID()); err != nil {
 			return err
 		}
 	}
 	if pos := m.Location(); !tileHolds(t.Quadkey, pos) {
-		return n.rejected(reject(typ, ReasonTileMismatch, packets.ErrTopicNameInvalid,
+		return n.rejected(reject(typ, ReasonTileMismatch, broker.CodeTopicNameInvalid,
 			fmt.Errorf("topic tile %s does not contain position %.7f,%.7f (tile %s)", t.Quadkey, pos.Lat, pos.Lon, geo.Quadkey(pos, len(t.Quadkey)))))
 	}
 	var from reporter
@@ -86,7 +86,7 @@ func (n *Node) ingest(st *clientState, topic string, payload []byte) error {
 	}
 	if t.Type != v2x.TypeDENM && *n.opts.ForwardTelemetry {
 		t.Queue = v2x.OutQueue
-		n.forward(t.String(), payload)
+		n.mqtt.Forward(t.String(), payload) // while anyone subscribes to it
 	}
 	return nil
 }
@@ -94,7 +94,7 @@ func (n *Node) ingest(st *clientState, topic string, payload []byte) error {
 // validate checks a decoded message against the schema, whatever transport brought it.
 func (n *Node) validate(m v2x.Message) error {
 	if err := m.Validate(); err != nil {
-		return n.rejected(reject(string(m.Type()), ReasonInvalid, packets.ErrPayloadFormatInvalid, err))
+		return n.rejected(reject(string(m.Type()), ReasonInvalid, broker.CodePayloadFormatInvalid, err))
 	}
 	return nil
 }
@@ -111,7 +111,7 @@ func (n *Node) admit(m v2x.Message, from reporter) error {
 	typ := string(m.Type())
 	now := n.opts.Now()
 	if skew := now.Sub(m.SentAt()); skew > n.opts.MaxClockSkew || -skew > n.opts.MaxClockSkew {
-		return n.rejected(reject(typ, ReasonClockSkew, packets.ErrImplementationSpecificError,
+		return n.rejected(reject(typ, ReasonClockSkew, broker.CodeImplementationError,
 			fmt.Errorf("timestamp %s is %s from the edge clock (bound %s)", m.SentAt().Format(time.RFC3339Nano), skew.Round(time.Millisecond), n.opts.MaxClockSkew)))
 	}
 	switch m := m.(type) {
@@ -148,7 +148,7 @@ func (n *Node) applyCAM(m *v2x.CAM) *Rejection {
 	at := time.UnixMilli(m.Timestamp)
 	id := m.StationID()
 	if prev, ok := n.ldm.VehicleUpdated(id); ok && !at.After(prev) {
-		return reject("cam", ReasonReplay, packets.ErrImplementationSpecificError,
+		return reject("cam", ReasonReplay, broker.CodeImplementationError,
 			fmt.Errorf("station %d: timestamp %s not after %s", id, at.Format(time.RFC3339Nano), prev.Format(time.RFC3339Nano)))
 	}
 	speed, _ := m.Speed()
@@ -211,7 +211,7 @@ func (n *Node) applyDENM(now time.Time, m *v2x.DENM, from reporter) {
 }
 
 // logReject logs a rejection at most once per client per RejectLogEvery.
-func (n *Node) logReject(clientID string, st *clientState, rej *Rejection) {
+func (n *Node) logReject(clientID string, st *mqttSession, rej *Rejection) {
 	now := time.Now()
 	st.logMu.Lock()
 	due := now.Sub(st.lastLog) >= n.opts.RejectLogEvery

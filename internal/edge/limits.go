@@ -4,15 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"net"
-	"net/http"
-	"net/url"
 	"path"
-	"strings"
 	"time"
-
-	mqtt "github.com/mochi-mqtt/server/v2"
-	"github.com/mochi-mqtt/server/v2/packets"
 
 	"github.com/michi-v2x/michi/internal/httpsrv"
 )
@@ -28,7 +21,7 @@ import (
 // per-connection bounds apply.
 type LimitOptions struct {
 	// ConnectTimeout: an MQTT connection that has not sent its CONNECT by then is closed
-	// (mochi-mqtt waits for ever). Default 10 s.
+	// (mochi-mqtt waits for ever; internal/broker sets the bound). Default 10 s.
 	ConnectTimeout time.Duration `yaml:"connect_timeout"`
 	// MaxKeepAlive is the keep-alive the edge gives an MQTT client that asks for none (0), and an
 	// MQTT v5 client that asks for more (told in CONNACK as Server Keep Alive, which it must use):
@@ -115,91 +108,6 @@ func (o *LimitOptions) validate() error {
 		bad("publish_burst %d: want ≥ 1", o.PublishBurst)
 	}
 	return errors.Join(errs...)
-}
-
-// limitCapabilities applies the limits mochi-mqtt enforces itself. MaxClients is the edge's
-// (OnConnect): mochi would refuse at the same count, but uncounted.
-func (n *Node) limitCapabilities(caps *mqtt.Capabilities) {
-	caps.MaximumSessionExpiryInterval = uint32(n.opts.Limits.SessionExpiry / time.Second)
-}
-
-// boundKeepAlive gives a client that asked for no keep-alive, or (v5) a longer one, the
-// edge's maximum. mochi-mqtt sets the connection's deadline from it after OnConnect, and tells
-// a v5 client in CONNACK [MQTT-3.2.2-21].
-func (n *Node) boundKeepAlive(cl *mqtt.Client) {
-	max := uint16(n.opts.Limits.MaxKeepAlive / time.Second)
-	if ka := cl.State.Keepalive; ka == 0 || ka > max && cl.Properties.ProtocolVersion == 5 {
-		cl.State.Keepalive, cl.State.ServerKeepalive = max, true
-	}
-}
-
-// boundSessionExpiry caps the Session Expiry Interval a v5 client may raise in its DISCONNECT:
-// mochi-mqtt caps the CONNECT's value but takes the DISCONNECT's as it comes, so a session could
-// otherwise be kept for ever (0xFFFFFFFF).
-func (n *Node) boundSessionExpiry(cl *mqtt.Client) {
-	max := uint32(n.opts.Limits.SessionExpiry / time.Second)
-	if p := &cl.Properties.Props; p.SessionExpiryInterval > max {
-		p.SessionExpiryInterval = max
-	}
-}
-
-// originAllowed is the WebSocket listeners' Origin check: a browser page may open an MQTT
-// connection only from an allowed origin or the listener's own host, so a page a local user
-// happens to open cannot reach the broker. A request without Origin is not a browser's.
-func originAllowed(r *http.Request, patterns []string, loopback bool) bool {
-	origin := r.Header.Get("Origin")
-	if origin == "" {
-		return true
-	}
-	u, err := url.Parse(origin)
-	if err != nil || u.Host == "" {
-		return false
-	}
-	for _, p := range patterns {
-		target := u.Host
-		if strings.Contains(p, "://") {
-			target = u.Scheme + "://" + u.Host
-		}
-		if ok, _ := path.Match(strings.ToLower(p), strings.ToLower(target)); ok {
-			return true
-		}
-	}
-	if !strings.EqualFold(u.Host, r.Host) {
-		return false
-	}
-	if !loopback {
-		return true
-	}
-	host, _, err := net.SplitHostPort(r.Host)
-	if err != nil {
-		host = r.Host
-	}
-	return net.ParseIP(strings.Trim(host, "[]")) != nil || strings.EqualFold(host, "localhost")
-}
-
-// limitSubscriptions marks the filters of pk that would take cl beyond MaxSubscriptions;
-// OnACLCheck refuses them, and OnSubscribed clears the mark. All three run on cl's read
-// goroutine; deliveries read the mark concurrently, hence the atomic pointer.
-func (n *Node) limitSubscriptions(cl *mqtt.Client, st *clientState, pk packets.Packet) {
-	held := cl.State.Subscriptions.Len()
-	var denied map[string]bool
-	for _, sub := range pk.Filters {
-		if _, exists := cl.State.Subscriptions.Get(sub.Filter); exists {
-			continue
-		}
-		if held < n.opts.Limits.MaxSubscriptions {
-			held++
-			continue
-		}
-		if denied == nil {
-			denied = map[string]bool{}
-		}
-		denied[sub.Filter] = true
-		n.metrics.limited.WithLabelValues("subscriptions").Inc()
-	}
-	if denied != nil {
-		st.denied.Store(&denied)
-	}
 }
 
 // logLimit logs a connection refused at a limit, at most once per RejectLogEvery.

@@ -19,6 +19,7 @@ import (
 
 	"github.com/michi-v2x/michi/internal/edge"
 	"github.com/michi-v2x/michi/internal/httpsrv"
+	"github.com/michi-v2x/michi/internal/testutil"
 	"github.com/michi-v2x/michi/pkg/geo"
 )
 
@@ -324,7 +325,7 @@ func TestSessionExpiryIsCapped(t *testing.T) {
 	require.Equal(t, uint32(1), *ca.Properties.SessionExpiryInterval, "CONNACK states the cap")
 	forever := uint32(0xFFFFFFFF)
 	require.NoError(t, c.Disconnect(&pahov5.Disconnect{Properties: &pahov5.DisconnectProperties{SessionExpiryInterval: &forever}}))
-	checkFor(t, 10*time.Second, func() error {
+	testutil.CheckFor(t, 10*time.Second, func() error {
 		if s := metric(t, n, "michi_edge_mqtt_sessions"); s != 0 {
 			return fmt.Errorf("%g sessions kept", s)
 		}

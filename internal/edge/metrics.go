@@ -1,11 +1,10 @@
 package edge
 
 import (
-	"sync/atomic"
-
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"github.com/michi-v2x/michi/internal/broker"
 	"github.com/michi-v2x/michi/internal/uplink"
 )
 
@@ -22,7 +21,7 @@ type metrics struct {
 	clients    prometheus.Gauge
 	dropped    prometheus.Counter
 	alertsOut  prometheus.Counter // hazard copies handed to MQTT connections by the fan-out
-	direct     prometheus.Counter // publishes the lanes took past the broker (inbound.go)
+	direct     prometheus.Counter // publishes the broker's lanes took past mochi's read path
 	evicted    prometheus.Counter
 	refused    *prometheus.CounterVec // connections whose credentials matched none, by transport
 	detectDur  prometheus.Histogram
@@ -104,18 +103,18 @@ func newMetrics(n *Node) *metrics {
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "michi_edge_mqtt_retained", Help: "Retained messages the broker holds (the edge's own hazards only).",
 		}, func() float64 {
-			if n.broker == nil {
+			if n.mqtt == nil {
 				return 0
 			}
-			return float64(atomic.LoadInt64(&n.broker.Info.Retained))
+			return float64(n.mqtt.Retained())
 		}),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "michi_edge_mqtt_sessions", Help: "MQTT sessions the broker holds: connected, and disconnected ones kept for a reconnect (at most limits.session_expiry).",
 		}, func() float64 {
-			if n.broker == nil {
+			if n.mqtt == nil {
 				return 0
 			}
-			return float64(n.broker.Clients.Len())
+			return float64(n.mqtt.Sessions())
 		}),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "michi_edge_stations_held", Help: "Station ids a live connection of a credential speaks for (stations.go).",
@@ -132,6 +131,12 @@ func newMetrics(n *Node) *metrics {
 		}, func() float64 { return float64(len(n.hazards.Active())) }),
 	)
 	return m
+}
+
+// broker is what the MQTT broker counts into.
+func (m *metrics) broker() broker.Metrics {
+	return broker.Metrics{Clients: m.clients, Dropped: m.dropped, Evicted: m.evicted, AlertsOut: m.alertsOut,
+		Direct: m.direct, RetainStripped: m.retainStripped, Published: m.published, Limited: m.limited}
 }
 
 // registerUplink adds the uplink's metrics; the queue and the client exist once Run opened them.

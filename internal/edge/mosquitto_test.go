@@ -13,6 +13,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/michi-v2x/michi/internal/testutil"
 	"github.com/michi-v2x/michi/pkg/geo"
 	"github.com/michi-v2x/michi/pkg/v2x"
 )
@@ -110,7 +111,7 @@ func TestMosquittoClientsInterop(t *testing.T) {
 		out, err := mosquittoPub(t, addr, camTopic(src, p), camJSON(t, src, uint32(100+i), now, p, nil))
 		require.NoError(t, err, out)
 	}
-	checkFor(t, 5*time.Second, func() error {
+	testutil.CheckFor(t, 5*time.Second, func() error {
 		if n.LDM().Stats().Vehicles != 3 {
 			return errNotYet
 		}

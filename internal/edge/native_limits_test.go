@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/michi-v2x/michi/internal/edge"
+	"github.com/michi-v2x/michi/internal/testutil"
 	"github.com/michi-v2x/michi/pkg/geo"
 	"github.com/michi-v2x/michi/pkg/v2x"
 	"github.com/michi-v2x/michi/pkg/v2x/native"
@@ -76,7 +77,7 @@ func TestNativeSessionsPerCredential(t *testing.T) {
 
 	// A closed session frees its slot.
 	require.NoError(t, again.Close())
-	checkFor(t, 5*time.Second, func() error {
+	testutil.CheckFor(t, 5*time.Second, func() error {
 		_, err := dialAs(t, n, tk, "com_car_1001", 1003)
 		return err
 	})
@@ -109,7 +110,7 @@ func TestNativePublishRatePerCredential(t *testing.T) {
 			StationType: v2x.StationPassengerCar, ActionID: v2x.ActionID{OriginatingStationID: 1001, SequenceNumber: uint16(i + 1)},
 			Cause: v2x.CauseObstacle, Pos: far, Detection: now, Reference: now, At: now})))
 	}
-	checkFor(t, 10*time.Second, func() error {
+	testutil.CheckFor(t, 10*time.Second, func() error {
 		if got := metric(t, n, "michi_edge_rejected_total", "type=denm", "reason="+edge.ReasonRateLimited); got < sent-20 {
 			return fmt.Errorf("%v of %d DENMs refused: %w", got, sent, errNotYet)
 		}

@@ -15,18 +15,15 @@ import (
 	"sync/atomic"
 	"time"
 
-	mqtt "github.com/mochi-mqtt/server/v2"
-	"github.com/mochi-mqtt/server/v2/listeners"
-	"github.com/mochi-mqtt/server/v2/packets"
-
 	"github.com/michi-v2x/michi/internal/auth"
+	"github.com/michi-v2x/michi/internal/broker"
 	"github.com/michi-v2x/michi/internal/detect"
 	"github.com/michi-v2x/michi/internal/hazard"
 	"github.com/michi-v2x/michi/internal/ldm"
 	"github.com/michi-v2x/michi/internal/native"
-	"github.com/michi-v2x/michi/internal/quicconn"
 	"github.com/michi-v2x/michi/internal/road"
 	"github.com/michi-v2x/michi/internal/tlsconf"
+	"github.com/michi-v2x/michi/pkg/quicconn"
 	"github.com/michi-v2x/michi/pkg/v2x"
 	nativewire "github.com/michi-v2x/michi/pkg/v2x/native"
 )
@@ -48,10 +45,7 @@ type Node struct {
 	inPrefix        string // {root}/inQueue/v2x/
 	outPrefix       string // {root}/outQueue/
 
-	broker *mqtt.Server
-	pub    *mqtt.Client // inline MQTT v5 client the edge publishes hazards with
-	hook   *hook
-	subs   *subIndex // the subscriptions hazards can reach, mirrored from the broker's hooks
+	mqtt *broker.Server // the MQTT broker; built by run
 
 	signer     *v2x.Signer                // signs every alert; set by run before any listener
 	creds      atomic.Pointer[auth.Store] // nil: every client admitted
@@ -63,9 +57,8 @@ type Node struct {
 
 	fanning atomic.Int32 // hazard fan-outs in progress; the detection round gives way to them
 	native  *native.Server
-	lns     []net.Listener // the broker's listeners, closed first at shutdown
-	geo     *geocast       // native-QUIC dissemination; nil when QUICAddr is off
-	up      *hubLink       // the uplink to the cloud hub; nil when HubAddr is empty
+	geo     *geocast // native-QUIC dissemination; nil when QUICAddr is off
+	up      *hubLink // the uplink to the cloud hub; nil when HubAddr is empty
 
 	reportMu  sync.Mutex
 	pubMu     sync.Mutex
@@ -78,9 +71,16 @@ type Node struct {
 	tlsFingerprint string      // SHA-256 of the served certificate
 	tlsGenerated   bool
 
-	ready                                                            chan struct{}
-	mqttAddr, wsAddr, wssAddr, httpAd, mqttTLSAd, mqttQUICAd, quicAd string
-	runOnce                                                          sync.Once
+	ready   chan struct{}
+	addrs   Addrs
+	runOnce sync.Once
+}
+
+// Addrs are a node's bound addresses, valid after Ready ("" for a listener that is off).
+type Addrs struct {
+	MQTT, WS, HTTP         string
+	MQTTTLS, WSS, MQTTQUIC string // MQTT over TLS, WebSocket over TLS, MQTT over QUIC
+	QUIC                   string // native michi-v2x/1
 }
 
 // New checks the options and builds a node. It does no I/O.
@@ -95,11 +95,10 @@ func New(opts Options) (*Node, error) {
 		inPrefix:  opts.Root + "/" + string(v2x.InQueue) + "/v2x/",
 		outPrefix: opts.Root + "/" + string(v2x.OutQueue) + "/",
 		published: make(map[v2x.ActionID]published),
-		subs:      newSubIndex(opts.Root),
 		ready:     make(chan struct{}),
 	}
 	n.stations = newStationBook()
-	n.quotas = newQuotas(opts.Limits, func(id string) (*mqtt.Client, bool) { return n.broker.Clients.Get(id) })
+	n.quotas = newQuotas(opts.Limits, func(id string) (*broker.Conn, bool) { return n.mqtt.Session(id) })
 	ho := opts.Hazards
 	if opts.DataDir != "" {
 		ho.Reserve = n.saveSequence
@@ -151,19 +150,17 @@ func (n *Node) authenticate(transport, remote, source, token string) (auth.Grant
 // Ready is closed once every listener is bound and the broker serves.
 func (n *Node) Ready() <-chan struct{} { return n.ready }
 
-// MQTTAddr, WSAddr and HTTPAddr are the bound addresses, valid after Ready ("" when off).
-func (n *Node) MQTTAddr() string { return n.mqttAddr }
-func (n *Node) WSAddr() string   { return n.wsAddr }
-func (n *Node) HTTPAddr() string { return n.httpAd }
+// Addrs are the bound addresses, valid after Ready.
+func (n *Node) Addrs() Addrs { return n.addrs }
 
-// MQTTTLSAddr, WSSAddr and MQTTQUICAddr are the bound TLS, WebSocket-over-TLS and QUIC MQTT
-// addresses ("" when off).
-func (n *Node) MQTTTLSAddr() string  { return n.mqttTLSAd }
-func (n *Node) WSSAddr() string      { return n.wssAddr }
-func (n *Node) MQTTQUICAddr() string { return n.mqttQUICAd }
-
-// QUICAddr is the bound native michi-v2x/1 address ("" when off).
-func (n *Node) QUICAddr() string { return n.quicAd }
+// MQTTAddr … QUICAddr are single fields of Addrs, for callers that want one.
+func (n *Node) MQTTAddr() string     { return n.addrs.MQTT }
+func (n *Node) WSAddr() string       { return n.addrs.WS }
+func (n *Node) HTTPAddr() string     { return n.addrs.HTTP }
+func (n *Node) MQTTTLSAddr() string  { return n.addrs.MQTTTLS }
+func (n *Node) WSSAddr() string      { return n.addrs.WSS }
+func (n *Node) MQTTQUICAddr() string { return n.addrs.MQTTQUIC }
+func (n *Node) QUICAddr() string     { return n.addrs.QUIC }
 
 // TLSFingerprint is the SHA-256 fingerprint of the certificate the TLS and QUIC listeners serve
 // (valid after Ready), for clients that pin it.
@@ -207,24 +204,19 @@ func (n *Node) run(ctx context.Context) error {
 	if err := n.loadSigner(); err != nil {
 		return err
 	}
-	caps := mqtt.NewDefaultServerCapabilities()
-	caps.MaximumClientWritesPending = int32(n.opts.ClientQueue)
-	caps.MaximumPacketSize = uint32(4 * n.opts.MaxPayload) // hard cap; ingest rejects > MaxPayload with a reason
-	caps.MaximumInflight = 256
-	n.limitCapabilities(caps)
-	n.broker = mqtt.New(&mqtt.Options{
-		Capabilities:             caps,
-		Logger:                   brokerLogger(n.log),
-		ClientNetReadBufferSize:  2048,
-		ClientNetWriteBufferSize: 2048,
-		SysTopicResendInterval:   10,
-	})
-	n.pub = n.broker.NewClient(nil, mqtt.LocalListener, "michi-edge-"+n.opts.EdgeID, true)
-	n.pub.Properties.ProtocolVersion = 5 // retained hazards carry v5 message expiry
-	n.hook = &hook{n: n}
-	if err := n.broker.AddHook(n.hook, nil); err != nil {
+	mqttSrv, err := broker.New(broker.Options{
+		Root: n.opts.Root, PublisherID: "michi-edge-" + n.opts.EdgeID,
+		ClientQueue:    n.opts.ClientQueue,
+		MaxPacketSize:  uint32(4 * n.opts.MaxPayload), // hard cap; ingest rejects > MaxPayload with a reason
+		ConnectTimeout: n.opts.Limits.ConnectTimeout, MaxKeepAlive: n.opts.Limits.MaxKeepAlive,
+		SessionExpiry: n.opts.Limits.SessionExpiry, MaxSubscriptions: n.opts.Limits.MaxSubscriptions,
+		SlowClientDrops: n.opts.SlowClientDrops, WSOrigins: n.opts.Limits.WSOrigins, HTTP: n.opts.Limits.HTTP,
+		Log: n.log, Metrics: n.metrics.broker(),
+	}, mqttHandler{n})
+	if err != nil {
 		return err
 	}
+	n.mqtt = mqttSrv
 
 	var closers []func()
 	defer func() {
@@ -245,97 +237,28 @@ func (n *Node) run(ctx context.Context) error {
 		}
 		closers = append(closers, n.journal.close)
 	}
-	if n.opts.MQTTAddr != Off {
-		ln, err := net.Listen("tcp", n.opts.MQTTAddr)
-		if err != nil {
-			return fmt.Errorf("mqtt listener: %w", err)
-		}
-		n.mqttAddr = ln.Addr().String()
-		if err := n.addListener("tcp", ln); err != nil {
-			return err
-		}
+	if err := n.loadTLS(); err != nil {
+		return err
 	}
-	if n.opts.WSAddr != Off {
-		ln, err := net.Listen("tcp", n.opts.WSAddr)
+	for _, l := range n.mqttListeners() {
+		if l.addr == Off {
+			continue
+		}
+		ln, err := l.open(l.addr)
 		if err != nil {
-			return fmt.Errorf("websocket listener: %w", err)
+			return fmt.Errorf("%s listener: %w", l.name, err)
 		}
-		n.wsAddr = ln.Addr().String()
-		if err := n.addListener("ws", n.newWSListener(ln)); err != nil {
-			return err
-		}
-	}
-	if n.opts.MQTTTLSAddr != Off || n.opts.WSSAddr != Off || n.opts.MQTTQUICAddr != Off || n.opts.QUICAddr != Off || n.opts.HTTPTLS {
-		conf, fp, generated, err := tlsconf.ServerConfig(n.opts.TLSCert, n.opts.TLSKey)
-		if err != nil {
-			return fmt.Errorf("tls: %w", err)
-		}
-		n.tls, n.tlsFingerprint, n.tlsGenerated = conf, fp, generated
-		if generated {
-			n.log.Warn("no tls_cert/tls_key: serving a generated development certificate; clients must pin it",
-				"fingerprint_sha256", fp)
-		}
-	}
-	if n.opts.MQTTTLSAddr != Off {
-		ln, err := tls.Listen("tcp", n.opts.MQTTTLSAddr, n.tlsFor("mqtt"))
-		if err != nil {
-			return fmt.Errorf("mqtt tls listener: %w", err)
-		}
-		n.mqttTLSAd = ln.Addr().String()
-		if err := n.addListener("tls", ln); err != nil {
-			return err
-		}
-	}
-	if n.opts.WSSAddr != Off {
-		ln, err := tls.Listen("tcp", n.opts.WSSAddr, n.tlsFor("http/1.1"))
-		if err != nil {
-			return fmt.Errorf("websocket tls listener: %w", err)
-		}
-		n.wssAddr = ln.Addr().String()
-		if err := n.addListener("wss", n.newWSListener(ln)); err != nil {
-			return err
-		}
-	}
-	if n.opts.MQTTQUICAddr != Off {
-		ln, err := quicconn.ListenAddr(n.opts.MQTTQUICAddr, n.tlsFor("mqtt"), nil)
-		if err != nil {
-			return fmt.Errorf("mqtt quic listener: %w", err)
-		}
-		n.mqttQUICAd = ln.Addr().String()
-		if err := n.addListener("quic", ln); err != nil {
+		*l.bound = ln.Addr().String()
+		if err := l.serve(ln); err != nil {
 			return err
 		}
 	}
 	if n.opts.QUICAddr != Off {
-		o := n.opts.Native
-		o.Addr, o.TLS, o.EdgeID, o.Log = n.opts.QUICAddr, n.tlsFor(nativewire.ALPN), n.opts.EdgeID, n.log.With("component", "native")
-		o.Authenticate = func(h nativewire.Hello) (native.Grant, error) { // a session speaks only for its hello's source
-			g, err := n.authenticate("native", "", h.SourceUUID, h.Token)
-			if err != nil {
-				return native.Grant{}, err
-			}
-			if err := nativeGrant(g, h.StationID); err != nil {
-				n.rejected(reject("hello", ReasonStation, packets.ErrNotAuthorized, err))
-				return native.Grant{}, nativewire.WrapError(nativewire.CodeForbidden, err)
-			}
-			return native.Grant{Role: string(g.Role), Credential: g.Identity}, nil
-		}
-		srv, err := native.New(o, nativeHandler{n})
+		stop, err := n.startNative()
 		if err != nil {
-			return fmt.Errorf("native quic: %w", err)
+			return err
 		}
-		n.native, n.geo = srv, newGeocast(srv, n.signer)
-		nctx, stopNative := context.WithCancel(context.Background())
-		var runErr error
-		stopped := make(chan struct{})
-		go func() { defer close(stopped); runErr = srv.Run(nctx) }()
-		closers = append(closers, func() { stopNative(); <-stopped })
-		select {
-		case <-srv.Ready():
-			n.quicAd = srv.Addr().String()
-		case <-stopped:
-			return fmt.Errorf("native quic: %w", runErr)
-		}
+		closers = append(closers, stop)
 	}
 	var httpSrv *http.Server
 	if n.opts.HTTPAddr != Off {
@@ -343,7 +266,7 @@ func (n *Node) run(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("http listener: %w", err)
 		}
-		n.httpAd = ln.Addr().String()
+		n.addrs.HTTP = ln.Addr().String()
 		if n.opts.HTTPTLS {
 			ln = tls.NewListener(ln, n.tlsFor("http/1.1"))
 		}
@@ -351,10 +274,10 @@ func (n *Node) run(ctx context.Context) error {
 		closers = append(closers, func() { ln.Close() })
 		go func() { _ = httpSrv.Serve(ln) }()
 	}
-	if err := n.broker.Serve(); err != nil {
+	if err := n.mqtt.Serve(); err != nil {
 		return fmt.Errorf("broker: %w", err)
 	}
-	closers = append(closers, func() { n.stopClients(); _ = n.broker.Close() })
+	closers = append(closers, func() { _ = n.mqtt.Close() })
 	if n.up != nil { // authority hazards disseminate through the broker: stopped before it
 		closers = append(closers, n.up.startClient())
 	}
@@ -373,7 +296,8 @@ func (n *Node) run(ctx context.Context) error {
 		closers = append(closers, n.up.startLoops())
 	}
 
-	n.log.Info("edge node ready", "mqtt", n.mqttAddr, "ws", n.wsAddr, "mqtts", n.mqttTLSAd, "wss", n.wssAddr, "mqtt_quic", n.mqttQUICAd, "quic", n.quicAd, "http", n.httpAd, "hub", n.opts.HubAddr,
+	a := n.addrs
+	n.log.Info("edge node ready", "mqtt", a.MQTT, "ws", a.WS, "mqtts", a.MQTTTLS, "wss", a.WSS, "mqtt_quic", a.MQTTQUIC, "quic", a.QUIC, "http", a.HTTP, "hub", n.opts.HubAddr,
 		"root", n.opts.Root, "source_uuid", n.opts.SourceUUID, "station_id", n.opts.StationID)
 	close(n.ready)
 	<-ctx.Done()
@@ -386,50 +310,90 @@ func (n *Node) run(ctx context.Context) error {
 	return nil
 }
 
-// addListener serves MQTT on ln through the embedded broker, each connection with an alert lane
-// (lane.go), and remembers ln for shutdown.
-func (n *Node) addListener(id string, ln net.Listener) error {
-	if err := n.broker.AddListener(listeners.NewNet(id, laneListener{Listener: ln, n: n, max: n.opts.ClientQueue << 10})); err != nil {
-		ln.Close()
-		return err
+// listener is one of the broker's listeners: where it binds, how, and where its bound address
+// goes.
+type listener struct {
+	name  string                                  // in errors: "{name} listener: …"
+	addr  string                                  // from Options; Off: not bound
+	bound *string                                 // the field of Node.addrs it fills
+	open  func(addr string) (net.Listener, error) // binds
+	serve func(ln net.Listener) error             // hands it to the broker
+}
+
+// mqttListeners are the broker's listeners, in the order they are bound.
+func (n *Node) mqttListeners() []listener {
+	tcp := func(addr string) (net.Listener, error) { return net.Listen("tcp", addr) }
+	tlsTCP := func(alpn string) func(string) (net.Listener, error) {
+		return func(addr string) (net.Listener, error) { return tls.Listen("tcp", addr, n.tlsFor(alpn)) }
 	}
-	n.lns = append(n.lns, ln)
+	quic := func(addr string) (net.Listener, error) { return quicconn.ListenAddr(addr, n.tlsFor("mqtt"), nil) }
+	mqtt := func(id string) func(net.Listener) error {
+		return func(ln net.Listener) error { return n.mqtt.Listen(id, ln) }
+	}
+	ws := func(id string) func(net.Listener) error {
+		return func(ln net.Listener) error { return n.mqtt.ListenWebSocket(id, ln) }
+	}
+	o, a := &n.opts, &n.addrs
+	return []listener{
+		{"mqtt", o.MQTTAddr, &a.MQTT, tcp, mqtt("tcp")},
+		{"websocket", o.WSAddr, &a.WS, tcp, ws("ws")},
+		{"mqtt tls", o.MQTTTLSAddr, &a.MQTTTLS, tlsTCP("mqtt"), mqtt("tls")},
+		{"websocket tls", o.WSSAddr, &a.WSS, tlsTCP("http/1.1"), ws("wss")},
+		{"mqtt quic", o.MQTTQUICAddr, &a.MQTTQUIC, quic, mqtt("quic")},
+	}
+}
+
+// loadTLS loads or generates the server certificate when any listener serves TLS or QUIC.
+func (n *Node) loadTLS() error {
+	o := &n.opts
+	if o.MQTTTLSAddr == Off && o.WSSAddr == Off && o.MQTTQUICAddr == Off && o.QUICAddr == Off && !o.HTTPTLS {
+		return nil
+	}
+	conf, fp, generated, err := tlsconf.ServerConfig(o.TLSCert, o.TLSKey)
+	if err != nil {
+		return fmt.Errorf("tls: %w", err)
+	}
+	n.tls, n.tlsFingerprint, n.tlsGenerated = conf, fp, generated
+	if generated {
+		n.log.Warn("no tls_cert/tls_key: serving a generated development certificate; clients must pin it",
+			"fingerprint_sha256", fp)
+	}
 	return nil
 }
 
-// stopClients disconnects every client before the broker closes. mochi-mqtt v2.7.9's Close walks
-// clients per listener under a read lock it takes twice (Clients.GetByListener); a client leaving
-// in between deadlocks it. Stopping them first (GetAll locks once) and waiting until they are
-// gone leaves Close nothing to race with.
-func (n *Node) stopClients() {
-	for _, ln := range n.lns { // no new connections, not even auto-reconnecting clients
-		_ = ln.Close()
+// startNative runs the native michi-v2x/1 QUIC server until the returned stop is called.
+func (n *Node) startNative() (stop func(), err error) {
+	o := n.opts.Native
+	o.Addr, o.TLS, o.EdgeID, o.Log = n.opts.QUICAddr, n.tlsFor(nativewire.ALPN), n.opts.EdgeID, n.log.With("component", "native")
+	o.Authenticate = func(h nativewire.Hello) (native.Grant, error) { // a session speaks only for its hello's source
+		g, err := n.authenticate("native", "", h.SourceUUID, h.Token)
+		if err != nil {
+			return native.Grant{}, err
+		}
+		if err := nativeGrant(g, h.StationID); err != nil {
+			n.rejected(reject("hello", ReasonStation, broker.CodeNotAuthorized, err))
+			return native.Grant{}, nativewire.WrapError(nativewire.CodeForbidden, err)
+		}
+		return native.Grant{Role: string(g.Role), Credential: g.Identity}, nil
 	}
-	for _, cl := range n.broker.Clients.GetAll() {
-		if !cl.Net.Inline {
-			cl.Stop(errShuttingDown)
-		}
+	srv, err := native.New(o, nativeHandler{n})
+	if err != nil {
+		return nil, fmt.Errorf("native quic: %w", err)
 	}
-	// Wait until none is open and the client map has stopped shrinking (mochi deletes a clean
-	// session's entry just after its connection ends; persistent sessions stay, harmlessly).
-	deadline, last := time.Now().Add(3*time.Second), -1
-	for time.Now().Before(deadline) {
-		all, open := n.broker.Clients.GetAll(), 0
-		for _, cl := range all {
-			if !cl.Net.Inline && !cl.Closed() {
-				open++
-			}
-		}
-		if open == 0 && len(all) == last {
-			return
-		}
-		last = len(all)
-		time.Sleep(5 * time.Millisecond)
+	n.native, n.geo = srv, newGeocast(srv, n.signer)
+	nctx, stopNative := context.WithCancel(context.Background())
+	var runErr error
+	stopped := make(chan struct{})
+	go func() { defer close(stopped); runErr = srv.Run(nctx) }()
+	select {
+	case <-srv.Ready():
+		n.addrs.QUIC = srv.Addr().String()
+		return func() { stopNative(); <-stopped }, nil
+	case <-stopped:
+		stopNative()
+		return nil, fmt.Errorf("native quic: %w", runErr)
 	}
 }
-
-// mqttClients is the number of connected MQTT clients (the edge's inline publisher excluded).
-func (n *Node) mqttClients() int64 { return atomic.LoadInt64(&n.broker.Info.ClientsConnected) }
 
 // tlsFor is the node's server TLS configuration offering one ALPN protocol.
 func (n *Node) tlsFor(alpn string) *tls.Config {
@@ -495,28 +459,3 @@ func (n *Node) runDetectors(now time.Time, ds []detect.Detector) []hazard.Event 
 	}
 	return events
 }
-
-// brokerLogger quiets the embedded broker: mochi logs every client connection that ends with a
-// read error (a normal disconnect, or everyone at shutdown) as a warning. Its own lines pass at
-// error level, or all of them when the edge logs at debug.
-func brokerLogger(log *slog.Logger) *slog.Logger {
-	log = log.With("component", "broker")
-	if log.Enabled(context.Background(), slog.LevelDebug) {
-		return log
-	}
-	return slog.New(minLevel{log.Handler(), slog.LevelError})
-}
-
-type minLevel struct {
-	slog.Handler
-	min slog.Level
-}
-
-func (h minLevel) Enabled(ctx context.Context, l slog.Level) bool {
-	return l >= h.min && h.Handler.Enabled(ctx, l)
-}
-
-func (h minLevel) WithAttrs(as []slog.Attr) slog.Handler {
-	return minLevel{h.Handler.WithAttrs(as), h.min}
-}
-func (h minLevel) WithGroup(g string) slog.Handler { return minLevel{h.Handler.WithGroup(g), h.min} }

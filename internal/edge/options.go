@@ -69,7 +69,7 @@ type Options struct {
 	BindSource       *bool         `yaml:"bind_source"`       // a connection may publish as one source_uuid only, default true
 	ForwardTelemetry *bool         `yaml:"forward_telemetry"` // republish validated CAM/CPM on outQueue, default true
 	DetectInterval   time.Duration `yaml:"detect_interval"`   // period of the detection round, default 200 ms
-	ClientQueue      int           `yaml:"client_queue"`      // per-client outbound queue: messages, and KiB of alerts on the lane (fanout.go); default 256
+	ClientQueue      int           `yaml:"client_queue"`      // per-client outbound queue: messages, and KiB of alerts on the lane (internal/broker); default 256
 	SlowClientDrops  int           `yaml:"slow_client_drops"` // consecutive drops before a client is evicted, default 64
 	RejectLogEvery   time.Duration `yaml:"reject_log_every"`  // at most one reject log line per client per interval, default 10 s
 	DisseminateZoom  int           `yaml:"disseminate_zoom"`  // zoom of the outQueue DENM tiles, default 16

@@ -4,7 +4,7 @@ import (
 	"sync"
 	"time"
 
-	mqtt "github.com/mochi-mqtt/server/v2"
+	"github.com/michi-v2x/michi/internal/broker"
 )
 
 // quotas counts what each credential holds on the edge (LimitOptions): its MQTT sessions, by
@@ -13,11 +13,11 @@ import (
 //
 // Lock rule: quotas.mu guards the sources map and every source's sessions; a source's bucket has
 // a mutex of its own, taken on the publish path without quotas.mu. Neither is held while calling
-// out, except that a full source asks the broker's client map about its sessions (mochi's own
-// leaf lock) under quotas.mu.
+// out, except that a full source asks the broker which connection holds each of its sessions
+// (broker.Server.Session, a leaf lock of the broker's) under quotas.mu.
 type quotas struct {
-	o      LimitOptions
-	broker func(id string) (*mqtt.Client, bool) // the broker's session of that client id
+	o       LimitOptions
+	session func(id string) (*broker.Conn, bool) // the connection holding client id's session in the broker
 
 	mu      sync.Mutex
 	sources map[string]*quota
@@ -28,7 +28,7 @@ type quotas struct {
 // quota is one source's share.
 type quota struct {
 	source   string
-	sessions map[string]*mqtt.Client // client id → the connection that holds the session now
+	sessions map[string]*broker.Conn // client id → the connection that holds the session now
 	native   map[uint32]uint64       // station id → the native session that holds it now
 
 	mu     sync.Mutex
@@ -36,27 +36,28 @@ type quota struct {
 	last   time.Time
 }
 
-func newQuotas(o LimitOptions, broker func(string) (*mqtt.Client, bool)) *quotas {
-	return &quotas{o: o, broker: broker, sources: map[string]*quota{}, owner: map[string]*quota{}}
+func newQuotas(o LimitOptions, session func(string) (*broker.Conn, bool)) *quotas {
+	return &quotas{o: o, session: session, sources: map[string]*quota{}, owner: map[string]*quota{}}
 }
 
 // open admits cl's session for source, or reports that source already holds MaxSessions. A
 // client id with a session already (a reconnect) takes that session over and counts once.
-func (qs *quotas) open(source string, cl *mqtt.Client) (*quota, bool) {
+func (qs *quotas) open(source string, cl *broker.Conn) (*quota, bool) {
 	qs.mu.Lock()
 	defer qs.mu.Unlock()
 	q := qs.sourceLocked(source)
-	if prev := qs.owner[cl.ID]; prev != nil && prev != q { // another source's session id: it is this one's now
-		qs.forgetLocked(prev, cl.ID)
+	id := cl.ID()
+	if prev := qs.owner[id]; prev != nil && prev != q { // another source's session id: it is this one's now
+		qs.forgetLocked(prev, id)
 	}
-	if _, held := q.sessions[cl.ID]; !held && q.held() >= qs.o.MaxSessions {
+	if _, held := q.sessions[id]; !held && q.held() >= qs.o.MaxSessions {
 		qs.sweepLocked(q)
 		if q.held() >= qs.o.MaxSessions {
 			return q, false
 		}
 	}
-	q.sessions[cl.ID] = cl
-	qs.owner[cl.ID] = q
+	q.sessions[id] = cl
+	qs.owner[id] = q
 	return q, true
 }
 
@@ -64,7 +65,7 @@ func (qs *quotas) open(source string, cl *mqtt.Client) (*quota, bool) {
 func (qs *quotas) sourceLocked(source string) *quota {
 	q := qs.sources[source]
 	if q == nil {
-		q = &quota{source: source, sessions: map[string]*mqtt.Client{}, native: map[uint32]uint64{},
+		q = &quota{source: source, sessions: map[string]*broker.Conn{}, native: map[uint32]uint64{},
 			tokens: float64(qs.o.PublishBurst), last: time.Now()}
 		qs.sources[source] = q
 	}
@@ -117,11 +118,11 @@ func (qs *quotas) nativeQuota(id uint64) *quota {
 
 // close forgets cl's session: it ended (a clean session's connection closed, or a kept one
 // expired). A connection that was taken over no longer holds it, and changes nothing.
-func (qs *quotas) close(cl *mqtt.Client) {
+func (qs *quotas) close(cl *broker.Conn) {
 	qs.mu.Lock()
 	defer qs.mu.Unlock()
-	if q := qs.owner[cl.ID]; q != nil && q.sessions[cl.ID] == cl {
-		qs.forgetLocked(q, cl.ID)
+	if q := qs.owner[cl.ID()]; q != nil && q.sessions[cl.ID()] == cl {
+		qs.forgetLocked(q, cl.ID())
 	}
 }
 
@@ -141,7 +142,7 @@ func (qs *quotas) sweepLocked(q *quota) {
 		if !cl.Closed() {
 			continue
 		}
-		if kept, ok := qs.broker(id); ok && kept == cl {
+		if kept, ok := qs.session(id); ok && kept == cl {
 			continue
 		}
 		delete(q.sessions, id)

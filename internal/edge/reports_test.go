@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/michi-v2x/michi/internal/edge"
+	"github.com/michi-v2x/michi/internal/testutil"
 	"github.com/michi-v2x/michi/pkg/geo"
 	"github.com/michi-v2x/michi/pkg/v2x"
 )
@@ -230,7 +231,7 @@ func TestLateSubscriberGetsHazardOnItsExactTile(t *testing.T) {
 	newVehicle(t, n, 1).denm(t, v2x.DENMSpec{Cause: v2x.CauseObstacle, Pos: event, Detection: now, Reference: now, At: now})
 	waitActive(t, n, 1)
 	// At the dissemination zoom (16) the hazard is retained on the tile itself (the parent level of
-	// the filter); at 14, on the zoom-16 tiles below it. retained.go replays both.
+	// the filter); at 14, on the zoom-16 tiles below it. internal/broker/retained.go replays both.
 	for _, zoom := range []int{16, 14} {
 		ch := subscribe(t, connect(t, "tcp://"+n.MQTTAddr(), fmt.Sprintf("late-%d", zoom)), denmFilter(n, event, zoom))
 		d, _ := nextDENM(t, ch)
@@ -256,7 +257,7 @@ func TestLateSubscriberGetsEveryHazardOnATile(t *testing.T) {
 	now := clk.Now()
 	newVehicle(t, n, 1).denm(t, v2x.DENMSpec{Cause: v2x.CauseAccident, Pos: a, Detection: now, Reference: now, At: now})
 	newVehicle(t, n, 2).denm(t, v2x.DENMSpec{Cause: v2x.CauseObstacle, Pos: b, Detection: now, Reference: now, At: now})
-	checkFor(t, 5*time.Second, func() error {
+	testutil.CheckFor(t, 5*time.Second, func() error {
 		if len(n.Hazards().Active()) != 2 {
 			return errNotYet
 		}

@@ -84,7 +84,7 @@ func (n *Node) republish() {
 				}
 				d := n.DENM(h, now, nil)
 				topics := n.hazardTopics(h)
-				n.publishRetained(topics, d.AppendJSON(nil), uint32(math.Ceil(h.Expiry().Sub(now).Seconds())), nil)
+				n.retain(topics, d, uint32(math.Ceil(h.Expiry().Sub(now).Seconds())), nil)
 				n.published[h.ActionID] = published{ref: h.Reference, tiles: topics}
 				if n.geo != nil {
 					n.geo.publish(n.ldm, hazard.Event{Kind: hazard.Updated, Hazard: h}, d)
@@ -104,7 +104,7 @@ func (n *Node) republish() {
 func (n *Node) publishEnd(h hazard.Hazard, now time.Time, keep time.Duration) {
 	term := v2x.Termination(0)
 	d := n.DENM(h, now, &term)
-	n.publishRetained(n.hazardTopics(h), d.AppendJSON(nil), uint32(math.Ceil(keep.Seconds())), nil)
+	n.retain(n.hazardTopics(h), d, uint32(math.Ceil(keep.Seconds())), nil)
 	if n.geo != nil {
 		n.geo.publish(n.ldm, hazard.Event{Kind: hazard.Terminated, Hazard: h}, d)
 	}

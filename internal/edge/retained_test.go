@@ -96,7 +96,7 @@ func (v *v5conn) subscribe(t *testing.T, sub packets.Subscription) []packets.Pac
 	}
 }
 
-// The edge replays retained outQueue messages itself (retained.go): an MQTT 5 subscriber gets
+// The edge replays retained outQueue messages itself (internal/broker/retained.go): an MQTT 5 subscriber gets
 // them flagged retained with its subscription identifier, unless it asked for none (retain
 // handling 2).
 func TestRetainedReplayHonoursMQTT5Options(t *testing.T) {
@@ -124,7 +124,7 @@ func TestRetainedReplayHonoursMQTT5Options(t *testing.T) {
 	require.True(t, isCause(v2x.CauseAnimal, event)(d), "retain handling 2: no replay, the new hazard comes first")
 }
 
-// Live alerts go through the edge's own fan-out (fanout.go), not the broker's: an MQTT 5
+// Live alerts go through the edge's own fan-out (internal/broker/fanout.go), not the broker's: an MQTT 5
 // subscriber still gets its subscription identifiers, the retain flag only when it asked for
 // Retain As Published, the message expiry and content type, one copy however many of its filters
 // match, and nothing above the Maximum Packet Size it declared.

@@ -11,7 +11,7 @@ import (
 	"path/filepath"
 
 	"github.com/google/renameio/v2"
-	"github.com/mochi-mqtt/server/v2/packets"
+	"github.com/michi-v2x/michi/internal/broker"
 
 	"github.com/michi-v2x/michi/pkg/v2x"
 )
@@ -77,11 +77,11 @@ func newSigningKey(path string) (ed25519.PrivateKey, error) {
 }
 
 // signatureProperties are the MQTT v5 user properties signing payload.
-func (n *Node) signatureProperties(payload []byte) []packets.UserProperty {
+func (n *Node) signatureProperties(payload []byte) []broker.UserProperty {
 	ps := n.signer.Sign(payload).Properties()
-	out := make([]packets.UserProperty, len(ps))
+	out := make([]broker.UserProperty, len(ps))
 	for i, p := range ps {
-		out[i] = packets.UserProperty{Key: p[0], Val: p[1]}
+		out[i] = broker.UserProperty{Key: p[0], Val: p[1]}
 	}
 	return out
 }

@@ -84,7 +84,7 @@ func TestStalledSubscriberIsEvictedAndDelaysNoOne(t *testing.T) {
 	require.GreaterOrEqual(t, metric(t, n, "michi_edge_mqtt_dropped_total"), 8.0)
 }
 
-// Alerts reach MQTT vehicles through the edge's connection lanes (fanout.go), not the broker's
+// Alerts reach MQTT vehicles through the edge's connection lanes (internal/broker/fanout.go), not the broker's
 // queues: a subscriber that stops reading fills its lane, is evicted for it, and delays no one.
 func TestStalledAlertSubscriberIsEvictedAndDelaysNoOne(t *testing.T) {
 	n, clk := startNode(t, func(o *edge.Options) { o.ClientQueue, o.SlowClientDrops = 8, 4 })

@@ -6,7 +6,7 @@ import (
 	"sync"
 	"sync/atomic"
 
-	"github.com/mochi-mqtt/server/v2/packets"
+	"github.com/michi-v2x/michi/internal/broker"
 
 	"github.com/michi-v2x/michi/internal/auth"
 )
@@ -32,7 +32,7 @@ type stationBook struct {
 }
 
 // stationHolder is the identity holding a station and the connection it does so on: the MQTT
-// connection's *clientState, or the native session's id.
+// connection's *mqttSession, or the native session's id.
 type stationHolder struct {
 	identity string
 	conn     any
@@ -79,7 +79,7 @@ type stationBinding struct {
 // bindStation admits a message of station id from the MQTT connection st: the connection must
 // be allowed to speak for it (its credential's stations, or the station it is pinned to), and
 // no other identity may hold it.
-func (n *Node) bindStation(st *clientState, typ string, id uint32) error {
+func (n *Node) bindStation(st *mqttSession, typ string, id uint32) error {
 	if st.identity == "" || st.bound.last.Load() == uint64(id)+1 {
 		return nil
 	}
@@ -99,14 +99,14 @@ func (n *Node) bindStation(st *clientState, typ string, id uint32) error {
 		}
 	}
 	if err != nil {
-		return n.rejected(reject(typ, ReasonStation, packets.ErrNotAuthorized, err))
+		return n.rejected(reject(typ, ReasonStation, broker.CodeNotAuthorized, err))
 	}
 	b.last.Store(uint64(id) + 1)
 	return nil
 }
 
 // unbindStations lets go of what an MQTT connection held.
-func (n *Node) unbindStations(st *clientState) {
+func (n *Node) unbindStations(st *mqttSession) {
 	st.bound.mu.Lock()
 	held := st.bound.held
 	st.bound.held = nil

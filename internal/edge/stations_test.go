@@ -14,6 +14,7 @@ import (
 
 	"github.com/michi-v2x/michi/internal/auth"
 	"github.com/michi-v2x/michi/internal/edge"
+	"github.com/michi-v2x/michi/internal/testutil"
 	"github.com/michi-v2x/michi/pkg/geo"
 	"github.com/michi-v2x/michi/pkg/v2x"
 	"github.com/michi-v2x/michi/pkg/v2x/native"
@@ -142,7 +143,7 @@ func TestNativeStationTakeoverOnlyBySameCredential(t *testing.T) {
 	<-owner.Done()
 	require.ErrorIs(t, owner.Err(), native.CodeReplaced)
 	require.NoError(t, again.Close())
-	checkFor(t, 5*time.Second, func() error {
+	testutil.CheckFor(t, 5*time.Second, func() error {
 		if metric(t, n, "michi_edge_stations_held") != 0 {
 			return errNotYet
 		}

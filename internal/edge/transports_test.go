@@ -13,9 +13,10 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/michi-v2x/michi/internal/edge"
-	"github.com/michi-v2x/michi/internal/quicconn"
+	"github.com/michi-v2x/michi/internal/testutil"
 	"github.com/michi-v2x/michi/internal/tlsconf"
 	"github.com/michi-v2x/michi/pkg/geo"
+	"github.com/michi-v2x/michi/pkg/quicconn"
 	"github.com/michi-v2x/michi/pkg/v2x"
 )
 
@@ -60,7 +61,7 @@ func TestPahoOverQUICReceivesHazard(t *testing.T) {
 
 	// The QUIC vehicle publishes its own state too.
 	publish(t, c, camTopic("com_car_77", here), camJSON(t, "com_car_77", 77, time.Now(), here, nil))
-	checkFor(t, 5*time.Second, func() error {
+	testutil.CheckFor(t, 5*time.Second, func() error {
 		if _, ok := n.LDM().Vehicle(77); !ok {
 			return errNotYet
 		}

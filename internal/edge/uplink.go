@@ -211,7 +211,7 @@ func (l *hubLink) health() {
 	n := l.n
 	now := n.opts.Now()
 	st := n.ldm.Stats()
-	clients := int(n.mqttClients())
+	clients := int(n.mqtt.Clients())
 	if n.native != nil {
 		clients += n.native.Sessions()
 	}

@@ -22,6 +22,7 @@ import (
 	"github.com/michi-v2x/michi/internal/httpsrv"
 	"github.com/michi-v2x/michi/internal/hub"
 	"github.com/michi-v2x/michi/internal/hub/store"
+	"github.com/michi-v2x/michi/internal/testutil"
 	"github.com/michi-v2x/michi/internal/tlsconf"
 	"github.com/michi-v2x/michi/internal/uplink"
 	"github.com/michi-v2x/michi/pkg/geo"
@@ -65,25 +66,7 @@ func startHub(t *testing.T, p pki, dsn, uplinkAddr string, mutate ...func(*hub.O
 	}
 	h, err := hub.New(o)
 	require.NoError(t, err)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- h.Run(ctx) }()
-	select {
-	case <-h.Ready():
-	case err := <-done:
-		t.Fatalf("hub did not start: %v", err)
-	case <-time.After(10 * time.Second):
-		t.Fatal("hub not ready after 10 s")
-	}
-	var once sync.Once
-	stop = func() {
-		once.Do(func() {
-			cancel()
-			require.NoError(t, <-done)
-		})
-	}
-	t.Cleanup(stop)
-	return h, stop
+	return h, testutil.Start(t, h)
 }
 
 // edge is an uplink client with its on-disk queue, as an edge node runs it.
@@ -153,21 +136,6 @@ type edgesResp struct {
 	} `json:"edges"`
 }
 
-func checkFor(t *testing.T, timeout time.Duration, cond func() error) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		err := cond()
-		if err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("after %v: %v", timeout, err)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}
-
 // TestEdgeToHubAndAuthorityBack runs a real hub with a real uplink client: records arrive,
 // show in the API and the stream, and an authority hazard posted to the API reaches the edge.
 func TestEdgeToHubAndAuthorityBack(t *testing.T) {
@@ -184,7 +152,7 @@ func TestEdgeToHubAndAuthorityBack(t *testing.T) {
 		_, err := e.q.Append(r)
 		require.NoError(t, err)
 	}
-	checkFor(t, 10*time.Second, func() error {
+	testutil.CheckFor(t, 10*time.Second, func() error {
 		var er edgesResp
 		getJSON(t, h, "/api/v1/edges", &er)
 		if len(er.Edges) == 1 && er.Edges[0].HighWater == 3 && er.Edges[0].Connected {
@@ -239,7 +207,7 @@ func TestUnknownCertificateRefused(t *testing.T) {
 	e := startEdge(t, t.TempDir(), h.UplinkAddr().String(), conf)
 	_, err := e.q.Append(hazard(1))
 	require.NoError(t, err)
-	checkFor(t, 10*time.Second, func() error {
+	testutil.CheckFor(t, 10*time.Second, func() error {
 		if st := e.c.Stats(); st.Failures < 2 || st.Connects > 0 {
 			return fmt.Errorf("client: %+v", st)
 		}
@@ -266,7 +234,7 @@ func TestHubAndEdgeRestartExactlyOnce(t *testing.T) {
 		_, err := e.q.Append(hazard(i))
 		require.NoError(t, err)
 	}
-	checkFor(t, 10*time.Second, func() error {
+	testutil.CheckFor(t, 10*time.Second, func() error {
 		var er edgesResp
 		getJSON(t, h, "/api/v1/edges", &er)
 		if len(er.Edges) == 1 && er.Edges[0].HighWater == 20 {
@@ -288,7 +256,7 @@ func TestHubAndEdgeRestartExactlyOnce(t *testing.T) {
 	}
 
 	h2, _ := startHub(t, p, dsn, addr)
-	checkFor(t, 20*time.Second, func() error {
+	testutil.CheckFor(t, 20*time.Second, func() error {
 		var er edgesResp
 		getJSON(t, h2, "/api/v1/edges", &er)
 		if len(er.Edges) == 1 && er.Edges[0].HighWater == 40 {

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/michi-v2x/michi/internal/testutil"
 	"github.com/michi-v2x/michi/internal/tlsconf"
 	"github.com/michi-v2x/michi/pkg/geo"
 	"github.com/michi-v2x/michi/pkg/v2x"
@@ -18,18 +19,6 @@ import (
 
 // wait bounds every wait of these tests; it is generous for the race detector on 2 cores.
 const wait = 10 * time.Second
-
-// waitFor polls cond until it holds or wait passes.
-func waitFor(tb testing.TB, what string, cond func() bool) {
-	tb.Helper()
-	deadline := time.Now().Add(wait)
-	for !cond() {
-		if time.Now().After(deadline) {
-			tb.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(2 * time.Millisecond)
-	}
-}
 
 // recv receives from ch or fails the test after wait.
 func recv[T any](tb testing.TB, ch <-chan T, what string) T {
@@ -91,20 +80,7 @@ func startServer(tb testing.TB, o Options, h Handler) *Server {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- srv.Run(ctx) }()
-	select {
-	case <-srv.Ready():
-	case err := <-done:
-		tb.Fatalf("Run: %v", err)
-	}
-	tb.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			tb.Errorf("Run: %v", err)
-		}
-	})
+	testutil.Start(tb, srv)
 	return srv
 }
 

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/michi-v2x/michi/internal/testutil"
 	"github.com/michi-v2x/michi/pkg/v2x"
 	"github.com/michi-v2x/michi/pkg/v2x/native"
 	"github.com/quic-go/quic-go"
@@ -25,7 +26,7 @@ func TestCAMViaDatagram(t *testing.T) {
 	if m := recv(t, rec.cams, "OnCAM"); m.StationID() != 1001 || m.Timestamp != t0.UnixMilli() {
 		t.Fatalf("cam = %+v", m)
 	}
-	waitFor(t, "the CAM counted as a datagram", func() bool {
+	testutil.WaitFor(t, wait, "the CAM counted as a datagram", func() bool {
 		st, ok := srv.SessionStats(1001)
 		return ok && st.CAMs == 1 && st.CAMDatagrams == 1
 	})
@@ -34,7 +35,7 @@ func TestCAMViaDatagram(t *testing.T) {
 	if err := c.SendCAM(camOf(1001, t0.Add(-time.Second))); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "the stale CAM to be dropped", func() bool { return srv.Stats().DatagramsDropped == 1 })
+	testutil.WaitFor(t, wait, "the stale CAM to be dropped", func() bool { return srv.Stats().DatagramsDropped == 1 })
 	if len(rec.cams) != 0 {
 		t.Fatal("stale CAM handed to the handler")
 	}
@@ -65,7 +66,7 @@ func TestCAMViaStreamFallback(t *testing.T) {
 					t.Fatalf("cam %d: timestamp %d", i, m.Timestamp)
 				}
 			}
-			waitFor(t, "three CAMs counted, none as a datagram", func() bool {
+			testutil.WaitFor(t, wait, "three CAMs counted, none as a datagram", func() bool {
 				st, _ := srv.SessionStats(1001)
 				return st.CAMs == 3 && st.CAMDatagrams == 0
 			})

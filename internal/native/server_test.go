@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/michi-v2x/michi/internal/testutil"
 	"github.com/michi-v2x/michi/pkg/v2x/native"
 	"github.com/quic-go/quic-go"
 )
@@ -28,7 +29,7 @@ func TestHandshake(t *testing.T) {
 		t.Fatalf("Sessions = %d", srv.Sessions())
 	}
 	// Same clock on both ends: the offset is within the round trip.
-	waitFor(t, "a ping round trip", func() bool { return c.RTT() > 0 })
+	testutil.WaitFor(t, wait, "a ping round trip", func() bool { return c.RTT() > 0 })
 	if off := c.ClockOffset(); off.Abs() > c.RTT()+time.Millisecond {
 		t.Fatalf("clock offset %v with rtt %v on one machine", off, c.RTT())
 	}
@@ -39,7 +40,7 @@ func TestHandshake(t *testing.T) {
 	if got := recv(t, rec.closes, "OnClose"); got.ID != info.ID {
 		t.Fatalf("OnClose for %+v", got)
 	}
-	waitFor(t, "the session to go", func() bool { return srv.Sessions() == 0 })
+	testutil.WaitFor(t, wait, "the session to go", func() bool { return srv.Sessions() == 0 })
 	if st := srv.Stats(); st.Handshakes != 1 || st.Refused != 0 {
 		t.Fatalf("stats %+v", st)
 	}

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/michi-v2x/michi/internal/testutil"
 	"github.com/michi-v2x/michi/pkg/v2x/native"
 	"github.com/quic-go/quic-go"
 )
@@ -99,7 +100,7 @@ func TestGarbageOnControlStream(t *testing.T) {
 			if code := rc.closeCode(t); code != tc.code {
 				t.Fatalf("closed with %v", code)
 			}
-			waitFor(t, "the session to go", func() bool { return srv.Sessions() == 0 })
+			testutil.WaitFor(t, wait, "the session to go", func() bool { return srv.Sessions() == 0 })
 		})
 	}
 }
@@ -142,7 +143,7 @@ func TestUnauthorized(t *testing.T) {
 	}
 	defer c.Close()
 	// The server counts a handshake once its welcome is written: the client may read it first.
-	waitFor(t, "the handshake to be counted", func() bool { return srv.Stats().Handshakes == 1 })
+	testutil.WaitFor(t, wait, "the handshake to be counted", func() bool { return srv.Stats().Handshakes == 1 })
 	if st := srv.Stats(); st.Refused != 2 {
 		t.Fatalf("stats %+v", st)
 	}
@@ -204,7 +205,7 @@ func TestTakeoverOnlyBySameCredential(t *testing.T) {
 		t.Fatalf("the owner's session ended: %v", owner.Err())
 	default:
 	}
-	waitFor(t, "the refusal counted", func() bool { return srv.Stats().Refused == 1 }) // counted once the refused connection is gone
+	testutil.WaitFor(t, wait, "the refusal counted", func() bool { return srv.Stats().Refused == 1 }) // counted once the refused connection is gone
 	if st := srv.Stats(); st.Replaced != 0 || st.Refused != 1 {
 		t.Fatalf("stats %+v", st)
 	}
@@ -242,7 +243,7 @@ func TestHandshakeTimeout(t *testing.T) {
 	if e := rc.readError(t); e.Code != native.CodeTimeout {
 		t.Fatalf("error frame %+v", e)
 	}
-	waitFor(t, "two refusals", func() bool { return srv.Stats().Refused == 2 })
+	testutil.WaitFor(t, wait, "two refusals", func() bool { return srv.Stats().Refused == 2 })
 }
 
 // A client offering another ALPN does not get a connection at all.

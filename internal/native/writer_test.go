@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/michi-v2x/michi/internal/testutil"
 	"github.com/michi-v2x/michi/pkg/v2x/native"
 	"github.com/quic-go/quic-go"
 )
@@ -33,7 +34,7 @@ func TestAlertDelivery(t *testing.T) {
 	if st.AlertsQueued != 1 || st.AlertsUndelivered != 1 {
 		t.Fatalf("stats %+v", st)
 	}
-	waitFor(t, "the sent count", func() bool { return srv.Stats().AlertsSent == 1 })
+	testutil.WaitFor(t, wait, "the sent count", func() bool { return srv.Stats().AlertsSent == 1 })
 }
 
 // The edge offers active hazards on every CAM: each version reaches the vehicle once.
@@ -45,7 +46,7 @@ func TestAlertDeduplication(t *testing.T) {
 	if a := recv(t, c.Alerts(), "v1"); a.Seq != 1 {
 		t.Fatalf("seq %d", a.Seq)
 	}
-	waitFor(t, "v1 to be sent", func() bool { return srv.Stats().AlertsSent == 1 })
+	testutil.WaitFor(t, wait, "v1 to be sent", func() bool { return srv.Stats().AlertsSent == 1 })
 	for range 5 {
 		if !srv.Deliver(1001, v1) {
 			t.Fatal("Deliver of a known version must report true")
@@ -56,7 +57,7 @@ func TestAlertDeduplication(t *testing.T) {
 	if a := recv(t, c.Alerts(), "v2"); a.Seq != 2 || a.ReferenceTime() != v2.ReferenceTime() {
 		t.Fatalf("got seq %d ref %d", a.Seq, a.ReferenceTime())
 	}
-	waitFor(t, "two sent, five deduplicated", func() bool {
+	testutil.WaitFor(t, wait, "two sent, five deduplicated", func() bool {
 		st, _ := srv.SessionStats(1001)
 		return st.AlertsDeduplicated == 5 && st.AlertsSent == 2
 	})
@@ -68,12 +69,12 @@ func TestAlertSupersededInQueue(t *testing.T) {
 	srv := startServer(t, Options{WriteTimeout: wait}, nil)
 	h := hello(1001)
 	rc := dialRaw(t, srv, &h, &quic.Config{MaxIncomingUniStreams: 1}) // room for one alert stream
-	waitFor(t, "the session", func() bool { return srv.Sessions() == 1 })
+	testutil.WaitFor(t, wait, "the session", func() bool { return srv.Sessions() == 1 })
 
 	srv.Deliver(1001, native.NewAlert(hazard(1, t0))) // takes the one stream
-	waitFor(t, "alert 1 to be written", func() bool { return srv.Stats().AlertsSent == 1 })
+	testutil.WaitFor(t, wait, "alert 1 to be written", func() bool { return srv.Stats().AlertsSent == 1 })
 	srv.Deliver(1001, native.NewAlert(hazard(2, t0))) // popped: the writer waits for a stream with it
-	waitFor(t, "alert 2 to be taken", func() bool { st, _ := srv.SessionStats(1001); return st.Queued == 0 })
+	testutil.WaitFor(t, wait, "alert 2 to be taken", func() bool { st, _ := srv.SessionStats(1001); return st.Queued == 0 })
 	srv.Deliver(1001, native.NewAlert(hazard(3, t0)))
 	srv.Deliver(1001, native.NewAlert(hazard(3, t0.Add(time.Second)))) // replaces the queued one
 	srv.Deliver(1001, native.NewAlert(hazard(3, t0.Add(2*time.Second))))
@@ -128,7 +129,7 @@ func TestStalledClientAmongMany(t *testing.T) {
 	h := hello(1999)
 	// It grants 10 alert streams and never accepts one.
 	stalled := dialRaw(t, srv, &h, &quic.Config{MaxIncomingUniStreams: grant})
-	waitFor(t, "every session", func() bool { return srv.Sessions() == good+1 })
+	testutil.WaitFor(t, wait, "every session", func() bool { return srv.Sessions() == good+1 })
 
 	deliver := func(from, to int) {
 		for seq := from; seq < to; seq++ {
@@ -157,7 +158,7 @@ func TestStalledClientAmongMany(t *testing.T) {
 				}
 				received[i][seq] = true
 			}
-			waitFor(t, "the sent count", func() bool {
+			testutil.WaitFor(t, wait, "the sent count", func() bool {
 				st, _ := srv.SessionStats(uint32(2000 + i))
 				return st.AlertsSent == uint64(to)
 			})
@@ -167,7 +168,7 @@ func TestStalledClientAmongMany(t *testing.T) {
 	expect(first)
 	// The stalled vehicle holds its unread streams, the writer one more alert, and the rest is
 	// queued; it is still connected.
-	waitFor(t, "the stalled writer to block", func() bool {
+	testutil.WaitFor(t, wait, "the stalled writer to block", func() bool {
 		st, ok := srv.SessionStats(1999)
 		return ok && st.AlertsSent == grant && st.Queued == first-grant-1
 	})
@@ -191,7 +192,7 @@ func TestWriteTimeoutEvicts(t *testing.T) {
 	srv := startServer(t, Options{WriteTimeout: 100 * time.Millisecond}, nil)
 	h := hello(1001)
 	rc := dialRaw(t, srv, &h, &quic.Config{MaxIncomingUniStreams: 1})
-	waitFor(t, "the session", func() bool { return srv.Sessions() == 1 })
+	testutil.WaitFor(t, wait, "the session", func() bool { return srv.Sessions() == 1 })
 	srv.Deliver(1001, native.NewAlert(hazard(1, t0)))
 	srv.Deliver(1001, native.NewAlert(hazard(2, t0)))
 	if e := rc.readError(t); e.Code != native.CodeSlowConsumer || !e.Fatal {
@@ -200,5 +201,5 @@ func TestWriteTimeoutEvicts(t *testing.T) {
 	if code := rc.closeCode(t); code != native.CodeSlowConsumer {
 		t.Fatalf("closed with %v", code)
 	}
-	waitFor(t, "the eviction to count", func() bool { return srv.Stats().Evicted == 1 })
+	testutil.WaitFor(t, wait, "the eviction to count", func() bool { return srv.Stats().Evicted == 1 })
 }

@@ -1,19 +1,14 @@
 package tlsconf
 
-import "errors"
+import "github.com/michi-v2x/michi/pkg/tlsclient"
 
+// The client side's errors are pkg/tlsclient's, so errors.Is matches whichever package a caller
+// names.
 var (
-	// ErrNoVerification is returned by ClientConfig when no way to verify the server was given:
-	// set a CA file, a pinned fingerprint, or Insecure explicitly.
-	ErrNoVerification = errors.New("tlsconf: no server verification configured (set a CA file, a pinned fingerprint, or insecure explicitly)")
-	// ErrConflictingVerification is returned by ClientConfig when Insecure is combined with a CA file
-	// or a pin: the caller asked both to verify and not to verify.
-	ErrConflictingVerification = errors.New("tlsconf: insecure cannot be combined with a CA file or a pinned fingerprint")
-	// ErrPinMismatch is returned by the handshake when the server's certificate does not have the
-	// pinned fingerprint.
-	ErrPinMismatch = errors.New("tlsconf: server certificate does not match the pinned fingerprint")
-	// ErrBadFingerprint is returned when a pinned fingerprint is not 32 bytes of hex.
-	ErrBadFingerprint = errors.New("tlsconf: fingerprint must be 64 hex digits (SHA-256), colons optional")
+	ErrNoVerification          = tlsclient.ErrNoVerification
+	ErrConflictingVerification = tlsclient.ErrConflictingVerification
+	ErrPinMismatch             = tlsclient.ErrPinMismatch
+	ErrBadFingerprint          = tlsclient.ErrBadFingerprint
 	// ErrKeyPair is returned by ServerConfig when only one of the certificate and key files is given.
-	ErrKeyPair = errors.New("tlsconf: certificate and key file must be given together (or both left empty for a development certificate)")
+	ErrKeyPair = tlsclient.ErrKeyPair
 )

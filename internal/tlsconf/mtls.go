@@ -88,24 +88,6 @@ func CertificateIdentity(cert tls.Certificate) (string, error) {
 	return leaf.Subject.CommonName, nil
 }
 
-// clientCertificate adds the client certificate opts names, if any, to conf.
-func clientCertificate(conf *tls.Config, opts ClientOptions) error {
-	switch {
-	case opts.CertFile == "" && opts.KeyFile == "":
-		return nil
-	case opts.CertFile == "" || opts.KeyFile == "":
-		return ErrKeyPair
-	}
-	cert, err := tls.LoadX509KeyPair(opts.CertFile, opts.KeyFile)
-	if err != nil {
-		return fmt.Errorf("tls client config: load client key pair: %w", err)
-	}
-	conf.Certificates = []tls.Certificate{cert}
-	// A client certificate means mutual TLS, which michi runs over QUIC only: TLS 1.3.
-	conf.MinVersion = tls.VersionTLS13
-	return nil
-}
-
 func loadPool(file string) (*x509.CertPool, error) {
 	pemData, err := os.ReadFile(file)
 	if err != nil {

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/michi-v2x/michi/internal/testutil"
 )
 
 // fastRetry makes a client redial quickly in tests.
@@ -32,7 +34,7 @@ func runClient(t testing.TB, c *Client) (stop func()) {
 		}
 		stopped = true
 		cancel()
-		require.NoError(t, within(t, 10*time.Second, "client Run to return", done))
+		require.NoError(t, testutil.Within(t, 10*time.Second, "client Run to return", done))
 	}
 	t.Cleanup(stop)
 	return stop
@@ -48,7 +50,7 @@ func newClient(t testing.TB, o ClientOptions) *Client {
 // waitStored waits until sink holds exactly the seqs want for edgeID.
 func waitStored(t testing.TB, sink *MemorySink, edgeID string, want []uint64) {
 	t.Helper()
-	checkFor(t, 20*time.Second, func() error {
+	testutil.CheckFor(t, 20*time.Second, func() error {
 		got := seqs(sink.Records(edgeID))
 		if len(got) < len(want) {
 			return errorf("stored %d of %d records", len(got), len(want))
@@ -74,7 +76,7 @@ func TestClientStreamsRecords(t *testing.T) {
 		require.NoError(t, err)
 	}
 	waitStored(t, sink, "edge-1", seqRange(1, 300))
-	checkFor(t, 5*time.Second, func() error {
+	testutil.CheckFor(t, 5*time.Second, func() error {
 		if st := c.Stats(); st.Depth != 0 || st.AckedSeq != 300 || !st.Connected {
 			return errorf("stats %+v", st)
 		}
@@ -110,7 +112,7 @@ func TestClientResumesFromHubHighWater(t *testing.T) {
 	got := sink.Records("edge-1")
 	require.Equal(t, KindTraffic, got[39].Kind, "a record at or below the hub's mark was stored again")
 	require.Equal(t, KindHazard, got[40].Kind)
-	checkFor(t, 5*time.Second, func() error {
+	testutil.CheckFor(t, 5*time.Second, func() error {
 		if d := q.Depth(); d != 0 {
 			return errorf("depth %d", d)
 		}
@@ -128,7 +130,7 @@ func TestClientAuthorityReachesOnAuthority(t *testing.T) {
 		OnAuthority: func(h AuthorityHazard) { got <- h },
 	})
 	runClient(t, c)
-	checkFor(t, 10*time.Second, func() error {
+	testutil.CheckFor(t, 10*time.Second, func() error {
 		if !c.Stats().Connected {
 			return errorf("not connected")
 		}
@@ -138,11 +140,11 @@ func TestClientAuthorityReachesOnAuthority(t *testing.T) {
 	closure := AuthorityHazard{ID: "closure-7", Cause: 5, Lat: 48.137, Lon: 11.575, RadiusM: 250, HeadingDeg: &heading,
 		Start: t0, Validity: 2 * time.Hour, Issuer: "munich"}
 	require.True(t, s.SendAuthority("edge-1", closure))
-	h := within(t, 10*time.Second, "OnAuthority", got)
+	h := testutil.Within(t, 10*time.Second, "OnAuthority", got)
 	require.Equal(t, "closure-7", h.ID)
 	require.Equal(t, 90.0, *h.HeadingDeg)
 	require.True(t, h.Start.Equal(t0))
-	require.Equal(t, "edge-1/closure-7", within(t, 10*time.Second, "authority ack at the hub", acked))
+	require.Equal(t, "edge-1/closure-7", testutil.Within(t, 10*time.Second, "authority ack at the hub", acked))
 	require.Equal(t, uint64(1), c.Stats().Authorities)
 }
 
@@ -164,7 +166,7 @@ func TestClientRefused(t *testing.T) {
 			o.HubAddr, o.Queue = s.Addr().String(), q
 			c := newClient(t, o)
 			stop := runClient(t, c)
-			checkFor(t, 10*time.Second, func() error {
+			testutil.CheckFor(t, 10*time.Second, func() error {
 				if c.Stats().Failures == 0 {
 					return errorf("no failure yet")
 				}

@@ -2,7 +2,6 @@ package uplink
 
 import (
 	"bytes"
-	"context"
 	"crypto/tls"
 	"fmt"
 	"log/slog"
@@ -13,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"github.com/vmihailenco/msgpack/v5"
 
+	"github.com/michi-v2x/michi/internal/testutil"
 	"github.com/michi-v2x/michi/internal/tlsconf"
 	"github.com/michi-v2x/michi/pkg/geo"
 	"github.com/michi-v2x/michi/pkg/v2x"
@@ -48,36 +48,6 @@ func healthRecord(i int) Record {
 		AlertP50Ms: 0.7, AlertP99Ms: 1.8, QueueDepth: 3,
 		Coverage: geo.Box{Min: geo.Point{Lat: 48.0, Lon: 11.4}, Max: geo.Point{Lat: 48.2, Lon: 11.6}},
 	}}
-}
-
-// checkFor polls cond until it returns nil or timeout passes, then fails the test with the
-// last error.
-func checkFor(t testing.TB, timeout time.Duration, cond func() error) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		err := cond()
-		if err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("after %v: %v", timeout, err)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-}
-
-// within fails the test unless ch delivers within d.
-func within[T any](t testing.TB, d time.Duration, what string, ch <-chan T) T {
-	t.Helper()
-	select {
-	case v := <-ch:
-		return v
-	case <-time.After(d):
-		t.Fatalf("%s: nothing after %v", what, d)
-		var zero T
-		return zero
-	}
 }
 
 // testPKI is a CA with the hub's certificate and edge certificates issued on demand.
@@ -153,22 +123,7 @@ func startServer(t testing.TB, o Options) *Server {
 	}
 	s, err := New(o)
 	require.NoError(t, err)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- s.Run(ctx) }()
-	select {
-	case <-s.Ready():
-	case err := <-done:
-		cancel()
-		t.Fatalf("server did not start: %v", err)
-	case <-time.After(10 * time.Second):
-		cancel()
-		t.Fatal("server not ready")
-	}
-	t.Cleanup(func() {
-		cancel()
-		require.NoError(t, within(t, 20*time.Second, "server Run to return", done))
-	})
+	testutil.Start(t, s)
 	return s
 }
 

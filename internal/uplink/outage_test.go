@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/michi-v2x/michi/internal/testutil"
 )
 
 // hubOn runs Servers, one after another, on one UDP socket, so the hub can go away and come
@@ -26,10 +28,10 @@ func (h *hubOn) start() *Server {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- s.Run(ctx) }()
-	within(h.t, 10*time.Second, "hub ready", s.Ready())
+	testutil.Within(h.t, 10*time.Second, "hub ready", s.Ready())
 	h.stop = func() {
 		cancel()
-		require.NoError(h.t, within(h.t, 20*time.Second, "hub Run to return", done))
+		require.NoError(h.t, testutil.Within(h.t, 20*time.Second, "hub Run to return", done))
 		h.stop = nil
 	}
 	return s
@@ -73,7 +75,7 @@ func TestOutageExactlyOnce(t *testing.T) {
 				}
 			}
 			noticedOutage := func(c *Client) {
-				checkFor(t, 10*time.Second, func() error {
+				testutil.CheckFor(t, 10*time.Second, func() error {
 					if st := c.Stats(); st.Connected || st.Failures == 0 {
 						return errorf("edge has not noticed the outage: %+v", st)
 					}
@@ -120,7 +122,7 @@ func TestOutageExactlyOnce(t *testing.T) {
 			for i := range want {
 				requireSameRecord(t, want[i], got[i])
 			}
-			checkFor(t, 10*time.Second, func() error {
+			testutil.CheckFor(t, 10*time.Second, func() error {
 				if st := c.Stats(); st.Depth != 0 || st.AckedSeq != total || !st.Connected {
 					return errorf("edge after catching up: %+v", st)
 				}

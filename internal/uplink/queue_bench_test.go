@@ -4,6 +4,8 @@ import (
 	"context"
 	"testing"
 	"time"
+
+	"github.com/michi-v2x/michi/internal/testutil"
 )
 
 // BenchmarkQueueAppend measures Queue.Append with the default fsync policy (a background fsync
@@ -91,7 +93,7 @@ func BenchmarkUplinkThroughput(b *testing.B) {
 		cancel()
 		<-done
 	}()
-	checkFor(b, 10*time.Second, func() error {
+	testutil.CheckFor(b, 10*time.Second, func() error {
 		if !c.Stats().Connected {
 			return errorf("not connected")
 		}

@@ -10,6 +10,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 	"github.com/vmihailenco/msgpack/v5"
+
+	"github.com/michi-v2x/michi/internal/testutil"
 )
 
 // requireSameRecord compares records by their encoding (time zones do not survive msgpack).
@@ -82,7 +84,7 @@ func TestQueuePendingOnlyDurable(t *testing.T) {
 
 	_, err = q.Append(trafficRecord(3)) // the 4th: SyncEvery
 	require.NoError(t, err)
-	within(t, 5*time.Second, "notification after SyncEvery records", q.Notify())
+	testutil.Within(t, 5*time.Second, "notification after SyncEvery records", q.Notify())
 	got, err = q.Pending(0, 10)
 	require.NoError(t, err)
 	require.Equal(t, seqRange(1, 4), seqs(got))
@@ -91,7 +93,7 @@ func TestQueuePendingOnlyDurable(t *testing.T) {
 	q2 := openQueue(t, t.TempDir(), QueueOptions{SyncInterval: 10 * time.Millisecond})
 	_, err = q2.Append(hazardRecord(1))
 	require.NoError(t, err)
-	within(t, 5*time.Second, "notification after the sync interval", q2.Notify())
+	testutil.Within(t, 5*time.Second, "notification after the sync interval", q2.Notify())
 	got, err = q2.Pending(0, 10)
 	require.NoError(t, err)
 	require.Len(t, got, 1)

@@ -15,6 +15,8 @@ import (
 	"github.com/quic-go/quic-go"
 	"github.com/stretchr/testify/require"
 	"github.com/vmihailenco/msgpack/v5"
+
+	"github.com/michi-v2x/michi/internal/testutil"
 )
 
 // rawEdge speaks the protocol frame by frame, to test the server with what a well-behaved
@@ -144,7 +146,7 @@ func TestServerRoundTripExactlyOnce(t *testing.T) {
 	s := startServer(t, Options{Sink: sink})
 	e := mustDialRaw(t, s, "edge-a")
 	require.Zero(t, e.hello("edge-a"))
-	checkFor(t, 5*time.Second, func() error {
+	testutil.CheckFor(t, 5*time.Second, func() error {
 		if got := s.Connected(); len(got) != 1 || got[0] != "edge-a" {
 			return errorf("connected = %v", got)
 		}
@@ -350,7 +352,7 @@ func TestServerAuthorityAtLeastOnce(t *testing.T) {
 
 	e := mustDialRaw(t, s, "edge-a")
 	e.hello("edge-a")
-	require.Equal(t, "+edge-a", within(t, 5*time.Second, "OnEdge", edges))
+	require.Equal(t, "+edge-a", testutil.Within(t, 5*time.Second, "OnEdge", edges))
 	require.False(t, s.SendAuthority("edge-a", AuthorityHazard{ID: "bad", Lat: 200}), "invalid hazard queued")
 	require.True(t, s.SendAuthority("edge-a", roadworks))
 	var a authorityFrame
@@ -374,7 +376,7 @@ func TestServerAuthorityAtLeastOnce(t *testing.T) {
 	require.Equal(t, 600.0, upd.Hazard.RadiusM)
 	e2.send(frameAuthorityAck, &authorityAckFrame{Tag: again.Tag}) // the superseded version
 	e2.send(frameAuthorityAck, &authorityAckFrame{Tag: upd.Tag})
-	require.Equal(t, "edge-a/rw-1", within(t, 5*time.Second, "OnAuthorityAck", acks))
+	require.Equal(t, "edge-a/rw-1", testutil.Within(t, 5*time.Second, "OnAuthorityAck", acks))
 	select {
 	case extra := <-acks:
 		t.Fatalf("superseded version acknowledged as %s", extra)
@@ -399,15 +401,15 @@ func TestServerDrain(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- s.Run(ctx) }()
-	within(t, 5*time.Second, "ready", s.Ready())
+	testutil.Within(t, 5*time.Second, "ready", s.Ready())
 
 	e := mustDialRaw(t, s, "edge-a")
 	e.hello("edge-a")
 	e.send(frameBatch, encodeBatch(t, withSeq(hazardRecord(1), 1)))
-	within(t, 5*time.Second, "store entered", entered)
+	testutil.Within(t, 5*time.Second, "store entered", entered)
 	cancel()
 	// New connections are refused while draining.
-	checkFor(t, 10*time.Second, func() error {
+	testutil.CheckFor(t, 10*time.Second, func() error {
 		if _, err := dialRawWithin(t, s, sharedPKI(t).edgeTLS(t, "edge-b"), 500*time.Millisecond); err == nil {
 			return errors.New("still accepting")
 		}
@@ -420,7 +422,7 @@ func TestServerDrain(t *testing.T) {
 	_, _, err = e.recv()
 	require.ErrorIs(t, err, io.EOF, "the stream ends cleanly after the last Ack")
 	e.qc.CloseWithError(0, "")
-	require.NoError(t, within(t, 10*time.Second, "Run to return", done))
+	require.NoError(t, testutil.Within(t, 10*time.Second, "Run to return", done))
 	require.Equal(t, 1, blocking.Len("edge-a"))
 }
 

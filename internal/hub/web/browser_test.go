@@ -17,6 +17,7 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/require"
 
+	"github.com/michi-v2x/michi/internal/testutil"
 	"github.com/michi-v2x/michi/internal/uplink"
 )
 
@@ -107,7 +108,7 @@ func TestDashboardInBrowser(t *testing.T) {
 	cp.Hazard.Authority = issued.Hazard.ID
 	appendAll(south.id, cp)
 
-	checkFor(t, 20*time.Second, func() error {
+	testutil.CheckFor(t, 20*time.Second, func() error {
 		var fc struct{ Features []json.RawMessage }
 		getJSON(t, base+"/api/v1/hazards?active=true", &fc)
 		if len(fc.Features) != 5 {

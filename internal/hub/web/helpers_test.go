@@ -23,6 +23,7 @@ import (
 
 	"github.com/michi-v2x/michi/internal/hub"
 	"github.com/michi-v2x/michi/internal/hub/store"
+	"github.com/michi-v2x/michi/internal/testutil"
 	"github.com/michi-v2x/michi/internal/tlsconf"
 	"github.com/michi-v2x/michi/internal/uplink"
 )
@@ -47,20 +48,7 @@ func startHub(t *testing.T) testHub {
 		Log: slog.New(slog.DiscardHandler),
 	})
 	require.NoError(t, err)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- h.Run(ctx) }()
-	select {
-	case <-h.Ready():
-	case err := <-done:
-		t.Fatalf("hub did not start: %v", err)
-	case <-time.After(10 * time.Second):
-		t.Fatal("hub not ready after 10 s")
-	}
-	t.Cleanup(func() {
-		cancel()
-		require.NoError(t, <-done)
-	})
+	testutil.Start(t, h)
 	return testHub{h, ca}
 }
 
@@ -257,19 +245,4 @@ func checkDownload(t *testing.T, href string, csv bool) {
 	require.NoError(t, json.Unmarshal(body, &fc), href)
 	require.Equal(t, "FeatureCollection", fc.Type)
 	require.NotEmpty(t, fc.Features, href)
-}
-
-func checkFor(t *testing.T, timeout time.Duration, cond func() error) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		err := cond()
-		if err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("after %v: %v", timeout, err)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
 }

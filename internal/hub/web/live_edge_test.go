@@ -1,7 +1,6 @@
 package web_test
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"path/filepath"
@@ -13,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/michi-v2x/michi/internal/edge"
+	"github.com/michi-v2x/michi/internal/testutil"
 	"github.com/michi-v2x/michi/internal/tlsconf"
 	"github.com/michi-v2x/michi/pkg/geo"
 	"github.com/michi-v2x/michi/pkg/v2x"
@@ -42,17 +42,7 @@ func TestDashboardWithLiveEdge(t *testing.T) {
 			BackoffMin: 20 * time.Millisecond, BackoffMax: 200 * time.Millisecond},
 	})
 	require.NoError(t, err)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- n.Run(ctx) }()
-	select {
-	case <-n.Ready():
-	case err := <-done:
-		t.Fatalf("edge did not start: %v", err)
-	case <-time.After(10 * time.Second):
-		t.Fatal("edge not ready after 10 s")
-	}
-	t.Cleanup(func() { cancel(); require.NoError(t, <-done) })
+	testutil.Start(t, n)
 
 	type car struct {
 		id  uint32
@@ -94,7 +84,7 @@ func TestDashboardWithLiveEdge(t *testing.T) {
 	publish(cars[0], v2x.TypeDENM, v2x.NewDENM(v2x.DENMSpec{SourceUUID: cars[0].src, StationID: cars[0].id, StationType: v2x.StationPassengerCar,
 		ActionID: v2x.ActionID{OriginatingStationID: cars[0].id, SequenceNumber: 1}, Cause: v2x.CauseAccident, Pos: cars[0].at,
 		Detection: now, Reference: now, At: now}))
-	checkFor(t, 15*time.Second, func() error {
+	testutil.CheckFor(t, 15*time.Second, func() error {
 		var fc struct{ Features []json.RawMessage }
 		getJSON(t, base+"/api/v1/hazards?active=true", &fc)
 		if len(fc.Features) != 1 {

@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/michi-v2x/michi/internal/auth"
+	"github.com/michi-v2x/michi/internal/testutil"
 	"github.com/michi-v2x/michi/pkg/v2x"
 	"github.com/michi-v2x/michi/pkg/v2x/client"
 )
@@ -50,7 +51,7 @@ func TestTokenOverEveryTransport(t *testing.T) {
 			if tr.mqtt() {
 				require.ErrorContains(t, err, "reason 0x87", "the PUBACK's reason code")
 			}
-			checkFor(t, 5*time.Second, func() error {
+			testutil.CheckFor(t, 5*time.Second, func() error {
 				if reporter.Stats().Rejected == 0 {
 					return errors.New("the refusal was not counted yet")
 				}
@@ -83,7 +84,7 @@ func TestAlertKeys(t *testing.T) {
 			a = nextAlert(t, late)
 			require.Equal(t, tr.mqtt(), a.Replayed)
 			require.Equal(t, v2x.KeyID(n.AlertKey()), a.KeyID)
-			checkFor(t, 5*time.Second, func() error {
+			testutil.CheckFor(t, 5*time.Second, func() error {
 				if wary.Stats().AlertsUnverified == 0 {
 					return errors.New("the alert signed by an untrusted key was not refused yet")
 				}

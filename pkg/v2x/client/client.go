@@ -9,7 +9,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/michi-v2x/michi/internal/tlsconf"
+	"github.com/michi-v2x/michi/pkg/tlsclient"
 	"github.com/michi-v2x/michi/pkg/v2x"
 )
 
@@ -81,7 +81,7 @@ func Dial(ctx context.Context, opts Options) (*Client, error) {
 		dedup:  newDedup(),
 	}
 	if ep.secure() {
-		conf, err := tlsconf.ClientConfig(tlsconf.ClientOptions{
+		conf, err := tlsclient.Config(tlsclient.Options{
 			CAFile: opts.TLS.CAFile, PinnedFingerprint: opts.TLS.PinnedFingerprint, Insecure: opts.TLS.Insecure,
 			ServerName: opts.TLS.ServerName, ALPN: alpn(ep.transport),
 		})

@@ -95,7 +95,7 @@
 //
 // # Dependencies
 //
-// It imports pkg/v2x, pkg/geo, pkg/v2x/native, internal/quicconn and internal/tlsconf (allowed
-// within the module), paho.golang, gorilla/websocket and quic-go; never the edge's
-// internals (ldm, hazard, detect, edge), which only its tests use.
+// It imports pkg/v2x, pkg/geo, pkg/v2x/native, pkg/quicconn and pkg/tlsclient, paho.golang,
+// gorilla/websocket and quic-go; nothing under internal/ (pkg/imports_test.go fails on one), whose
+// packages only its tests use.
 package client

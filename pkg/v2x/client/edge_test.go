@@ -9,6 +9,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/michi-v2x/michi/internal/testutil"
 	"github.com/michi-v2x/michi/pkg/geo"
 	"github.com/michi-v2x/michi/pkg/v2x"
 	"github.com/michi-v2x/michi/pkg/v2x/client"
@@ -173,7 +174,7 @@ func TestReconnectsAfterEdgeRestart(t *testing.T) {
 			at(t, v, here)
 
 			stop1()
-			checkFor(t, 10*time.Second, func() error {
+			testutil.CheckFor(t, 10*time.Second, func() error {
 				if v.Connected() {
 					return errors.New("still connected")
 				}
@@ -189,7 +190,7 @@ func TestReconnectsAfterEdgeRestart(t *testing.T) {
 			// A new node on the same address (and certificate).
 			*tr.addr(&opts) = tr.bound(n1)
 			n2, _ := runEdge(t, opts)
-			checkFor(t, 10*time.Second, func() error {
+			testutil.CheckFor(t, 10*time.Second, func() error {
 				if s := v.Stats(); s.Connects < 2 {
 					return fmt.Errorf("connects %d, failures %d", s.Connects, s.ConnectFailures)
 				}

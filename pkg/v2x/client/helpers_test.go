@@ -19,6 +19,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/michi-v2x/michi/internal/edge"
+	"github.com/michi-v2x/michi/internal/testutil"
 	"github.com/michi-v2x/michi/internal/tlsconf"
 	"github.com/michi-v2x/michi/pkg/geo"
 	"github.com/michi-v2x/michi/pkg/v2x"
@@ -69,31 +70,7 @@ func runEdge(t *testing.T, opts edge.Options) (n *edge.Node, stop func()) {
 	t.Cleanup(func() { closeVehicles(t) }) // registered first: runs after the node stopped
 	n, err := edge.New(opts)
 	require.NoError(t, err)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- n.Run(ctx) }()
-	var stopped bool
-	stop = func() {
-		if !stopped {
-			stopped = true
-			cancel()
-			select {
-			case err := <-done:
-				require.NoError(t, err)
-			case <-time.After(20 * time.Second):
-				t.Fatal("edge did not stop within 20s")
-			}
-		}
-	}
-	t.Cleanup(stop)
-	select {
-	case <-n.Ready():
-	case err := <-done:
-		t.Fatalf("edge stopped before ready: %v", err)
-	case <-time.After(10 * time.Second):
-		t.Fatal("edge not ready within 10s")
-	}
-	return n, stop
+	return n, testutil.Start(t, n)
 }
 
 func startEdge(t *testing.T, tr transport) *edge.Node {
@@ -106,7 +83,7 @@ func startEdge(t *testing.T, tr transport) *edge.Node {
 // node can stop without a client leaving during its shutdown (see edgeOpts).
 func clientsGone(t *testing.T, n *edge.Node, want int) {
 	t.Helper()
-	checkFor(t, 5*time.Second, func() error {
+	testutil.CheckFor(t, 5*time.Second, func() error {
 		rec := httptest.NewRecorder()
 		n.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
 		for line := range strings.Lines(rec.Body.String()) {
@@ -253,22 +230,6 @@ func describe(as []client.Alert) []string {
 		out = append(out, fmt.Sprintf("%s cause %d ref %s", a.ActionID, cause, a.DENM.ReferenceTime().Format(time.StampMilli)))
 	}
 	return out
-}
-
-// checkFor polls fn until it returns nil or the timeout passes.
-func checkFor(t *testing.T, timeout time.Duration, fn func() error) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		err := fn()
-		if err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("condition not met within %s: %v", timeout, err)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
 }
 
 // closedPort returns a loopback address nothing listens on.

@@ -13,8 +13,8 @@ import (
 	"github.com/eclipse/paho.golang/paho"
 	"github.com/quic-go/quic-go"
 
-	"github.com/michi-v2x/michi/internal/quicconn"
 	"github.com/michi-v2x/michi/pkg/geo"
+	"github.com/michi-v2x/michi/pkg/quicconn"
 	"github.com/michi-v2x/michi/pkg/v2x"
 )
 
@@ -74,7 +74,8 @@ func (c *Client) dialMQTT(ctx context.Context) (session, error) {
 	cp := &paho.Connect{ClientID: o.SourceUUID, CleanStart: true, KeepAlive: uint16(o.KeepAlive / time.Second),
 		// RequestProblemInfo: reason strings with refusals, and user properties — the alerts'
 		// signatures — on every PUBLISH: mochi-mqtt v2.7.9 strips them from the retained hazards
-		// it replays to a client that asked for no problem information.
+		// it replays to a client that asked for no problem information (internal/broker's
+		// TestMochiStripsUserPropertiesWithoutProblemInfo).
 		Properties: &paho.ConnectProperties{ReceiveMaximum: &receiveMax, RequestProblemInfo: true}}
 	if o.Token != "" {
 		cp.Username, cp.UsernameFlag, cp.Password, cp.PasswordFlag = o.SourceUUID, true, []byte(o.Token), true

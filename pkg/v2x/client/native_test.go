@@ -11,6 +11,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/michi-v2x/michi/internal/testutil"
 	"github.com/michi-v2x/michi/internal/tlsconf"
 	"github.com/michi-v2x/michi/pkg/geo"
 	"github.com/michi-v2x/michi/pkg/v2x"
@@ -103,7 +104,7 @@ func TestNativeReconnectsWithANewHello(t *testing.T) {
 
 	addr := f.Addr() // a new server on the same address, with the same certificate
 	f.stop()
-	checkFor(t, 10*time.Second, func() error {
+	testutil.CheckFor(t, 10*time.Second, func() error {
 		if v.Connected() {
 			return errNotYet
 		}
@@ -113,7 +114,7 @@ func TestNativeReconnectsWithANewHello(t *testing.T) {
 
 	f2 := runNativeEdge(t, addr, conf)
 	require.Equal(t, uint32(71), f2.nextHello(t).StationID, "a new hello after the restart")
-	checkFor(t, 10*time.Second, func() error {
+	testutil.CheckFor(t, 10*time.Second, func() error {
 		if s := v.Stats(); s.Connects < 2 {
 			return fmt.Errorf("connects %d", s.Connects)
 		}
@@ -147,7 +148,7 @@ func TestNativeRefusal(t *testing.T) {
 	addr := f.Addr()
 	f.stop()
 	f2 := runNativeEdge(t, addr, conf, native.CodeBusy)
-	checkFor(t, 10*time.Second, func() error {
+	testutil.CheckFor(t, 10*time.Second, func() error {
 		if f2.refused.Load() < 2 {
 			return errNotYet
 		}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/michi-v2x/michi/internal/edge"
 	"github.com/michi-v2x/michi/internal/hazard"
+	"github.com/michi-v2x/michi/internal/testutil"
 	"github.com/michi-v2x/michi/pkg/geo"
 	"github.com/michi-v2x/michi/pkg/v2x"
 	"github.com/michi-v2x/michi/pkg/v2x/native"
@@ -38,7 +39,7 @@ func (v *quicVehicle) at(t *testing.T, n *edge.Node, clk *clock, p geo.Point, he
 	now := clk.Add(100 * time.Millisecond) // every CAM newer than the last
 	require.NoError(t, v.conn.SendCAM(v2x.NewCAM(v2x.CAMSpec{SourceUUID: fmt.Sprintf("com_car_%d", v.id), StationID: v.id,
 		StationType: v2x.StationPassengerCar, Pos: p, SpeedMPS: 20, HeadingDeg: heading, At: now})))
-	checkFor(t, 5*time.Second, func() error {
+	testutil.CheckFor(t, 5*time.Second, func() error {
 		if o, ok := n.LDM().Vehicle(v.id); !ok || geo.Distance(o.Pos, p) > 0.5 {
 			return fmt.Errorf("vehicle %d not tracked at its position yet", v.id)
 		}
@@ -148,7 +149,7 @@ func TestNativeVehicleReportsAndIsAlerted(t *testing.T) {
 		ActionID: v2x.ActionID{OriginatingStationID: 11, SequenceNumber: 2}, Cause: v2x.CauseObstacle,
 		Pos: here, Detection: now, Reference: now, At: now})
 	require.NoError(t, reporter.conn.SendDENM(ctx, bad))
-	checkFor(t, 5*time.Second, func() error {
+	testutil.CheckFor(t, 5*time.Second, func() error {
 		if metric(t, n, "michi_edge_rejected_total", "reason="+edge.ReasonImpersonation) != 1 {
 			return errNotYet
 		}

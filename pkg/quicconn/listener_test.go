@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/quic-go/quic-go"
+
+	"github.com/michi-v2x/michi/internal/testutil"
 )
 
 func TestListenerCloseEndsAcceptAndConnections(t *testing.T) {
@@ -28,7 +30,7 @@ func TestListenerCloseEndsAcceptAndConnections(t *testing.T) {
 	open, _ := connect()
 	leaving, leavingServer := connect()
 	silent := dial(t, l) // accepted by QUIC, still waiting for its stream
-	checkFor(t, 5*time.Second, 5*time.Millisecond, func() error {
+	testutil.CheckFor(t, 5*time.Second, func() error {
 		l.mu.Lock()
 		defer l.mu.Unlock()
 		if len(l.conns) != 3 {

@@ -1,4 +1,4 @@
-package edge
+package broker
 
 import (
 	"context"
@@ -15,7 +15,7 @@ import (
 // wsListener turns MQTT-over-WebSocket connections into plain net.Conns, so the broker serves
 // them through the same net.Listener path as TCP. Any request path is accepted; the "mqtt"
 // subprotocol is negotiated when the client offers it. A browser's request must come from an
-// allowed origin (Limits.WSOrigins, originAllowed): 403 otherwise.
+// allowed origin (Options.WSOrigins, originAllowed): 403 otherwise.
 type wsListener struct {
 	ln       net.Listener
 	srv      *http.Server
@@ -28,12 +28,12 @@ type wsListener struct {
 	refused  func() // counts a refused origin
 }
 
-func (n *Node) newWSListener(ln net.Listener) *wsListener {
+func (s *Server) newWSListener(ln net.Listener) *wsListener {
 	ctx, cancel := context.WithCancel(context.Background())
 	l := &wsListener{ln: ln, conns: make(chan net.Conn), ctx: ctx, stop: cancel,
-		origins: n.opts.Limits.WSOrigins, loopback: tlsconf.Loopback(ln.Addr().String()),
-		refused: func() { n.metrics.limited.WithLabelValues("origin").Inc() }}
-	l.srv = n.opts.Limits.HTTP.Server(http.HandlerFunc(l.upgrade), n.log.With("component", "websocket"))
+		origins: s.o.WSOrigins, loopback: tlsconf.Loopback(ln.Addr().String()),
+		refused: func() { s.m.Limited.WithLabelValues("origin").Inc() }}
+	l.srv = s.o.HTTP.Server(http.HandlerFunc(l.upgrade), s.log.With("component", "websocket"))
 	go func() { _ = l.srv.Serve(ln) }()
 	return l
 }

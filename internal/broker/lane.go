@@ -1,17 +1,17 @@
-package edge
+package broker
 
 import (
 	"net"
 	"sync"
+	"sync/atomic"
 	"syscall"
-	"time"
 )
 
 // laneListener hands the broker connections with a second way out, the alert lane, and a
 // filtered way in, which takes vehicles' telemetry before the broker reads it (inbound.go).
 type laneListener struct {
 	net.Listener
-	n   *Node
+	s   *Server
 	max int // bytes a connection's lane may hold unwritten
 }
 
@@ -21,9 +21,10 @@ func (l laneListener) Accept() (net.Conn, error) {
 		return nil, err
 	}
 	lc := newLaneConn(c, l.max)
-	lc.n = l.n
+	lc.s = l.s
+	l.s.open.Add(1) // until mochi closes it (laneConn.Close)
 	// Until CONNECT: mochi-mqtt sets the keep-alive deadline after it, and none before.
-	_ = lc.SetDeadline(time.Now().Add(l.n.opts.Limits.ConnectTimeout))
+	_ = lc.SetDeadline(l.s.connectDeadline())
 	return lc, nil
 }
 
@@ -42,9 +43,11 @@ type laneConn struct {
 	net.Conn
 	raw   syscall.RawConn // the socket, for non-blocking writes; nil when not plain TCP
 	max   int
-	state clientState // what the edge keeps per connection (hook.go)
-	n     *Node       // takes the telemetry packets in Read (inbound.go); nil: none taken
-	in    inFilter    // the read goroutine's only
+	state Conn     // what the server keeps per connection (hook.go)
+	s     *Server  // takes the telemetry packets in Read (inbound.go); nil: none taken
+	in    inFilter // the read goroutine's only
+
+	closed atomic.Bool // Close was called: counted once out of Server.open
 
 	wmu sync.Mutex // held for one whole write; held by a running flusher until it is done
 
@@ -61,6 +64,14 @@ func newLaneConn(c net.Conn, max int) *laneConn {
 		}
 	}
 	return lc
+}
+
+// Close closes the connection and counts it out of Server.open.
+func (c *laneConn) Close() error {
+	if c.closed.CompareAndSwap(false, true) && c.s != nil {
+		c.s.open.Add(-1)
+	}
+	return c.Conn.Close()
 }
 
 // Write is the broker's way out.

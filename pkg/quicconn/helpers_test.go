@@ -98,19 +98,3 @@ func within[T any](t testing.TB, d time.Duration, what string, ch <-chan T) T {
 		return zero
 	}
 }
-
-// checkFor polls cond until it returns nil or the timeout passes.
-func checkFor(t testing.TB, timeout, every time.Duration, cond func() error) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		err := cond()
-		if err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("after %v: %v", timeout, err)
-		}
-		time.Sleep(every)
-	}
-}

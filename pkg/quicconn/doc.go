@@ -55,5 +55,6 @@
 //
 // This package imports only the standard library and github.com/quic-go/quic-go. It must not
 // import anything from michi, nor an MQTT library: the mochi-mqtt and paho round trip lives in a
-// test, and certificates come from internal/tlsconf at the caller (the tests use it too).
+// test, and certificates come from the caller (the tests use internal/tlsconf). It is public
+// because the SDK (pkg/v2x/client) dials MQTT over QUIC with it; the edge serves with Listener.
 package quicconn

@@ -1,4 +1,4 @@
-package edge
+package broker
 
 import (
 	"io"
@@ -10,7 +10,7 @@ import (
 	"github.com/mochi-mqtt/server/v2/packets"
 )
 
-// The edge's way in for telemetry.
+// The server's way in for telemetry.
 //
 // Nearly everything a vehicle sends is one kind of packet: a QoS 0 PUBLISH of its CAM into
 // inQueue, ten times a second. The broker's read path costs about as much again as the edge's
@@ -38,7 +38,7 @@ type inFilter struct {
 
 // Read is the broker's way in: the connection's bytes, less the packets the edge took.
 func (c *laneConn) Read(p []byte) (int, error) {
-	if c.n == nil {
+	if c.s == nil {
 		return c.Conn.Read(p)
 	}
 	return c.in.read(c.Conn, p, c.take)
@@ -137,12 +137,12 @@ const publishQoS0 = packets.Publish << 4
 // take ingests frame, a whole packet with a fixed header of hl bytes, when it is the edge's to
 // take (see above), reporting whether it did.
 func (c *laneConn) take(frame []byte, hl int) bool {
-	cl, n := c.state.client, c.n
-	if frame[0] != publishQoS0 || cl == nil || n.subs.inbound.Load() > 0 {
+	cl, s := c.state.client, c.s
+	if frame[0] != publishQoS0 || cl == nil || s.subs.inbound.Load() > 0 {
 		return false
 	}
 	body := frame[hl:]
-	if max := n.broker.Options.Capabilities.MaximumPacketSize; max > 0 && uint32(len(body)+1) > max {
+	if max := s.mochi.Options.Capabilities.MaximumPacketSize; max > 0 && uint32(len(body)+1) > max {
 		return false
 	}
 	pk := packets.Packet{
@@ -150,22 +150,22 @@ func (c *laneConn) take(frame []byte, hl int) bool {
 		ProtocolVersion: cl.Properties.ProtocolVersion,
 	}
 	if pk.PublishDecode(body) != nil || pk.Properties.TopicAliasFlag ||
-		len(pk.TopicName) <= len(n.inPrefix) || pk.TopicName[:len(n.inPrefix)] != n.inPrefix ||
+		len(pk.TopicName) <= len(s.inPrefix) || pk.TopicName[:len(s.inPrefix)] != s.inPrefix ||
 		!mqtt.IsValidFilter(pk.TopicName, true) {
 		return false // the broker's: it answers errors and topic aliases
 	}
-	atomic.AddInt64(&n.broker.Info.PacketsReceived, 1)
-	atomic.AddInt64(&n.broker.Info.MessagesReceived, 1)
-	atomic.AddInt64(&n.broker.Info.BytesReceived, int64(len(frame)))
+	atomic.AddInt64(&s.mochi.Info.PacketsReceived, 1)
+	atomic.AddInt64(&s.mochi.Info.MessagesReceived, 1)
+	atomic.AddInt64(&s.mochi.Info.BytesReceived, int64(len(frame)))
 	var expiry time.Time // as the broker's read loop sets it before every packet [MQTT-3.1.2-22]
 	if ka := cl.State.Keepalive; ka > 0 {
 		expiry = time.Now().Add(time.Duration(ka+ka/2) * time.Second)
 	}
 	_ = c.Conn.SetDeadline(expiry) // reads and writes, as the broker does
-	n.metrics.direct.Inc()
-	// mochi's decoder makes the topic a string over the read buffer: what the edge keeps of it
-	// (a source, a metric label) must not change with the next read.
+	s.m.Direct.Inc()
+	// mochi's decoder makes the topic a string over the read buffer (TestMochiDecodesTopicInPlace):
+	// what the Handler keeps of it (a source, a metric label) must not change with the next read.
 	topic := strings.Clone(pk.TopicName)
-	_ = n.hook.ingestFrom(cl, &c.state, topic, pk.Payload) // QoS 0: nothing to answer
+	_ = s.h.Publish(&c.state, topic, pk.Payload) // QoS 0: nothing to answer
 	return true
 }

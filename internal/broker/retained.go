@@ -1,17 +1,15 @@
-package edge
+package broker
 
 import (
 	"strings"
 
 	mqtt "github.com/mochi-mqtt/server/v2"
 	"github.com/mochi-mqtt/server/v2/packets"
-
-	"github.com/michi-v2x/michi/pkg/v2x"
 )
 
 // Retained replay on subscribe.
 //
-// The edge replays retained messages itself for two reasons.
+// The server replays retained messages itself for two reasons.
 //
 // Stack memory. mochi-mqtt v2.7.9 looks retained messages up with a recursive trie walk
 // (TopicsIndex.scanMessages) whose frame is over 4 KiB, one frame per filter level, on the
@@ -32,8 +30,9 @@ import (
 // on. So the edge also sends the parent-level retained messages of every "…/#" filter.
 //
 // Replayed messages may precede the SUBACK (allowed by MQTT 3.1.1 §3.8.4 and 5.0 §3.8.4).
-// TestLateSubscriberGetsHazardOnItsExactTile and TestLateSubscriberGetsEveryHazardOnATile cover
-// both parts.
+// TestLateSubscriberGetsHazardOnItsExactTile and TestLateSubscriberGetsEveryHazardOnATile
+// (internal/edge) cover both parts; TestMochiRetainedLookupGrowsTheStack and
+// TestMochiReplaysNoParentLevel fail when mochi stops behaving as described.
 
 // retainedReplay is one filter of a SUBSCRIBE whose retained messages the edge sends.
 type retainedReplay struct {
@@ -47,13 +46,13 @@ func (h *hook) OnSubscribe(cl *mqtt.Client, pk packets.Packet) packets.Packet {
 		return pk
 	}
 	st := h.state(cl)
-	h.n.limitSubscriptions(cl, st, pk)
+	h.s.limitSubscriptions(cl, st, pk)
 	st.replay = st.replay[:0]
 	for i := range pk.Filters {
 		sub := &pk.Filters[i]
 		_, existed := cl.State.Subscriptions.Get(sub.Filter)
 		send := sub.RetainHandling == 0 || sub.RetainHandling == 1 && !existed // [MQTT-3.3.1-9] … [MQTT-3.3.1-11]
-		if h.inOutQueue(sub.Filter) {
+		if h.s.inOutQueue(sub.Filter) {
 			sub.RetainHandling = 2 // mochi: do not replay; the edge does
 			if send {
 				st.replay = append(st.replay, retainedReplay{index: i, all: true})
@@ -72,7 +71,7 @@ func (h *hook) OnSubscribe(cl *mqtt.Client, pk packets.Packet) packets.Packet {
 func (h *hook) OnSubscribed(cl *mqtt.Client, pk packets.Packet, reasonCodes []byte) {
 	for i, sub := range pk.Filters {
 		if i < len(reasonCodes) && reasonCodes[i] <= 2 {
-			h.n.subs.add(cl, sub)
+			h.s.subs.add(cl, sub)
 		}
 	}
 	if cl.Net.Inline {
@@ -104,10 +103,10 @@ func (h *hook) OnSubscribed(cl *mqtt.Client, pk packets.Packet, reasonCodes []by
 func (h *hook) replayRetained(cl *mqtt.Client, sub packets.Subscription, all bool) {
 	var msgs []packets.Packet
 	if all {
-		msgs = h.n.broker.Topics.Messages(sub.Filter)
+		msgs = h.s.mochi.Topics.Messages(sub.Filter)
 	}
 	if parent, ok := strings.CutSuffix(sub.Filter, "/#"); ok && parent != "" {
-		msgs = append(msgs, h.n.broker.Topics.Messages(parent)...)
+		msgs = append(msgs, h.s.mochi.Topics.Messages(parent)...)
 	}
 	for _, r := range msgs {
 		if !h.OnACLCheck(cl, r.TopicName, false) {
@@ -131,10 +130,4 @@ func (h *hook) replayRetained(cl *mqtt.Client, sub packets.Subscription, all boo
 		}
 		_ = cl.WritePacket(out)
 	}
-}
-
-// inOutQueue reports whether every topic filter matches lies in {root}/outQueue/.
-func (h *hook) inOutQueue(filter string) bool {
-	rest, ok := strings.CutPrefix(filter, h.n.opts.Root)
-	return ok && strings.HasPrefix(rest, "/"+string(v2x.OutQueue)+"/")
 }

@@ -1,4 +1,4 @@
-package edge
+package broker
 
 import (
 	"fmt"
@@ -148,8 +148,10 @@ func BenchmarkHazardMatch(b *testing.B) {
 		}
 	}
 	var topics []v2x.Topic
-	for _, qk := range geo.TilesCoveringCircle(center, 300, 16) {
-		topics = append(topics, v2x.Topic{Root: "michi", Queue: v2x.OutQueue, Type: v2x.TypeDENM, SourceID: "michi_edge-1", Quadkey: cellToward(qk, center)})
+	for _, topic := range hazardTopics(center) {
+		t, err := v2x.ParseTopic(topic)
+		require.NoError(b, err)
+		topics = append(topics, t)
 	}
 	b.Run("index", func(b *testing.B) {
 		into := map[string]clientMatch{}

@@ -1,11 +1,11 @@
-package edge
+package broker
 
 import (
 	"bufio"
 	"bytes"
-	"context"
 	"fmt"
 	"net"
+	"strings"
 	"testing"
 	"time"
 
@@ -13,23 +13,9 @@ import (
 	"github.com/mochi-mqtt/server/v2/packets"
 	"github.com/stretchr/testify/require"
 
-	"github.com/michi-v2x/michi/internal/hazard"
 	"github.com/michi-v2x/michi/pkg/geo"
 	"github.com/michi-v2x/michi/pkg/v2x"
 )
-
-// benchNode runs a node with only its MQTT listener, on loopback.
-func benchNode(tb testing.TB) *Node {
-	tb.Helper()
-	n, err := New(Options{MQTTAddr: "127.0.0.1:0", WSAddr: Off, HTTPAddr: Off, MQTTQUICAddr: Off, QUICAddr: Off, DetectInterval: time.Hour})
-	require.NoError(tb, err)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- n.Run(ctx) }()
-	tb.Cleanup(func() { cancel(); <-done })
-	<-n.Ready()
-	return n
-}
 
 // rawSubscriber connects as an MQTT 5 client, subscribes to filters and counts the PUBLISH
 // packets it reads afterwards on got.
@@ -90,14 +76,14 @@ func rawSubscriber(tb testing.TB, addr, id string, filters []string, got chan<- 
 // messages through mochi-mqtt's own publish path, for comparison.
 func BenchmarkFanOut(b *testing.B) {
 	b.Run("lane", func(b *testing.B) {
-		benchFanOut(b, func(n *Node, topics []string, payload []byte, expiry uint32) {
-			n.publishRetained(topics, payload, expiry, nil)
+		benchFanOut(b, func(s *Server, topics []string, payload []byte, expiry uint32) {
+			s.PublishRetained(Retained{Topics: topics, Payload: payload, Expiry: expiry, ContentType: "application/json"})
 		})
 	})
 	b.Run("broker", func(b *testing.B) {
-		benchFanOut(b, func(n *Node, topics []string, payload []byte, expiry uint32) {
+		benchFanOut(b, func(s *Server, topics []string, payload []byte, expiry uint32) {
 			for _, topic := range topics {
-				require.NoError(b, n.broker.InjectPacket(n.pub, packets.Packet{
+				require.NoError(b, s.mochi.InjectPacket(s.pub, packets.Packet{
 					FixedHeader: packets.FixedHeader{Type: packets.Publish, Retain: true}, TopicName: topic, Payload: payload,
 					Properties: packets.Properties{MessageExpiryInterval: expiry, PayloadFormat: 1, PayloadFormatFlag: true, ContentType: "application/json"},
 				}))
@@ -106,8 +92,22 @@ func BenchmarkFanOut(b *testing.B) {
 	})
 }
 
-func benchFanOut(b *testing.B, publish func(n *Node, topics []string, payload []byte, expiry uint32)) {
-	n := benchNode(b)
+// hazardTopics are the topics of a hazard at p, 300 m around, as the edge retains it: one per
+// zoom-16 tile, continued to zoom 23 at the tile's point nearest p.
+func hazardTopics(p geo.Point) []string {
+	var topics []string
+	for _, qk := range geo.TilesCoveringCircle(p, 300, 16) {
+		cell := geo.Quadkey(p, geo.MaxZoom)
+		if !strings.HasPrefix(cell, qk) {
+			cell = qk
+		}
+		topics = append(topics, v2x.Topic{Root: "michi", Queue: v2x.OutQueue, Type: v2x.TypeDENM, SourceID: "michi_edge", Quadkey: cell}.String())
+	}
+	return topics
+}
+
+func benchFanOut(b *testing.B, publish func(s *Server, topics []string, payload []byte, expiry uint32)) {
+	s, addr := startServer(b, admitAll{})
 	center := geo.Point{Lat: 45.76, Lon: 4.84}
 	const vehicles = 240
 	got := make(chan struct{}, 1<<16)
@@ -118,12 +118,12 @@ func benchFanOut(b *testing.B, publish func(n *Node, topics []string, payload []
 		for _, t := range append(geo.QuadkeyNeighbours(qk), qk) {
 			filters = append(filters, v2x.Topic{Root: "michi", Queue: v2x.OutQueue, Type: v2x.TypeDENM, SourceID: "+", Quadkey: t}.String()+"/#")
 		}
-		rawSubscriber(b, n.MQTTAddr(), "v"+string(rune('A'+i%26))+string(rune('a'+i/26)), filters, got)
+		rawSubscriber(b, addr, "v"+string(rune('A'+i%26))+string(rune('a'+i/26)), filters, got)
 	}
-	topics := n.hazardTopics(hazard.Hazard{Pos: center, RadiusM: 300})
+	topics := hazardTopics(center)
 	payload := bytes.Repeat([]byte("x"), 700)
 	// How many copies one version makes: count them once.
-	publish(n, topics, payload, 60)
+	publish(s, topics, payload, 60)
 	copies := 0
 	for quiet := false; !quiet; {
 		select {
@@ -136,7 +136,7 @@ func benchFanOut(b *testing.B, publish func(n *Node, topics []string, payload []
 	require.Greater(b, copies, vehicles, "every vehicle gets at least one copy")
 	b.ResetTimer()
 	for range b.N {
-		publish(n, topics, payload, 60)
+		publish(s, topics, payload, 60)
 		for range copies {
 			<-got
 		}
@@ -144,36 +144,24 @@ func benchFanOut(b *testing.B, publish func(n *Node, topics []string, payload []
 	b.ReportMetric(float64(copies), "copies/op")
 }
 
-// A connection's vehicle is known from its CAMs, and the fan-out writes first to the connections
-// whose vehicles are inside the hazard's relevance area.
-func TestFanOutWritesToVehiclesInsideFirst(t *testing.T) {
-	n := benchNode(t)
-	center := geo.Point{Lat: 45.76, Lon: 4.84}
-	var targets = map[string][]match{}
+// The connections First picks (the vehicles inside the hazard's relevance area) are written to
+// first.
+func TestFanOutWritesToPickedFirst(t *testing.T) {
+	s, _ := startServer(t, admitAll{})
+	targets := map[string][]match{}
 	for i := range 40 {
 		cl := &mqtt.Client{ID: fmt.Sprintf("c%d", i)}
-		st := n.hook.state(cl)
-		if i%4 == 0 { // every fourth vehicle reports its position, the others never sent a CAM
-			at := time.Now().Add(time.Duration(i) * time.Millisecond)
-			p := geo.Destination(center, 90, float64(i)*20) // 0 … 720 m east
-			source := fmt.Sprintf("com_car_%d", i)
-			cam, err := v2x.NewCAM(v2x.CAMSpec{SourceUUID: source, StationID: uint32(1000 + i), StationType: v2x.StationPassengerCar, Pos: p, SpeedMPS: 10, HeadingDeg: 90, At: at}).MarshalJSON()
-			require.NoError(t, err)
-			topic := v2x.Topic{Root: "michi", Queue: v2x.InQueue, Type: v2x.TypeCAM, SourceID: source, Quadkey: geo.Quadkey(p, 22)}.String()
-			require.NoError(t, n.ingest(st, topic, cam))
-			require.Equal(t, uint32(1000+i), st.station.Load())
-		}
+		s.hook.state(cl).Session = i
 		targets[cl.ID] = []match{{m: clientMatch{cl: cl}}}
 	}
-	near := n.stationsNear(hazard.Hazard{Pos: center, RadiusM: 300}) // stations 1000 … 1012: 0 … 240 m
-	require.Len(t, near, 4)
-	rs := n.order(targets, near)
+	picked := func(c *Conn) bool { return c.Session.(int)%4 == 0 && c.Session.(int) < 16 } // c0, c4, c8, c12
+	rs := s.order(targets, picked)
 	require.Len(t, rs, 40)
 	for i, r := range rs {
 		var id int
 		_, err := fmt.Sscanf(r.id, "c%d", &id)
 		require.NoError(t, err)
-		inside := id%4 == 0 && id*20 <= 300
-		require.Equal(t, inside, i < len(near), "recipient %d is %s", i, r.id)
+		require.Equal(t, id%4 == 0 && id < 16, i < 4, "recipient %d is %s", i, r.id)
 	}
+	require.Len(t, s.order(targets, nil), 40, "no First: every recipient, in no order")
 }

@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/quic-go/quic-go"
+
+	"github.com/michi-v2x/michi/internal/testutil"
 )
 
 // inStreamRead reports an error unless some goroutine is inside a QUIC stream's Read, which the
@@ -202,7 +204,7 @@ func TestCloseUnblocksPendingRead(t *testing.T) {
 				_, err := closer.Read(make([]byte, 10))
 				readErr <- err
 			}()
-			checkFor(t, 5*time.Second, time.Millisecond, inStreamRead)
+			testutil.CheckFor(t, 5*time.Second, inStreamRead)
 			if err := closer.Close(); err != nil {
 				t.Fatal(err)
 			}
@@ -267,7 +269,7 @@ func TestCloseReleasesBlockedWrite(t *testing.T) {
 		_, err := server.Write(make([]byte, size))
 		writeErr <- err
 	}()
-	checkFor(t, 10*time.Second, 10*time.Millisecond, func() error {
+	testutil.CheckFor(t, 10*time.Second, func() error {
 		if server.writeMu.TryLock() {
 			server.writeMu.Unlock()
 			return errors.New("Write not started")

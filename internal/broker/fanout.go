@@ -1,4 +1,4 @@
-package edge
+package broker
 
 import (
 	"bytes"
@@ -13,8 +13,26 @@ import (
 	"github.com/michi-v2x/michi/pkg/v2x"
 )
 
-// publishRetained retains one hazard version on each of its topics and delivers it, QoS 0, to
-// every subscriber of those topics.
+// Retained is one message the server retains on several topics and delivers to their
+// subscribers: a hazard version on every tile its relevance area touches.
+type Retained struct {
+	Topics  []string
+	Payload []byte
+	// Expiry is the message expiry in seconds (MQTT v5), capped by the server's maximum; 0: none.
+	Expiry uint32
+	// ContentType and User are MQTT v5 properties (user properties: the alert's signature).
+	ContentType string
+	User        []UserProperty
+	// First picks the connections written to first (those whose vehicle is inside the relevance
+	// area); nil: no order.
+	First func(*Conn) bool
+}
+
+// UserProperty is an MQTT v5 user property.
+type UserProperty struct{ Key, Val string }
+
+// PublishRetained retains m on each of its topics and delivers it, QoS 0, to every subscriber of
+// those topics.
 //
 // The broker's own publish path (InjectPacket) encodes the message once per subscriber, queues it
 // to that subscriber's writer goroutine and writes each copy with its own system call: for a
@@ -30,48 +48,55 @@ import (
 // way instead.
 //
 // QoS 0 on purpose: mochi v2.7.9 refuses a client's SUBSCRIBE whose packet id equals one of its
-// own outbound QoS 1 ids in flight (it mixes the two directions' ids), which alerts in flight made
+// own outbound QoS 1 ids in flight (it mixes the two directions' ids;
+// TestMochiMixesPacketIDDirections), which alerts in flight made
 // happen to vehicles changing tiles. A live connection loses nothing at QoS 0, and a reconnecting
 // vehicle gets every active hazard retained.
 //
-// Vehicles whose connection last reported a station in near (those inside the relevance area)
-// are written to first: among the hundreds a hazard's tiles reach, they are the ones it is for.
-func (n *Node) publishRetained(topics []string, payload []byte, expirySeconds uint32, near map[uint32]bool) {
+// Connections First picks (the vehicles inside the relevance area) are written to first: among
+// the hundreds a hazard's tiles reach, they are the ones it is for.
+func (s *Server) PublishRetained(m Retained) {
 	now := time.Now().Unix()
-	expiry := int64(expirySeconds)
-	if max := n.broker.Options.Capabilities.MaximumMessageExpiryInterval; max > 0 && expiry > max {
+	expiry := int64(m.Expiry)
+	if max := s.mochi.Options.Capabilities.MaximumMessageExpiryInterval; max > 0 && expiry > max {
 		expiry = max
 	}
-	pks := make([]packets.Packet, len(topics))
+	pks := make([]packets.Packet, len(m.Topics))
 	var viaBroker []int
-	sig := n.signatureProperties(payload) // MQTT v5 subscribers can verify; 3.1.1 has no place for it
-	for i, topic := range topics {
+	var user []packets.UserProperty // MQTT v5 subscribers can verify; 3.1.1 has no place for it
+	if len(m.User) > 0 {
+		user = make([]packets.UserProperty, len(m.User))
+		for i, p := range m.User {
+			user[i] = packets.UserProperty{Key: p.Key, Val: p.Val}
+		}
+	}
+	for i, topic := range m.Topics {
 		pk := packets.Packet{
 			FixedHeader: packets.FixedHeader{Type: packets.Publish, Retain: true},
 			TopicName:   topic,
-			Payload:     payload,
+			Payload:     m.Payload,
 			Properties: packets.Properties{
-				MessageExpiryInterval: expirySeconds,
+				MessageExpiryInterval: m.Expiry,
 				PayloadFormat:         1, PayloadFormatFlag: true,
-				ContentType: "application/json", User: sig,
+				ContentType: m.ContentType, User: user,
 			},
-			Origin: n.pub.ID, Created: now, ProtocolVersion: 5,
+			Origin: s.pub.ID, Created: now, ProtocolVersion: 5,
 		}
 		if expiry > 0 {
 			pk.Expiry = now + expiry
 		}
 		pks[i] = pk
-		n.broker.Topics.RetainMessage(pk.Copy(false))
-		n.metrics.published.Inc()
+		s.mochi.Topics.RetainMessage(pk.Copy(false))
+		s.m.Published.Inc()
 	}
-	atomic.StoreInt64(&n.broker.Info.Retained, int64(n.broker.Topics.Retained.Len()))
+	atomic.StoreInt64(&s.mochi.Info.Retained, int64(s.mochi.Topics.Retained.Len()))
 
 	targets := make(map[string][]match, 256)
 	byClient := make(map[string]clientMatch, 256)
 	for i, pk := range pks {
 		t, err := v2x.ParseTopic(pk.TopicName)
 		clear(byClient)
-		if err != nil || !n.subs.match(pk.TopicName, t.SourceID, t.Quadkey, byClient) {
+		if err != nil || !s.subs.match(pk.TopicName, t.SourceID, t.Quadkey, byClient) {
 			viaBroker = append(viaBroker, i)
 			continue
 		}
@@ -83,14 +108,34 @@ func (n *Node) publishRetained(topics []string, payload []byte, expirySeconds ui
 			targets[id] = append(ms, match{topic: i, m: m})
 		}
 	}
-	n.deliver(pks, targets, near)
+	s.deliver(pks, targets, m.First)
 	for _, i := range viaBroker {
 		pk := pks[i]
 		pk.Origin, pk.Created, pk.Expiry = "", 0, 0 // set again by the broker
-		if err := n.broker.InjectPacket(n.pub, pk); err != nil {
-			n.log.Error("publish hazard", "topic", pk.TopicName, "error", err)
+		if err := s.mochi.InjectPacket(s.pub, pk); err != nil {
+			s.log.Error("publish hazard", "topic", pk.TopicName, "error", err)
 		}
 	}
+}
+
+// ClearRetained deletes retained messages without delivering anything to subscribers.
+func (s *Server) ClearRetained(topics []string) {
+	for _, topic := range topics {
+		s.mochi.Topics.RetainMessage(packets.Packet{TopicName: topic}) // empty payload = delete
+	}
+}
+
+// Forward publishes payload on topic, QoS 0, not retained, while anyone subscribes to
+// forwarded telemetry (a filter that can match {root}/outQueue/v2x/{cam|cpm}/…).
+func (s *Server) Forward(topic string, payload []byte) {
+	if s.subs.telemetry.Load() == 0 {
+		return
+	}
+	_ = s.mochi.InjectPacket(s.pub, packets.Packet{
+		FixedHeader: packets.FixedHeader{Type: packets.Publish},
+		TopicName:   topic,
+		Payload:     bytes.Clone(payload), // payload may be the connection's read buffer (inbound.go)
+	})
 }
 
 // match is how one of a hazard's topics reaches a client.
@@ -120,16 +165,16 @@ type recipient struct {
 // is what makes a vehicle aware, so no vehicle waits for another's duplicates. Both passes are
 // spread over GOMAXPROCS goroutines; the first also prepares each recipient's copies just before
 // its write, so the first vehicle is written to as soon as possible.
-func (n *Node) deliver(pks []packets.Packet, targets map[string][]match, near map[uint32]bool) {
-	rs := n.order(targets, near)
-	enc := encoder{n: n, pks: pks, cache: make(map[encodedKey][]byte, len(pks))}
-	n.parallel(len(rs), func(i int, _ *[]byte) {
+func (s *Server) deliver(pks []packets.Packet, targets map[string][]match, first func(*Conn) bool) {
+	rs := s.order(targets, first)
+	enc := encoder{s: s, pks: pks, cache: make(map[encodedKey][]byte, len(pks))}
+	parallel(len(rs), func(i int, _ *[]byte) {
 		r := &rs[i]
-		if n.prepare(r, &enc) {
-			n.send(r, r.copies[0], 1)
+		if s.prepare(r, &enc) {
+			s.send(r, r.copies[0], 1)
 		}
 	})
-	n.parallel(len(rs), func(i int, buf *[]byte) {
+	parallel(len(rs), func(i int, buf *[]byte) {
 		r := &rs[i]
 		if len(r.copies) < 2 {
 			return
@@ -138,18 +183,18 @@ func (n *Node) deliver(pks []packets.Packet, targets map[string][]match, near ma
 		for _, c := range r.copies[1:] {
 			*buf = append(*buf, c...)
 		}
-		n.send(r, *buf, len(r.copies)-1)
+		s.send(r, *buf, len(r.copies)-1)
 	})
 }
 
-// order lists the recipients, those whose connection's vehicle is in near first.
-func (n *Node) order(targets map[string][]match, near map[uint32]bool) []recipient {
+// order lists the recipients, those whose connection first picks first.
+func (s *Server) order(targets map[string][]match, first func(*Conn) bool) []recipient {
 	rs := make([]recipient, len(targets))
-	first, last := 0, len(rs) // the vehicles in near from the front, the others from the back
+	front, last := 0, len(rs) // the picked from the front, the others from the back
 	for id, ms := range targets {
-		if st, ok := n.hook.lookup(ms[0].m.cl); ok && near[st.station.Load()] {
-			rs[first] = recipient{id: id, ms: ms}
-			first++
+		if c, ok := s.hook.lookup(ms[0].m.cl); ok && first != nil && first(c) {
+			rs[front] = recipient{id: id, ms: ms}
+			front++
 			continue
 		}
 		last--
@@ -159,10 +204,10 @@ func (n *Node) order(targets map[string][]match, near map[uint32]bool) []recipie
 }
 
 // prepare finds r's connection and encodes its copies; false when there is nothing to send.
-func (n *Node) prepare(r *recipient, enc *encoder) bool {
+func (s *Server) prepare(r *recipient, enc *encoder) bool {
 	cl := r.ms[0].m.cl
 	if cl.Closed() { // a session taken over keeps its subscriptions on a new client
-		live, ok := n.broker.Clients.Get(r.id)
+		live, ok := s.mochi.Clients.Get(r.id)
 		if !ok || live.Closed() {
 			return false
 		}
@@ -175,7 +220,7 @@ func (n *Node) prepare(r *recipient, enc *encoder) bool {
 	r.cl, r.lane = cl, lane
 	version := cl.Properties.ProtocolVersion
 	for _, m := range r.ms {
-		if !n.hook.OnACLCheck(cl, enc.pks[m.topic].TopicName, false) {
+		if !s.hook.OnACLCheck(cl, enc.pks[m.topic].TopicName, false) {
 			continue
 		}
 		b := enc.encode(m, version)
@@ -189,22 +234,22 @@ func (n *Node) prepare(r *recipient, enc *encoder) bool {
 
 // send hands b, copies whole PUBLISH packets, to r's lane and counts the outcome: in the
 // metrics, in the broker's $SYS counters, and towards slow-client eviction.
-func (n *Node) send(r *recipient, b []byte, copies int) {
+func (s *Server) send(r *recipient, b []byte, copies int) {
 	if r.lane.send(b) {
-		n.hook.state(r.cl).drops.Store(0)
-		n.metrics.alertsOut.Add(float64(copies))
-		atomic.AddInt64(&n.broker.Info.MessagesSent, int64(copies))
-		atomic.AddInt64(&n.broker.Info.PacketsSent, int64(copies))
-		atomic.AddInt64(&n.broker.Info.BytesSent, int64(len(b)))
+		s.hook.state(r.cl).drops.Store(0)
+		s.m.AlertsOut.Add(float64(copies))
+		atomic.AddInt64(&s.mochi.Info.MessagesSent, int64(copies))
+		atomic.AddInt64(&s.mochi.Info.PacketsSent, int64(copies))
+		atomic.AddInt64(&s.mochi.Info.BytesSent, int64(len(b)))
 		return
 	}
-	n.hook.OnPublishDropped(r.cl, packets.Packet{})
+	s.hook.OnPublishDropped(r.cl, packets.Packet{})
 }
 
 // encoder encodes each topic's message once per class of subscriber (protocol version, retain
 // flag); a subscription with identifiers gets bytes of its own.
 type encoder struct {
-	n     *Node
+	s     *Server
 	pks   []packets.Packet
 	mu    sync.Mutex
 	cache map[encodedKey][]byte
@@ -232,7 +277,7 @@ func (e *encoder) encode(m match, version byte) []byte {
 func (e *encoder) bytes(pk packets.Packet) []byte {
 	var buf bytes.Buffer
 	if err := pk.PublishEncode(&buf); err != nil {
-		e.n.log.Error("encode hazard", "topic", pk.TopicName, "error", err)
+		e.s.log.Error("encode hazard", "topic", pk.TopicName, "error", err)
 		return nil
 	}
 	return buf.Bytes()
@@ -242,7 +287,7 @@ func (e *encoder) bytes(pk packets.Packet) []byte {
 // works through them; with enough of them, up to GOMAXPROCS-1 helpers take indexes from the same
 // counter, so a helper that gets a processor late simply takes fewer. Each goroutine has a
 // scratch buffer of its own.
-func (n *Node) parallel(count int, f func(i int, buf *[]byte)) {
+func parallel(count int, f func(i int, buf *[]byte)) {
 	var next atomic.Int64
 	run := func() {
 		var buf []byte
