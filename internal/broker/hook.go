@@ -27,6 +27,7 @@ var provided = func() (t [256]bool) {
 	for _, b := range []byte{
 		mqtt.OnConnect, mqtt.OnSessionEstablished, mqtt.OnDisconnect, mqtt.OnACLCheck, mqtt.OnConnectAuthenticate, mqtt.OnClientExpired,
 		mqtt.OnPublish, mqtt.OnPublishDropped, mqtt.OnPacketSent, mqtt.OnSubscribe, mqtt.OnSubscribed, mqtt.OnUnsubscribed,
+		mqtt.OnPacketRead,
 	} {
 		t[b] = true
 	}
@@ -102,13 +103,20 @@ func (h *hook) OnSessionEstablished(cl *mqtt.Client, _ packets.Packet) {
 	c.client = cl
 }
 
-// OnDisconnect tells the Handler. A v5 client may have raised its session's expiry in
-// DISCONNECT: bounded here (limits.go).
+// OnPacketRead bounds the session expiry a v5 client may raise in its DISCONNECT before mochi
+// takes it (limits.go).
+func (h *hook) OnPacketRead(_ *mqtt.Client, pk packets.Packet) (packets.Packet, error) {
+	if pk.FixedHeader.Type == packets.Disconnect {
+		h.s.boundSessionExpiry(&pk)
+	}
+	return pk, nil
+}
+
+// OnDisconnect tells the Handler.
 func (h *hook) OnDisconnect(cl *mqtt.Client, _ error, expire bool) {
 	if _, ok := h.clients.LoadAndDelete(cl); ok {
 		h.s.m.Clients.Dec()
 	}
-	h.s.boundSessionExpiry(cl)
 	if c, ok := h.lookup(cl); ok && c.cl != nil {
 		h.s.h.Disconnect(c, expire && !cl.IsTakenOver())
 	}

@@ -26,12 +26,15 @@ func (s *Server) boundKeepAlive(cl *mqtt.Client) {
 	}
 }
 
-// boundSessionExpiry caps the Session Expiry Interval a v5 client may raise in its DISCONNECT:
-// mochi-mqtt caps the CONNECT's value but takes the DISCONNECT's as it comes, so a session could
-// otherwise be kept for ever (0xFFFFFFFF; TestMochiTakesDisconnectSessionExpiryUncapped).
-func (s *Server) boundSessionExpiry(cl *mqtt.Client) {
+// boundSessionExpiry caps the Session Expiry Interval a v5 client may raise in its DISCONNECT
+// packet: mochi-mqtt caps the CONNECT's value but takes the DISCONNECT's as it comes, so a
+// session could otherwise be kept for ever (0xFFFFFFFF;
+// TestMochiTakesDisconnectSessionExpiryUncapped). It runs on the packet before mochi copies it
+// into the client: capping the client's copy after the disconnect raced with mochi's expiry
+// sweep, which reads it from another goroutine.
+func (s *Server) boundSessionExpiry(pk *packets.Packet) {
 	max := uint32(s.o.SessionExpiry / time.Second)
-	if p := &cl.Properties.Props; p.SessionExpiryInterval > max {
+	if p := &pk.Properties; p.SessionExpiryIntervalFlag && p.SessionExpiryInterval > max {
 		p.SessionExpiryInterval = max
 	}
 }
