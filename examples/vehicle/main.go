@@ -19,6 +19,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"sync"
 	"syscall"
 	"time"
 
@@ -37,6 +38,7 @@ func main() {
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	stdout = &lockedWriter{w: stdout} // the alert printer and the driving loop both write
 	fs := flag.NewFlagSet("vehicle", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var (
@@ -55,6 +57,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		cause    = fs.Uint("report", 0, "report a hazard of this DENM cause 300 m ahead (0: none)")
 		verbose  = fs.Bool("v", false, "log connection events")
 		alertKey = fs.String("alert-key", "", "PEM public key of the edge (its /api/v1/keys): take only alerts it signed")
+		count    = fs.Int("alerts", 0, "stop after printing this many alerts (0: drive until interrupted)")
 	)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -98,12 +101,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	defer c.Close()
 	fmt.Fprintf(stdout, "connected to %s as source %s, station %d, over %s\n", *url, opts.SourceUUID, opts.StationID, c.Transport())
-	printed := make(chan struct{})
+	printed, enough := make(chan struct{}), make(chan struct{})
 	go func() {
 		defer close(printed)
 		p := printer{seen: map[v2x.ActionID]bool{}}
+		n := 0
 		for a := range c.Alerts() {
 			fmt.Fprintln(stdout, p.line(a))
+			if n++; n == *count {
+				close(enough)
+			}
 		}
 	}()
 
@@ -125,14 +132,30 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		select {
 		case <-ctx.Done():
-			c.Close()
-			<-printed
-			fmt.Fprintf(stdout, "stats: %+v\n", c.Stats())
-			return nil
+		case <-enough:
 		case <-c.Done():
-			return refusal(c.Err(), opts)
+			if ctx.Err() == nil {
+				return refusal(c.Err(), opts)
+			}
 		case <-tick.C:
 			pos = geo.Destination(pos, *heading, *speed*period.Seconds())
+			continue
 		}
+		c.Close()
+		<-printed
+		fmt.Fprintf(stdout, "stats: %+v\n", c.Stats())
+		return nil
 	}
+}
+
+// lockedWriter serialises writes to w.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }
