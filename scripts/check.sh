@@ -15,6 +15,7 @@ tool mosquitto "michi-bench's Mosquitto baseline (benchmarks/harness)"
 tool sumo "SUMO import, live SUMO and the detection suite (sim/...)"
 tool chromium "the dashboard in a browser (internal/hub/web)"
 tool curl "the README's and docs' runnable shell blocks (internal/doctest)"
+tool openssl "the README's and docs' runnable shell blocks (internal/doctest)"
 
 # PostgreSQL: the DSN given in MICHI_TEST_POSTGRES, else a local server with the role and database
 # scripts/postgres-test.sh creates, if one answers; else its half of the storage tests is skipped.

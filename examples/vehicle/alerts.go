@@ -30,7 +30,11 @@ func (p printer) line(a client.Alert) string {
 	pos := a.DENM.EventPosition()
 	timing := fmt.Sprintf("latency %s", a.Latency.Round(time.Microsecond))
 	if a.Replayed {
-		timing = fmt.Sprintf("replayed on subscribing, this version published %s ago", a.Latency.Round(100*time.Millisecond))
+		age := a.Latency.Round(100 * time.Millisecond)
+		if a.Latency < time.Second {
+			age = a.Latency.Round(time.Millisecond)
+		}
+		timing = fmt.Sprintf("replayed on subscribing, this version published %s ago", age)
 	}
 	return fmt.Sprintf("%s %s: %s (cause %d) at %.6f,%.6f, %s over %s", what, a.ActionID,
 		v2x.CauseName(cause), cause, pos.Lat, pos.Lon, timing, a.Transport)
