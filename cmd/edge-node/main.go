@@ -9,6 +9,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"os/signal"
@@ -22,15 +23,17 @@ import (
 )
 
 func main() {
-	if err := run(); err != nil {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
 		fmt.Fprintln(os.Stderr, "edge-node:", err)
 		os.Exit(1)
 	}
 }
 
-func run() error {
-	if len(os.Args) > 1 && os.Args[1] == "credentials" {
-		return credentials(os.Args[2:], os.Stdout)
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == "credentials" {
+		return credentials(args[1:], stdout)
 	}
 	var (
 		opts        edge.Options
@@ -39,11 +42,12 @@ func run() error {
 		level       slog.Level
 	)
 	fs := flag.NewFlagSet("edge-node", flag.ContinueOnError)
+	fs.SetOutput(stderr)
 	fs.BoolVar(&checkConfig, "check-config", false, "validate the configuration, print it and exit")
 	fs.TextVar(&level, "log-level", slog.LevelInfo, "debug, info, warn or error")
 	fs.BoolVar(&demoMode, "demo", false, "also drive built-in simulated vehicles (real MQTT clients) and print the alerts they get")
 	bindFlags(fs, &opts)
-	if err := cli.Load(fs, os.Args[1:], &opts, nil); err != nil {
+	if err := cli.Load(fs, args, &opts, nil); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
 		}
@@ -52,25 +56,23 @@ func run() error {
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected argument %q (subcommands: credentials)", fs.Arg(0))
 	}
-	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
 	opts.Log = log
 	if err := opts.Validate(); err != nil {
 		return err
 	}
 	if checkConfig {
 		out, _ := yaml.Marshal(opts)
-		fmt.Printf("configuration OK\n%s", out)
+		fmt.Fprintf(stdout, "configuration OK\n%s", out)
 		return nil
 	}
 	node, err := edge.New(opts)
 	if err != nil {
 		return err
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	go reloadOnHangup(ctx, node, log)
 	if demoMode {
-		return demo.Run(ctx, node, os.Stdout, demo.Timeline{})
+		return demo.Run(ctx, node, stdout, demo.Timeline{})
 	}
 	return node.Run(ctx)
 }
