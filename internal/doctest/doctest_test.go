@@ -42,20 +42,26 @@ func runnableBlocks(file string) ([]block, error) {
 	}
 	defer f.Close()
 	var (
-		out  []block
-		cur  *block
-		text strings.Builder
-		n    int
+		out   []block
+		cur   *block // in a runnable block
+		other bool   // in another fenced block, whose content is not looked at
+		text  strings.Builder
+		n     int
 	)
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
 		n++
 		l := sc.Text()
+		closing := strings.TrimSpace(l) == "```"
 		switch {
+		case other:
+			other = !closing
 		case cur == nil && fence.MatchString(l):
 			cur = &block{line: n}
 			text.Reset()
-		case cur != nil && strings.TrimSpace(l) == "```":
+		case cur == nil && strings.HasPrefix(strings.TrimSpace(l), "```"):
+			other = true
+		case cur != nil && closing:
 			cur.text = text.String()
 			out = append(out, *cur)
 			cur = nil
