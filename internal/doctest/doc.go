@@ -11,6 +11,9 @@
 //     by polling a health URL, and the test kills the script's process group when the script
 //     ends or after scriptTimeout. A failure shows the script's output and the *.log files it
 //     wrote; a script that leaves an unignored file in the repository fails too.
+//   - TestEveryFlagIsDocumented wants every flag edge-node, cloud-hub and the example vehicle
+//     print with -h named on their pages (docs/edge.md, cmd/cloud-hub/README.md,
+//     examples/vehicle/README.md), and every flag those pages list to exist.
 //   - TestEveryBinaryHelpExitsZero runs each main package of cmd/ and examples/, and each of
 //     their subcommands, with -h, and wants exit status 0 and a usage.
 //
