@@ -49,10 +49,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return nil
 	}
 	var (
-		opts                    hub.Options
-		checkConfig             bool
-		level                   slog.Level
-		pkiDir, dataDir, devPKI string
+		opts            hub.Options
+		checkConfig     bool
+		level           slog.Level
+		pkiDir, dataDir string
 	)
 	fs := flag.NewFlagSet("cloud-hub", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -73,11 +73,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		if dataDir != "" && o.Store.DSN == "" {
 			o.Store.DSN = filepath.Join(dataDir, "michi-hub.db")
 		}
-		if pkiDir == "" && dataDir != "" && o.TLSCert == "" && o.TLSKey == "" && o.ClientCA == "" {
-			pkiDir, devPKI = filepath.Join(dataDir, "pki"), filepath.Join(dataDir, "pki")
+		dir := pkiDir
+		if dir == "" && dataDir != "" && o.TLSCert == "" && o.TLSKey == "" && o.ClientCA == "" {
+			dir = filepath.Join(dataDir, "pki") // the development PKI, unless flags name certificates
 		}
-		if pkiDir != "" {
-			o.TLSCert, o.TLSKey, o.ClientCA = filepath.Join(pkiDir, hubCert), filepath.Join(pkiDir, hubKey), filepath.Join(pkiDir, caCert)
+		if dir != "" {
+			o.TLSCert, o.TLSKey, o.ClientCA = filepath.Join(dir, hubCert), filepath.Join(dir, hubKey), filepath.Join(dir, caCert)
 		}
 	})
 	if errors.Is(err, flag.ErrHelp) {
@@ -96,8 +97,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 	}
-	if devPKI != "" && !checkConfig {
-		if err := developmentPKI(devPKI, log); err != nil {
+	if dev := filepath.Join(dataDir, "pki"); dataDir != "" && pkiDir == "" && !checkConfig &&
+		opts.TLSCert == filepath.Join(dev, hubCert) && opts.TLSKey == filepath.Join(dev, hubKey) && opts.ClientCA == filepath.Join(dev, caCert) {
+		if err := developmentPKI(dev, log); err != nil {
 			return err
 		}
 	}

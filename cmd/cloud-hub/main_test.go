@@ -208,6 +208,25 @@ func TestDevelopmentPKIInTheDataDir(t *testing.T) {
 	require.Equal(t, caBefore, caAfter)
 }
 
+// A data dir with certificates given is only a data dir: no development PKI is made.
+func TestDataDirWithAPKIMakesNone(t *testing.T) {
+	t.Setenv(EnvToken, "")
+	dir := t.TempDir()
+	pki := filepath.Join(dir, "real-pki")
+	require.NoError(t, run(context.Background(), []string{"pki", "init", "--dir", pki}, io.Discard, io.Discard))
+	data := filepath.Join(dir, "data")
+	for _, args := range [][]string{
+		{"--pki-dir", pki},
+		{"--tls-cert", filepath.Join(pki, hubCert), "--tls-key", filepath.Join(pki, hubKey), "--client-ca", filepath.Join(pki, caCert)},
+	} {
+		_, logs, stop := serve(t, append(args, "--data-dir", data)...)
+		stop()
+		require.NotContains(t, logs.String(), "DEVELOPMENT PKI", args)
+		require.NoDirExists(t, filepath.Join(data, "pki"), args)
+		require.FileExists(t, filepath.Join(data, "michi-hub.db"))
+	}
+}
+
 // Without any PKI and without a data dir the hub does not start, and says what to do.
 func TestNoPKIGivesTheNextStep(t *testing.T) {
 	t.Chdir(t.TempDir())
