@@ -46,6 +46,11 @@ func run(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprint(stderr, usage)
 		return fmt.Errorf("no command")
 	}
+	switch args[0] {
+	case "-h", "-help", "--help", "help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
 	fs := flag.NewFlagSet("michi-sim "+args[0], flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	out := fs.String("out", "", "run, demo: directory for report.json and report.html (default: sim-report-<name>); "+
