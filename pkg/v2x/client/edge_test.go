@@ -46,6 +46,10 @@ func TestAlertReachesVehiclesInItsAreaOncePerVersion(t *testing.T) {
 				require.Greater(t, a.Latency, -time.Millisecond)
 			}
 			require.Less(t, a.Latency, 5*time.Second)
+			// Alert latency runs from the edge accepting the report (after start) to the read,
+			// and holds the delivery part; the reference time is ms-truncated, so 1 ms of slack.
+			require.LessOrEqual(t, a.AlertLatency, a.Received.Sub(start)+time.Millisecond)
+			require.GreaterOrEqual(t, a.AlertLatency, a.Latency-time.Millisecond)
 
 			// Over MQTT the hazard covers several of near's nine tiles, so several copies arrive.
 			// Barrier: a second hazard published after them; it must be near's very next alert.

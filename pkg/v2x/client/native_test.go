@@ -79,6 +79,10 @@ func TestNativeStateReportAndAlert(t *testing.T) {
 	require.NotZero(t, a.Latency, "measured from the server's send stamp")
 	require.Greater(t, a.Latency, -time.Millisecond)
 	require.Less(t, a.Latency, 5*time.Second)
+	// Alert latency: from the edge accepting the report (after start) to the read, holding the
+	// delivery part (1 ms of slack for the ms-truncated reference time and the offset's error).
+	require.LessOrEqual(t, a.AlertLatency, a.Received.Sub(start)+time.Millisecond)
+	require.GreaterOrEqual(t, a.AlertLatency, a.Latency-time.Millisecond)
 
 	// The same version again is not an alert; an update is.
 	f.Alert(d)
