@@ -53,7 +53,7 @@ func TestStoppedVehicleEndToEnd(t *testing.T) {
 	require.Zero(t, rep.Overall.FalseDeliveries)
 	require.Greater(t, h.LeadTimeS.N, 0, "warned vehicles reached the hazard")
 	require.Greater(t, h.LeadTimeS.Min, 0.0, "and were warned before they got there")
-	require.Greater(t, h.LatencyMS.N, 0)
+	require.Greater(t, h.AlertLatencyMS.N, 0)
 	require.Equal(t, 41, rep.Connected)
 	require.Zero(t, rep.Traffic.AlertsUnverified, "every vehicle checked its edge's signature on every alert, replays included")
 }
