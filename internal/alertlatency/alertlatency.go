@@ -11,7 +11,7 @@ const (
 // Edge hand-off: the edge's part of alert latency, all that the edge itself can measure.
 const (
 	HandoffName       = "edge hand-off"
-	HandoffDefinition = "the edge's part of alert latency: from the edge accepting the event to the alert handed to every transport (native QUIC streams written, MQTT fan-out done)"
+	HandoffDefinition = "the edge's part of alert latency: from the edge accepting the event to the alert handed to the transports (queued for every native QUIC session and MQTT connection it goes to)"
 	// HandoffMetric is the edge's Prometheus histogram of it.
 	HandoffMetric = "michi_edge_alert_handoff_seconds"
 	// HandoffP50Field and HandoffP99Field are the percentiles of one health interval in the

@@ -21,6 +21,7 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/require"
 
+	"github.com/michi-v2x/michi/internal/alertlatency"
 	"github.com/michi-v2x/michi/internal/hub"
 	"github.com/michi-v2x/michi/internal/hub/store"
 	"github.com/michi-v2x/michi/internal/tlsconf"
@@ -272,4 +273,33 @@ func checkFor(t *testing.T, timeout time.Duration, cond func() error) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+// checkLatencyWords checks the edge cards name and define the hand-off in the words of
+// internal/alertlatency, and that the plots span the window the panel states; minutes > 0 is
+// that window, 0 takes any of the dashboard's windows. It returns the window in minutes.
+func checkLatencyWords(t *testing.T, b *browser, minutes int) int {
+	t.Helper()
+	def, err := chromedp.Run(b.ctx, chromedp.Evaluate[string](`document.querySelector('#handoff-def').textContent`))
+	require.NoError(t, err)
+	require.Contains(t, strings.Join(strings.Fields(def), " "), alertlatency.HandoffDefinition, "the dashboard defines the hand-off as the metric's help does")
+	require.Contains(t, def, "Alert latency")
+	waitJS(t, b, "every edge card plots the hand-off under its name", fmt.Sprintf(`(() => {
+		const cards = document.querySelectorAll('#edge-cards .edge-card');
+		return cards.length > 0 && [...cards].every((c) => [...c.querySelectorAll('.plot-title')].some((p) => p.textContent === %q));
+	})()`, "Edge hand-off"))
+	require.Equal(t, "edge hand-off", alertlatency.HandoffName, "the dashboard's plot title, capitalised")
+	got, err := chromedp.Run(b.ctx, chromedp.Evaluate[[]float64](`(() => {
+		const w = document.querySelector('#edges-window'), p = document.querySelector('#edge-cards svg.plot');
+		return [+w.dataset.windowMs, +p.dataset.t1 - +p.dataset.t0, /^last (\d+) minutes?$/.test(w.textContent) ? +RegExp.$1 : -1];
+	})()`))
+	require.NoError(t, err)
+	window, span, said := time.Duration(got[0])*time.Millisecond, time.Duration(got[1])*time.Millisecond, int(got[2])
+	require.Equal(t, window, span, "the plots span the window")
+	require.Equal(t, time.Duration(said)*time.Minute, window, "the panel says the window it shows")
+	if minutes > 0 {
+		require.Equal(t, minutes, said)
+	}
+	require.Contains(t, []int{1, 2, 5, 10, 15, 30}, said)
+	return said
 }

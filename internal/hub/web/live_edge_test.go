@@ -1,10 +1,15 @@
 package web_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
+	"net/http"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -12,7 +17,9 @@ import (
 	paho "github.com/eclipse/paho.mqtt.golang"
 	"github.com/stretchr/testify/require"
 
+	"github.com/michi-v2x/michi/internal/alertlatency"
 	"github.com/michi-v2x/michi/internal/edge"
+	"github.com/michi-v2x/michi/internal/promtest"
 	"github.com/michi-v2x/michi/internal/tlsconf"
 	"github.com/michi-v2x/michi/pkg/geo"
 	"github.com/michi-v2x/michi/pkg/v2x"
@@ -103,6 +110,41 @@ func TestDashboardWithLiveEdge(t *testing.T) {
 		return nil
 	})
 
+	// The edge's metric of its part of alert latency: named and explained as everywhere else,
+	// and the accident's alert is in it.
+	checkFor(t, 10*time.Second, func() error {
+		resp, err := http.Get("http://" + n.HTTPAddr() + "/metrics")
+		if err != nil {
+			return err
+		}
+		defer resp.Body.Close()
+		body, err := io.ReadAll(resp.Body)
+		if err != nil {
+			return err
+		}
+		help := fmt.Sprintf("# HELP %s Edge hand-off, %s;", alertlatency.HandoffMetric, alertlatency.HandoffDefinition)
+		if !strings.Contains(string(body), help) {
+			return fmt.Errorf("no %q in /metrics", help)
+		}
+		if n, err := promtest.Sum(bytes.NewReader(body), alertlatency.HandoffMetric+"_count"); err != nil || n < 1 {
+			return fmt.Errorf("%s_count = %v (%v), want the accident's alert", alertlatency.HandoffMetric, n, err)
+		}
+		return nil
+	})
+	// The hub's API carries the hand-off under its one name.
+	var edges struct {
+		Edges []struct{ Health map[string]any }
+	}
+	getJSON(t, base+"/api/v1/edges", &edges)
+	require.Len(t, edges.Edges, 1)
+	require.Contains(t, edges.Edges[0].Health, alertlatency.HandoffP50Field)
+	require.Contains(t, edges.Edges[0].Health, alertlatency.HandoffP99Field)
+	require.NotContains(t, edges.Edges[0].Health, "alert_p99_ms")
+	var hist struct{ Samples []struct{ At time.Time } }
+	getJSON(t, base+"/api/v1/edges/edge-live/health?from=-30m", &hist)
+	require.NotEmpty(t, hist.Samples)
+	first := hist.Samples[0].At
+
 	b := startBrowser(t, exe, h.HTTPAddr().String())
 	do(t, b.ctx, chromedp.EmulateViewport(1440, 900), chromedp.Navigate(base+"/"))
 	waitJS(t, b, "the accident on the map", `document.querySelectorAll('#map .hazard:not(.ended)').length === 1`)
@@ -112,6 +154,19 @@ func TestDashboardWithLiveEdge(t *testing.T) {
 		return c !== null && c.querySelector('.badge.connected') !== null && c.querySelectorAll('svg.plot').length === 3
 			&& document.querySelectorAll('#map .coverage .edge').length === 1;
 	})()`)
+	// A young edge: the plots span the shortest window that holds its samples, not 30 minutes.
+	minutes := checkLatencyWords(t, b, 0)
+	age := time.Since(first)
+	require.GreaterOrEqual(t, time.Duration(minutes)*time.Minute, age-time.Second, "the window holds every sample")
+	if minutes > 1 {
+		rungs := []int{1, 2, 5, 10, 15, 30}
+		smaller := rungs[slices.Index(rungs, minutes)-1]
+		require.Less(t, time.Duration(smaller)*time.Minute, age+10*time.Second, "the smallest window that holds them")
+	}
+	// The header counts clients (the four cars are all of them here) apart from tracked vehicles.
+	waitJS(t, b, "clients and vehicles in the header", `document.querySelector('#sum-clients').textContent === '4'
+		&& /clients connected/.test(document.querySelector('#sum-clients').parentElement.textContent)
+		&& /vehicles tracked/.test(document.querySelector('#sum-vehicles').parentElement.textContent)`)
 	id, err := chromedp.Run(b.ctx, chromedp.Evaluate[string](`document.querySelector('#hazard-rows tr.active').dataset.id`))
 	require.NoError(t, err)
 	do(t, b.ctx, chromedp.Click(chromedp.CSS(fmt.Sprintf(`#hazard-rows tr[data-id=%q]`, id))))
