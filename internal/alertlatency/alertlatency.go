@@ -23,6 +23,6 @@ const (
 // Delivery: the rest of alert latency, measured by the vehicle.
 const (
 	DeliveryName       = "delivery"
-	DeliveryDefinition = "the transport's part of alert latency: from the edge stamping the alert for sending to the vehicle reading it"
+	DeliveryDefinition = "the part of alert latency after the edge's send stamp on the alert (MQTT: when the edge built the message, before its fan-out; native QUIC: when it wrote the alert to the session's stream) until the vehicle read it"
 	DeliveryJSONField  = "delivery_ms"
 )

@@ -3,9 +3,13 @@
 // dashboard, michi-sim's report and progress line, and michi-bench. docs/metrics.md explains
 // them for operators.
 //
-//	alert latency = edge hand-off + delivery
+//	event accepted at the edge ─────────────────── alert latency ──────────────────▶ alert read by the vehicle
+//	event accepted at the edge ── edge hand-off ──▶ alert handed to the transports
+//	                        the edge's send stamp ── delivery ──────────────────────▶ alert read by the vehicle
 //
-//	event accepted at the edge ──hand-off──▶ alert handed to the transports ──delivery──▶ alert read by the vehicle
+// The send stamp is the DENM's envelope timestamp over MQTT, taken when the edge builds the
+// message (so delivery holds the MQTT fan-out, which the hand-off holds too), and the native
+// protocol's send time, taken when the alert is written to the session's stream.
 //
 // "Accepted" is when the edge admitted the input that created or changed the hazard: a
 // vehicle's or sensor's report, an authority's order from the hub, or, for a hazard a detector

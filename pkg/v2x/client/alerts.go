@@ -20,9 +20,10 @@ type Alert struct {
 	// Received minus reference_time: millisecond resolution, the edge's clock translated to
 	// this host's by the measured clock offset over native QUIC, assumed synchronised over MQTT.
 	AlertLatency time.Duration
-	// Latency is the delivery part of AlertLatency: from the edge stamping the alert for
-	// sending to this client reading it. Over MQTT it is Received minus the DENM's envelope
-	// timestamp, which the edge sets when it publishes: millisecond resolution, and it includes
+	// Latency is the delivery part of AlertLatency: from the edge's send stamp on the alert to
+	// this client reading it. Over MQTT it is Received minus the DENM's envelope timestamp,
+	// which the edge sets when it builds the message for publishing (before its fan-out to every
+	// tile's subscribers, which Latency therefore holds): millisecond resolution, and it includes
 	// the offset between the edge's and this host's clocks (so it is only meaningful with
 	// synchronised clocks, and may even be negative). Over native QUIC it comes from the
 	// server's send timestamp corrected by the clock offset measured at the hello, so it does

@@ -74,8 +74,8 @@
 //
 // Alert.AlertLatency is michi's alert latency (docs/metrics.md): from the edge accepting the
 // event that created or changed the hazard (the DENM's reference_time) to this client reading
-// the alert. Alert.Latency is its delivery part, from the edge stamping the alert for sending
-// to this client reading it. Over MQTT both come from the edge's timestamps in the DENM
+// the alert. Alert.Latency is its delivery part, from the edge's send stamp on the alert to
+// this client reading it. Over MQTT both come from the edge's timestamps in the DENM
 // (millisecond resolution) and include any offset between the two clocks, so they are
 // meaningful only with synchronised clocks (NTP, GNSS time) and Latency can even be negative.
 // Over native QUIC the edge stamps each alert when it sends it and the client corrects by the
