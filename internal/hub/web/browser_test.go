@@ -199,7 +199,7 @@ func TestDashboardInBrowser(t *testing.T) {
 	})()`)
 	// Each page names the hand-off as the edge's metric and the API do, says from where to
 	// where, and spans the window its data needs: 30 minutes of history, the longest.
-	checkLatencyWords(t, b, 30)
+	checkLatencyWords(t, b, 30*time.Minute)
 	save(t, b, filepath.Join(shots, "dashboard.png"), true)
 
 	// The planning view: hotspots, traffic by hour, downloads of the period.

@@ -276,9 +276,9 @@ func checkFor(t *testing.T, timeout time.Duration, cond func() error) {
 }
 
 // checkLatencyWords checks the edge cards name and define the hand-off in the words of
-// internal/alertlatency, and that the plots span the window the panel states; minutes > 0 is
-// that window, 0 takes any of the dashboard's windows. It returns the window in minutes.
-func checkLatencyWords(t *testing.T, b *browser, minutes int) int {
+// internal/alertlatency, and that the plots span the window the panel states; want > 0 is that
+// window, 0 takes any of the dashboard's windows. It returns the window.
+func checkLatencyWords(t *testing.T, b *browser, want time.Duration) time.Duration {
 	t.Helper()
 	def, err := chromedp.Run(b.ctx, chromedp.Evaluate[string](`document.querySelector('#handoff-def').textContent`))
 	require.NoError(t, err)
@@ -291,15 +291,20 @@ func checkLatencyWords(t *testing.T, b *browser, minutes int) int {
 	require.Equal(t, "edge hand-off", alertlatency.HandoffName, "the dashboard's plot title, capitalised")
 	got, err := chromedp.Run(b.ctx, chromedp.Evaluate[[]float64](`(() => {
 		const w = document.querySelector('#edges-window'), p = document.querySelector('#edge-cards svg.plot');
-		return [+w.dataset.windowMs, +p.dataset.t1 - +p.dataset.t0, /^last (\d+) minutes?$/.test(w.textContent) ? +RegExp.$1 : -1];
+		const m = /^last (\d+) (seconds|minutes?)$/.exec(w.textContent);
+		return [+w.dataset.windowMs, +p.dataset.t1 - +p.dataset.t0, m ? +m[1] * (m[2] === 'seconds' ? 1 : 60) : -1];
 	})()`))
 	require.NoError(t, err)
-	window, span, said := time.Duration(got[0])*time.Millisecond, time.Duration(got[1])*time.Millisecond, int(got[2])
+	window, span, said := time.Duration(got[0])*time.Millisecond, time.Duration(got[1])*time.Millisecond, time.Duration(got[2])*time.Second
 	require.Equal(t, window, span, "the plots span the window")
-	require.Equal(t, time.Duration(said)*time.Minute, window, "the panel says the window it shows")
-	if minutes > 0 {
-		require.Equal(t, minutes, said)
+	require.Equal(t, said, window, "the panel says the window it shows")
+	if want > 0 {
+		require.Equal(t, want, said)
 	}
-	require.Contains(t, []int{1, 2, 5, 10, 15, 30}, said)
+	require.Contains(t, healthWindows, said)
 	return said
 }
+
+// healthWindows are the spans the dashboard's health plots choose from (app.js WINDOWS).
+var healthWindows = []time.Duration{10 * time.Second, 20 * time.Second, 30 * time.Second,
+	time.Minute, 2 * time.Minute, 5 * time.Minute, 10 * time.Minute, 15 * time.Minute, 30 * time.Minute}

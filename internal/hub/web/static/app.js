@@ -16,7 +16,7 @@ const HEAT_WINDOW = 15 * MIN; // traffic heat: the last 15 minutes
 const HEALTH_WINDOW = 30 * MIN; // health plots: at most the last 30 minutes, loaded at start
 // The plots show the smallest of these windows that holds every edge's samples, so a young edge
 // (a two-minute demo) fills its plots rather than being a stub at the right edge of 30 minutes.
-const WINDOWS = [1, 2, 5, 10, 15, 30].map((m) => m * MIN);
+const WINDOWS = [10_000, 20_000, 30_000, ...[1, 2, 5, 10, 15, 30].map((m) => m * MIN)];
 const RECENT = '-6h'; // ended hazards listed in the table
 // The edge's part of alert latency, named as internal/alertlatency names it (the browser test
 // holds them equal); index.html's note over the edge cards defines it.
@@ -454,14 +454,14 @@ function renderEdges() {
     state.health.set(id, (state.health.get(id) || []).filter((s) => s.t >= now - HEALTH_WINDOW));
   }
   const span = healthWindow(now), t0 = now - span;
-  $('#edges-window').textContent = `last ${fmtNum(span / MIN)} minute${span === MIN ? '' : 's'}`;
+  $('#edges-window').textContent = span < MIN ? `last ${span / 1000} seconds` : `last ${span / MIN} minute${span === MIN ? '' : 's'}`;
   $('#edges-window').dataset.windowMs = String(span);
   for (const id of ids) {
     const c = cards.get(id), samples = state.health.get(id);
     const pts = (f) => samples.filter((s) => s.t >= t0).map((s) => [s.t, s[f]]);
     linePlot(c.plots[0], { label: 'Clients and vehicles', t0, t1: now, series: [{ label: 'clients', points: pts('clients') }, { label: 'vehicles', points: pts('vehicles') }] });
     linePlot(c.plots[1], { label: 'Ingest', unit: 'msg/s', t0, t1: now, series: [{ label: 'rate', points: pts('ingest') }] });
-    linePlot(c.plots[2], { label: HANDOFF, unit: 'ms', digits: 1, t0, t1: now, series: [{ label: 'p50', points: pts('p50') }, { label: 'p99', points: pts('p99') }] });
+    linePlot(c.plots[2], { label: HANDOFF, unit: 'ms', digits: 1, t0, t1: now, empty: 'no alert in this window', series: [{ label: 'p50', points: pts('p50') }, { label: 'p99', points: pts('p99') }] });
   }
   for (const [id, c] of cards) if (!state.edges.has(id)) { c.root.remove(); cards.delete(id); }
   $('#edge-empty').hidden = ids.length > 0;

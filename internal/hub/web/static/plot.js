@@ -36,14 +36,15 @@ export function swatch(i) {
 
 // linePlot draws series of [timeMs, value] points between t0 and t1 under a title line that
 // shows each series' latest value. A gap longer than three typical intervals breaks the line.
-export function linePlot(container, { label, unit = '', digits = 0, t0, t1, series, heightEm = 6 }) {
+export function linePlot(container, { label, unit = '', digits = 0, t0, t1, series, heightEm = 6, empty = 'no samples yet' }) {
   const head = el('div', { class: 'plot-head' }, el('span', { class: 'plot-title', text: label }));
   series.forEach((s, i) => {
-    const last = s.points.length ? s.points[s.points.length - 1][1] : null;
+    const shown = s.points.filter((p) => isFinite(p[1])); // a gap (NaN) is no value
+    const last = shown.length ? shown[shown.length - 1][1] : null;
     head.append(el('span', { class: 'plot-key' }, swatch(i), ` ${s.label} `, el('b', { text: fmtNum(last, digits) }), unit ? ` ${unit}` : ''));
   });
   const { fs, w, h, m } = frame(container, heightEm);
-  const all = series.flatMap((s) => s.points.map((p) => p[1]));
+  const all = series.flatMap((s) => s.points.map((p) => p[1])).filter((v) => isFinite(v));
   const ymax = niceMax(Math.max(0, ...all));
   const x = (t) => m.l + ((t - t0) / Math.max(1, t1 - t0)) * (w - m.l - m.r);
   const y = (v) => h - m.b - (v / ymax) * (h - m.t - m.b);
@@ -72,7 +73,7 @@ export function linePlot(container, { label, unit = '', digits = 0, t0, t1, seri
     const lp = pts[pts.length - 1];
     plot.append(svg('circle', { class: 'last', cx: x(lp[0]), cy: y(lp[1]), r: fs * 0.22, fill: st.colour }));
   });
-  if (!all.length) plot.append(svg('text', { x: w / 2, y: h / 2, 'text-anchor': 'middle', class: 'plot-empty', text: 'no samples yet' }));
+  if (!all.length) plot.append(svg('text', { x: w / 2, y: h / 2, 'text-anchor': 'middle', class: 'plot-empty', text: empty }));
   container.replaceChildren(head, plot);
 }
 
