@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"html/template"
 	"io"
+	"strings"
 
 	"github.com/michi-v2x/michi/internal/alertlatency"
 )
@@ -18,13 +19,13 @@ func (r *Report) WriteHTML(w io.Writer) error {
 }
 
 var page = template.Must(template.New("report").Funcs(template.FuncMap{
-	"pct":    func(v float64) string { return fmt.Sprintf("%.1f %%", 100*v) },
-	"optpct": Percent,
+	"pct":    func(v float64) string { return fmt.Sprintf("%.1f\u00a0%%", 100*v) }, // never "100.0" over "%"
+	"optpct": func(p *float64) string { return strings.Replace(Percent(p), " ", "\u00a0", 1) },
 	"opt": func(p *float64) string {
 		if p == nil {
 			return "–"
 		}
-		return fmtNum(*p) + " s"
+		return fmtNum(*p) + "\u00a0s"
 	},
 	"num": fmtNum, // every latency and time on the page: rounded for people (JSON keeps µs)
 }).Parse(`<!doctype html>
@@ -32,7 +33,7 @@ var page = template.Must(template.New("report").Funcs(template.FuncMap{
 <style>
 body{font:14px/1.4 system-ui,sans-serif;margin:24px auto;max-width:1100px;color:#222}
 h1{font-size:22px}h2{font-size:17px;margin-top:28px}
-table{border-collapse:collapse;margin:8px 0}td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}td{white-space:nowrap}td.wrap{white-space:normal}
+table{border-collapse:collapse;margin:8px 0}td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}
 th{background:#f3f3f3}td:first-child,th:first-child{text-align:left}
 .cards{display:flex;flex-wrap:wrap;gap:12px}.card{border:1px solid #ddd;border-radius:6px;padding:8px 14px;min-width:150px}
 .card b{display:block;font-size:22px}.note{color:#666;font-size:12px}
@@ -56,12 +57,12 @@ svg{background:#fafafa;border:1px solid #ddd}
 {{if .R.Detection.NotHappened}}<p class="note">Planned and did not happen (not in recall): {{range .R.Detection.NotHappened}}{{.ID}} ({{.Kind}}: {{.Reason}}) {{end}}</p>{{end}}
 <h2>Injected hazards</h2>
 <table><tr><th>hazard</th><th>kind</th><th>start</th><th>detected after</th><th>edge hazards</th><th>duplicates</th><th>expected</th><th>delivered</th><th>ratio</th><th>false</th><th>alert latency p50 / p90 / p99 / max, ms</th><th>lead time min / p5 / p50, s</th><th>reached unwarned</th></tr>
-{{range .R.Hazards}}<tr><td>{{.ID}}</td><td>{{.Kind}}</td><td>{{num .StartS}} s</td><td>{{opt .DetectionDelayS}}</td><td class="wrap">{{range .EdgeHazards}}{{.Edge}} {{.ActionID}} (cause {{.Cause}}) {{end}}{{range .Consequences}}{{.Edge}} {{.ActionID}} (cause {{.Cause}}, consequence) {{end}}</td><td>{{.Duplicates}}</td><td>{{.AlertsExpected}}</td><td>{{.AlertsDelivered}}</td><td>{{pct .DeliveryRatio}}</td><td>{{.FalseDeliveries}}</td><td>{{with .AlertLatencyMS}}{{if .N}}{{num .P50}} / {{num .P90}} / {{num .P99}} / {{num .Max}}{{else}}–{{end}}{{end}}</td><td>{{if .LeadTimeS.N}}{{num .LeadTimeS.Min}} / {{num .LeadTimeS.P5}} / {{num .LeadTimeS.P50}} (n={{.LeadTimeS.N}}){{else}}–{{end}}</td><td>{{.ReachedUnwarned}}</td></tr>
+{{range .R.Hazards}}<tr><td>{{.ID}}</td><td>{{.Kind}}</td><td>{{num .StartS}}&nbsp;s</td><td>{{opt .DetectionDelayS}}</td><td>{{range .EdgeHazards}}{{.Edge}} {{.ActionID}} (cause {{.Cause}}) {{end}}{{range .Consequences}}{{.Edge}} {{.ActionID}} (cause {{.Cause}}, consequence) {{end}}</td><td>{{.Duplicates}}</td><td>{{.AlertsExpected}}</td><td>{{.AlertsDelivered}}</td><td>{{pct .DeliveryRatio}}</td><td>{{.FalseDeliveries}}</td><td>{{with .AlertLatencyMS}}{{if .N}}{{num .P50}} / {{num .P90}} / {{num .P99}} / {{num .Max}}{{else}}–{{end}}{{end}}</td><td>{{if .LeadTimeS.N}}{{num .LeadTimeS.Min}} / {{num .LeadTimeS.P5}} / {{num .LeadTimeS.P50}} (n={{.LeadTimeS.N}}){{else}}–{{end}}</td><td>{{.ReachedUnwarned}}</td></tr>
 {{end}}</table>
 {{if .R.OtherHazards}}<h2>Phantoms: other hazards the edges raised</h2>
 <p class="note">Raised by the edges and matching no incident, neither as its detection nor as its consequence.</p>
 <table><tr><th>edge</th><th>action id</th><th>cause</th><th>first</th><th>expected</th><th>delivered</th><th>false</th><th>alert latency p50, ms</th></tr>
-{{range .R.OtherHazards}}<tr><td>{{.Edge}}</td><td>{{.ActionID}}</td><td>{{.Cause}}</td><td>{{num .FirstS}} s</td><td>{{.AlertsExpected}}</td><td>{{.AlertsDelivered}}</td><td>{{.FalseDeliveries}}</td><td>{{if .AlertLatencyMS.N}}{{num .AlertLatencyMS.P50}}{{else}}–{{end}}</td></tr>
+{{range .R.OtherHazards}}<tr><td>{{.Edge}}</td><td>{{.ActionID}}</td><td>{{.Cause}}</td><td>{{num .FirstS}}&nbsp;s</td><td>{{.AlertsExpected}}</td><td>{{.AlertsDelivered}}</td><td>{{.FalseDeliveries}}</td><td>{{if .AlertLatencyMS.N}}{{num .AlertLatencyMS.P50}}{{else}}–{{end}}</td></tr>
 {{end}}</table>{{end}}
 <h2>Alert latency (CDF)</h2><p class="note">{{.Def}}</p>{{.CDF}}
 <h2>Warning lead time</h2><p class="note">Seconds between a vehicle receiving the alert and reaching the hazard; negative bars would be vehicles warned after they got there (those are counted as reached unwarned instead).</p>{{.Hist}}

@@ -71,7 +71,7 @@ func layoutMap(m *Map) (l mapLayout, ok bool) {
 		discs = append(discs, disc{h.Pos, h.RadiusM})
 	}
 	for _, ps := range [][]geo.Point{m.Warned, m.Missed, m.False} {
-		for _, p := range ps {
+		for _, p := range known(ps) {
 			discs = append(discs, disc{p, 0})
 		}
 	}
@@ -184,15 +184,15 @@ func (r *Report) mapSVG() string {
 		}
 		fmt.Fprintf(&b, `<path d="M%.1f %.1f l6 10 h-12 z" fill="#d62728"><title>%s</title></path>`, x, y-7, html.EscapeString(h.ID))
 	}
-	for _, p := range m.Warned {
+	for _, p := range known(m.Warned) {
 		x, y := l.xy(p)
 		fmt.Fprintf(&b, `<circle cx="%.1f" cy="%.1f" r="2.5" fill="#2ca02c" fill-opacity="0.7"/>`, x, y)
 	}
-	for _, p := range m.False {
+	for _, p := range known(m.False) {
 		x, y := l.xy(p)
 		fmt.Fprintf(&b, `<circle cx="%.1f" cy="%.1f" r="3" fill="#9467bd"/>`, x, y)
 	}
-	for _, p := range m.Missed {
+	for _, p := range known(m.Missed) {
 		x, y := l.xy(p)
 		fmt.Fprintf(&b, `<path d="M%.1f %.1f l6 6 m0 -6 l-6 6" stroke="#d62728" stroke-width="2"/>`, x-3, y-3)
 	}
@@ -206,4 +206,15 @@ func (r *Report) mapSVG() string {
 		fmt.Fprintf(&b, `<p class="note">Not labelled for lack of room (hover the triangles): %s.</p>`, html.EscapeString(strings.Join(l.omitted, ", ")))
 	}
 	return b.String()
+}
+
+// known drops the zero points: deliveries to a vehicle whose position the collector never had.
+func known(ps []geo.Point) []geo.Point {
+	var out []geo.Point
+	for _, p := range ps {
+		if p != (geo.Point{}) {
+			out = append(out, p)
+		}
+	}
+	return out
 }

@@ -113,6 +113,16 @@ func TestMapLabelsDoNotOverlap(t *testing.T) {
 	require.Contains(t, out, "Not labelled for lack of room")
 }
 
+// A delivery to a vehicle whose position was never known is not drawn at 0°N 0°E, which
+// would shrink the roads to a dot.
+func TestMapSkipsUnknownPositions(t *testing.T) {
+	m := demoMap()
+	m.False = append(m.False, geo.Point{})
+	l, ok := layoutMap(m)
+	require.True(t, ok)
+	require.LessOrEqual(t, l.bar, 2000.0, "the scale bar of a few-km map, got %v m", l.bar)
+}
+
 func num(t *testing.T, s string) float64 {
 	t.Helper()
 	v, err := strconv.ParseFloat(s, 64)
