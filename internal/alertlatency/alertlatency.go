@@ -23,6 +23,6 @@ const (
 // Delivery: the rest of alert latency, measured by the vehicle.
 const (
 	DeliveryName       = "delivery"
-	DeliveryDefinition = "the part of alert latency after the edge's send stamp on the alert (MQTT: when the edge built the message, before its fan-out; native QUIC: when it wrote the alert to the session's stream) until the vehicle read it"
+	DeliveryDefinition = "the part of alert latency from the edge's send stamp on the alert (MQTT: when the edge built the message, before its fan-out; native QUIC: when it wrote the alert to the session's stream) to the vehicle reading it"
 	DeliveryJSONField  = "delivery_ms"
 )
