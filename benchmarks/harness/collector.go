@@ -13,8 +13,9 @@ import (
 )
 
 // collector matches the alerts vehicles receive to the injected hazards and records the
-// end-to-end latency of the first copy each expected vehicle gets (a hazard arrives once per
-// subscribed tile it covers; a vehicle de-duplicates by hazard, as a real one does by action id).
+// report-to-alert latency (and alert latency) of the first copy each expected vehicle gets (a
+// hazard arrives once per subscribed tile it covers; a vehicle de-duplicates by hazard, as a
+// real one does by action id).
 //
 // Of the expected vehicles, the relevant ones are those inside the hazard's relevance circle,
 // the ones the DESIGN's latency target is about. Over the native protocol the two sets are the same;

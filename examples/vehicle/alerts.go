@@ -10,9 +10,10 @@ import (
 
 // printer writes one line per alert. The SDK passes each version of a hazard once (the edge
 // publishes it on every tile its area touches); the printer names the first version of a hazard
-// an alert and the later ones updates. A hazard replayed on subscribing (an MQTT retained copy:
-// active before this vehicle subscribed) is shown with its age, since the time since its version
-// was published is not a delivery latency.
+// an alert and the later ones updates, each with its alert latency (Alert.AlertLatency: the edge
+// accepting the event → this vehicle reading it, docs/metrics.md). A hazard replayed on
+// subscribing (an MQTT retained copy: active before this vehicle subscribed) is shown with its
+// age, the time since its version was published, since that is not a latency.
 type printer struct {
 	seen map[v2x.ActionID]bool
 }
@@ -28,7 +29,8 @@ func (p printer) line(a client.Alert) string {
 	p.seen[a.ActionID] = true
 	cause, _ := a.DENM.Cause()
 	pos := a.DENM.EventPosition()
-	timing := fmt.Sprintf("latency %s", a.Latency.Round(time.Microsecond))
+	// millisecond resolution: the edge stamps the accept time in the DENM's reference_time
+	timing := fmt.Sprintf("alert latency %s", a.AlertLatency.Round(time.Millisecond))
 	if a.Replayed {
 		age := a.Latency.Round(100 * time.Millisecond)
 		if a.Latency < time.Second {

@@ -59,7 +59,7 @@ func TestSourceAndRefusals(t *testing.T) {
 	var out bytes.Buffer
 	require.NoError(t, run(context.Background(), []string{"-url", mqtt, "-source", "com_car_42", "-token", token, "-report", "2", "-alerts", "1"}, &out, io.Discard))
 	require.Contains(t, out.String(), "connected to "+mqtt+" as source com_car_42, station 1001, over mqtt-tcp")
-	require.Regexp(t, `alert \d+/\d+: accident \(cause 2\) at [0-9.]+,[0-9.]+, latency [0-9.]+m?s over mqtt-tcp`, out.String())
+	require.Regexp(t, `alert \d+/\d+: accident \(cause 2\) at [0-9.]+,[0-9.]+, alert latency [0-9.]+m?s over mqtt-tcp`, out.String())
 }
 
 func TestErrorsNameTheFlags(t *testing.T) {
@@ -92,13 +92,14 @@ func TestAlertLines(t *testing.T) {
 	alert := func(ref time.Time, term *v2x.Termination) client.Alert {
 		d := v2x.NewDENM(v2x.DENMSpec{SourceUUID: "michi_edge-1", StationID: 7, StationType: 15, ActionID: id, Cause: 94,
 			Pos: geo.Point{Lat: 48.1, Lon: 11.5}, Reference: ref, Termination: term})
-		return client.Alert{DENM: d, ActionID: id, Latency: 1500 * time.Microsecond, Transport: "mqtt-tcp"}
+		return client.Alert{DENM: d, ActionID: id, AlertLatency: 3200 * time.Microsecond, Latency: 1500 * time.Microsecond, Transport: "mqtt-tcp"}
 	}
 	p := printer{seen: map[v2x.ActionID]bool{}}
 	replayed := alert(now, nil)
-	replayed.Replayed, replayed.Latency = true, 13600*time.Millisecond
+	replayed.Replayed, replayed.AlertLatency, replayed.Latency = true, 13700*time.Millisecond, 13600*time.Millisecond
 	require.Equal(t, "alert 7/3: stationaryVehicle (cause 94) at 48.100000,11.500000, replayed on subscribing, this version published 13.6s ago over mqtt-tcp", p.line(replayed))
-	require.Equal(t, "update 7/3: stationaryVehicle (cause 94) at 48.100000,11.500000, latency 1.5ms over mqtt-tcp", p.line(alert(now.Add(time.Second), nil)))
+	// A live version: alert latency (from the edge accepting the event), not its delivery part.
+	require.Equal(t, "update 7/3: stationaryVehicle (cause 94) at 48.100000,11.500000, alert latency 3ms over mqtt-tcp", p.line(alert(now.Add(time.Second), nil)))
 	cancelled := v2x.TerminationCancellation
 	require.Contains(t, p.line(alert(now.Add(2*time.Second), &cancelled)), "ended 7/3")
 }
