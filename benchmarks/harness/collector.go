@@ -13,17 +13,24 @@ import (
 )
 
 // collector matches the alerts vehicles receive to the injected hazards and records the
-// end-to-end latency of the first copy each expected vehicle gets (a hazard arrives once per
-// subscribed tile it covers; a vehicle de-duplicates by hazard, as a real one does by action id).
+// report-to-alert latency (and alert latency) of the first copy each expected vehicle gets (a
+// hazard arrives once per subscribed tile it covers; a vehicle de-duplicates by hazard, as a
+// real one does by action id).
 //
 // Of the expected vehicles, the relevant ones are those inside the hazard's relevance circle,
 // the ones the DESIGN's latency target is about. Over the native protocol the two sets are the same;
 // over MQTT every subscriber to a tile the circle touches is expected, a superset, so the
 // latency to the relevant vehicles is recorded apart as well.
 //
-// Latency is measured from the moment the hazard was scheduled to be injected, not from when
-// the sensor got round to sending it, and recorded with RecordCorrectedValue at the injection
-// interval: both keep a stall from hiding the samples it delayed (coordinated omission).
+// Report-to-alert latency is measured from the moment the hazard was scheduled to be injected,
+// not from when the sensor got round to sending it, and recorded with RecordCorrectedValue at
+// the injection interval: both keep a stall from hiding the samples it delayed (coordinated
+// omission). Alert latency (internal/alertlatency: the edge accepting the event → the vehicle
+// reading the alert) is recorded beside it, from the alert's reference_time, which michi sets to
+// the moment it accepted the report, or from the schedule if that is later (a plain broker
+// relays the sensor's DENM, stamped when the sensor built it ahead of time: for a baseline it
+// is report-to-alert uncorrected): the part of report-to-alert that the target is answerable
+// for, without the report's trip and the sensor's lateness.
 //
 // Lock rule: mu guards the histograms and every injection's receipt state; cmu guards the
 // payload cache. Neither is held while taking the other.
@@ -40,7 +47,7 @@ type collector struct {
 	slotHazard []atomic.Int32 // slot -> hazard index + 1 (0: none injected there this run)
 
 	cmu   sync.RWMutex
-	cache map[string]int32 // alert payload -> hazard index, or -1 for an alert of no hazard of this run
+	cache map[string]alertOf // alert payload -> its hazard and reference time
 
 	mu                                         sync.Mutex
 	inj                                        []*injection
@@ -48,6 +55,7 @@ type collector struct {
 	raw                                        *hdrhistogram.Histogram // per delivery, µs, as measured
 	allHist                                    *hdrhistogram.Histogram // per hazard: until the last expected vehicle had it, µs
 	relHist                                    *hdrhistogram.Histogram // per delivery to a relevant vehicle, µs, corrected
+	alertHist                                  *hdrhistogram.Histogram // alert latency per delivery, µs, as measured
 	expected, received, unexpected, duplicates int64
 	relExpected, relReceived                   int64
 
@@ -85,9 +93,9 @@ func newCollector(sc *scenario, o *Options, start time.Time) *collector {
 		radiusClass: class,
 		sc:          sc, cause: o.HazardCause, radiusM: o.HazardRadiusM, start: start, interval: interval,
 		slotHazard: make([]atomic.Int32, len(sc.order)),
-		cache:      map[string]int32{},
+		cache:      map[string]alertOf{},
 		inj:        make([]*injection, 0, o.Hazards()),
-		hist:       newHist(), raw: newHist(), allHist: newHist(), relHist: newHist(),
+		hist:       newHist(), raw: newHist(), allHist: newHist(), relHist: newHist(), alertHist: newHist(),
 	}
 }
 
@@ -120,19 +128,28 @@ func (c *collector) register(slot int32, sched time.Duration, refMs int64, expec
 	return k
 }
 
+// alertOf is what a payload says: its hazard (-1: none of this run) and reference time.
+type alertOf struct {
+	k   int32
+	ref time.Time
+}
+
 // deliver records that vehicle v received payload (an alert DENM) at recv since start. It does
-// not keep payload.
+// not keep payload. Its alert latency takes the two hosts' clocks as synchronised.
 func (c *collector) deliver(v int32, payload []byte, recv time.Duration) {
-	c.record(c.lookup(payload), v, recv)
+	a := c.lookup(payload)
+	c.record(a.k, v, recv, c.start.Add(recv).Sub(a.ref))
 }
 
-// deliverDENM is deliver for an alert that arrives decoded (the native protocol).
-func (c *collector) deliverDENM(v int32, d *v2x.DENM, recv time.Duration) {
-	c.record(c.identifyDENM(d), v, recv)
+// deliverDENM is deliver for an alert that arrives decoded (the native protocol), with its
+// alert latency (measured against the server's clock, pkg/v2x/client Alert.AlertLatency).
+func (c *collector) deliverDENM(v int32, d *v2x.DENM, recv, alertLatency time.Duration) {
+	c.record(c.identifyDENM(d), v, recv, alertLatency)
 }
 
-// record counts vehicle v's receipt of hazard k (-1: no hazard of this run) at recv.
-func (c *collector) record(k int32, v int32, recv time.Duration) {
+// record counts vehicle v's receipt of hazard k (-1: no hazard of this run) at recv, alertLat
+// after the target accepted it.
+func (c *collector) record(k int32, v int32, recv, alertLat time.Duration) {
 	if k < 0 {
 		c.unmatched.Add(1)
 		return
@@ -155,6 +172,9 @@ func (c *collector) record(k int32, v int32, recv time.Duration) {
 	us := max(lat/1000, 1)
 	_ = c.raw.RecordValue(us)
 	_ = c.hist.RecordCorrectedValue(us, c.interval)
+	// The target cannot have accepted the report before it was due: a relay's alert carries the
+	// sensor's stamp from building the packet ahead of time, not an accept time.
+	_ = c.alertHist.RecordValue(max(min(alertLat.Nanoseconds(), lat)/1000, 1))
 	if in.relevant.has(v) {
 		c.relReceived++
 		_ = c.relHist.RecordCorrectedValue(us, c.interval)
@@ -169,27 +189,27 @@ func (c *collector) record(k int32, v int32, recv time.Duration) {
 
 // lookup maps an alert payload to its hazard, decoding each distinct payload once: the edge
 // publishes one payload on every tile of a hazard, so all copies share it.
-func (c *collector) lookup(payload []byte) int32 {
+func (c *collector) lookup(payload []byte) alertOf {
 	c.cmu.RLock()
-	k, ok := c.cache[string(payload)]
+	a, ok := c.cache[string(payload)]
 	c.cmu.RUnlock()
 	if ok {
-		return k
+		return a
 	}
-	k = c.identify(payload)
+	a = c.identify(payload)
 	c.cmu.Lock()
-	c.cache[string(payload)] = k
+	c.cache[string(payload)] = a
 	c.cmu.Unlock()
-	return k
+	return a
 }
 
-func (c *collector) identify(payload []byte) int32 {
+func (c *collector) identify(payload []byte) alertOf {
 	d, err := v2x.UnmarshalDENM(payload)
 	if err != nil {
 		c.malformed.Add(1)
-		return -1
+		return alertOf{k: -1}
 	}
-	return c.identifyDENM(d)
+	return alertOf{k: c.identifyDENM(d), ref: d.ReferenceTime()}
 }
 
 // identifyDENM is the hazard of this run that alert d is about, or -1.

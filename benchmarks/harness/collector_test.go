@@ -30,7 +30,7 @@ func TestCollectorCountsFirstCopiesOfExpectedVehicles(t *testing.T) {
 	c := newCollector(sc, o, start)
 	// Vehicle 1 is inside the circle; 7 is given as relevant but not expected, and is ignored.
 	k := c.register(sc.order[0], 100*time.Millisecond, start.UnixMilli(), []int32{0, 1, 2}, []int32{1, 7})
-	alert := alertFor(t, sc, 0, 99, start.Add(time.Millisecond))
+	alert := alertFor(t, sc, 0, 99, start.Add(101*time.Millisecond)) // accepted 1 ms after its schedule
 
 	c.deliver(0, alert, 103*time.Millisecond)
 	c.deliver(0, alert, 104*time.Millisecond) // the same hazard on another tile
@@ -57,6 +57,13 @@ func TestCollectorCountsFirstCopiesOfExpectedVehicles(t *testing.T) {
 	require.Equal(t, int64(1), res.AlertsRelevantReceived)
 	require.Equal(t, int64(1), res.LatencyRelevantMs.Samples)
 	require.InDelta(t, 5, res.LatencyRelevantMs.P50, 0.01)
+	// Alert latency runs from the alert's reference time (the target accepted the report 1 ms
+	// after its schedule, ms-truncated) to the read: about 2 and 4 ms, not the 3 and 5 ms since
+	// the scheduled injection at 100 ms.
+	require.Equal(t, int64(2), res.AlertLatencyMs.Samples)
+	require.InDelta(t, 2.5, res.AlertLatencyMs.P50, 0.6)
+	require.InDelta(t, 4.5, res.AlertLatencyMs.Max, 0.6)
+	require.Less(t, res.AlertLatencyMs.Max, res.LatencyRawMs.Max)
 
 	c.deliver(2, alert, 110*time.Millisecond)
 	(&runner{col: c}).finish(&res)
@@ -65,6 +72,21 @@ func TestCollectorCountsFirstCopiesOfExpectedVehicles(t *testing.T) {
 	require.InDelta(t, 10, res.AlertAllMs.Max, 0.01)
 	require.Equal(t, int64(1), res.LatencyRelevantMs.Samples, "vehicle 2 is not relevant")
 	require.Equal(t, 0, k)
+}
+
+// A relay's alert is stamped before its schedule (the sensor builds it ahead): its alert
+// latency runs from the schedule, as the target cannot have accepted the report earlier.
+func TestCollectorAlertLatencyStartsNoEarlierThanTheSchedule(t *testing.T) {
+	o := testOptions(t)
+	start := time.Now()
+	sc := newScenario(o, 0)
+	c := newCollector(sc, o, start)
+	c.register(sc.order[0], 100*time.Millisecond, start.UnixMilli(), []int32{0}, nil)
+	c.deliver(0, alertFor(t, sc, 0, 99, start), 103*time.Millisecond)
+	var res Result
+	(&runner{col: c}).finish(&res)
+	require.Equal(t, int64(1), res.AlertLatencyMs.Samples)
+	require.InDelta(t, 3, res.AlertLatencyMs.Max, 0.01)
 }
 
 // Over MQTT a vehicle on a tile the circle touches but outside the circle is expected and not

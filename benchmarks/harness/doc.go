@@ -1,10 +1,11 @@
 // Package harness is the load and latency tool behind cmd/michi-bench: N vehicles publishing
 // CAM telemetry at R Hz over one transport (MQTT over TCP, WebSocket or QUIC, or michi's native
 // QUIC protocol), a reporting sensor injecting hazards (DENM) at a set rate inside an area, and
-// the end-to-end alert latency from injection at the sensor to receipt at every vehicle that
-// should get the alert, in an HDR histogram corrected for coordinated omission. The same load
-// runs against any MQTT broker in baseline mode, where the sensor relays each alert itself to
-// the tiles it covers, as a plain relay would.
+// the report-to-alert latency from injection at the sensor to receipt at every vehicle that
+// should get the alert, in an HDR histogram corrected for coordinated omission, and beside it
+// alert latency as internal/alertlatency defines it (the target accepting the report →
+// receipt). The same load runs against any MQTT broker in baseline mode, where the sensor
+// relays each alert itself to the tiles it covers, as a plain relay would.
 //
 // What it owns:
 //   - Options (one run's load) and BenchOptions (a sweep, the target and how it is started);

@@ -79,6 +79,10 @@ func requireReal(t *testing.T, res *Result) {
 	require.Zero(t, res.Disconnects)
 	require.InEpsilon(t, res.TelemetryAsked, res.TelemetryAchieved, 0.10)
 	require.Positive(t, res.LatencyMs.Max)
+	// Alert latency: one sample per delivery, starting when the target took the report in,
+	// after its schedule (1 ms for the ms-truncated reference time, 1 % for the histogram).
+	require.Equal(t, res.AlertsReceived, res.AlertLatencyMs.Samples)
+	require.LessOrEqual(t, res.AlertLatencyMs.Max, res.LatencyRawMs.Max*1.01+1)
 }
 
 func TestSmokeMQTTTCP(t *testing.T) {

@@ -172,7 +172,7 @@ func (r *runner) readNativeAlerts(v int32, c *native.Conn) {
 	for {
 		select {
 		case a := <-c.Alerts():
-			r.col.deliverDENM(v, a.DENM, a.ReceivedAt.Sub(r.start))
+			r.col.deliverDENM(v, a.DENM, a.ReceivedAt.Sub(r.start), a.Latency()+a.ServerSendTime().Sub(a.DENM.ReferenceTime()))
 		case <-c.Done():
 			if !r.closing.Load() {
 				r.lost.Add(1)

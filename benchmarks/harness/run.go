@@ -345,6 +345,7 @@ func (r *runner) finish(res *Result) {
 	res.RadiusMismatch = c.radiusMismatch.Load()
 	res.LatencyMs, res.LatencyRawMs, res.AlertAllMs = latencyOf(c.hist), latencyOf(c.raw), latencyOf(c.allHist)
 	res.LatencyRelevantMs = latencyOf(c.relHist)
+	res.AlertLatencyMs = latencyOf(c.alertHist)
 }
 
 // progress prints a line a second until stopped.
@@ -374,7 +375,7 @@ func (r *runner) progress(ctx context.Context, gen *generator, t0 time.Duration)
 				tcpu = strconv.FormatFloat(cpuPct(tgt.cpu-lastTgt.cpu, tgt.at.Sub(lastTgt.at)), 'f', 0, 64)
 			}
 			wall := now.Sub(lastAt)
-			fmt.Fprintf(r.o.Progress, "%s %s %d veh  t=%4.0fs  CAM %6.0f/s  alerts %d sent, %d/%d received  p99 %.2f ms  target CPU %s%%  gen CPU %.0f%%\n",
+			fmt.Fprintf(r.o.Progress, "%s %s %d veh  t=%4.0fs  CAM %6.0f/s  alerts %d sent, %d/%d received  report→alert p99 %.2f ms  target CPU %s%%  gen CPU %.0f%%\n",
 				r.t.Name, r.o.Transport, r.o.Vehicles, (time.Since(r.start) - t0).Seconds(),
 				float64(sent-lastSent)/wall.Seconds(), snap.sent, snap.received, snap.expected, snap.p99Ms,
 				tcpu, cpuPct(cpu-lastCPU, wall))

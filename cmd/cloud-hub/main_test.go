@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/x509"
 	"encoding/pem"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -138,4 +139,100 @@ func TestServeStartsAndStops(t *testing.T) {
 		t.Fatal("hub did not stop")
 	}
 	require.Contains(t, logs.String(), "hub stopped")
+}
+
+// serve runs the hub with args until stop is called or the test ends and returns its HTTP
+// address and its log.
+func serve(t *testing.T, args ...string) (addr string, logs *syncBuf, stop func()) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	logs = &syncBuf{}
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, append(args, "--http-addr", "127.0.0.1:0", "--uplink-addr", "127.0.0.1:0"), io.Discard, logs)
+	}()
+	stop = sync.OnceFunc(func() {
+		cancel()
+		require.NoError(t, <-done)
+	})
+	t.Cleanup(stop)
+	re := regexp.MustCompile(`http=(127\.0\.0\.1:\d+)`)
+	require.Eventually(t, func() bool {
+		select {
+		case err := <-done:
+			done <- err
+			return true
+		default:
+		}
+		if m := re.FindStringSubmatch(logs.String()); m != nil {
+			addr = m[1]
+		}
+		return addr != ""
+	}, 10*time.Second, 10*time.Millisecond)
+	require.NotEmpty(t, addr, logs.String())
+	return addr, logs, stop
+}
+
+// A hub started with --data-dir and no PKI generates a development PKI there once, says so
+// loudly with the next step, and an edge certificate issued from it chains to its CA.
+func TestDevelopmentPKIInTheDataDir(t *testing.T) {
+	t.Setenv(EnvToken, "")
+	data := filepath.Join(t.TempDir(), "hub")
+	pki := filepath.Join(data, "pki")
+
+	var out bytes.Buffer
+	require.NoError(t, run(context.Background(), []string{"--data-dir", data, "--check-config"}, &out, io.Discard))
+	require.Contains(t, out.String(), "client_ca: "+filepath.Join(pki, caCert))
+	require.Contains(t, out.String(), "db: "+filepath.Join(data, "michi-hub.db"))
+	require.NoDirExists(t, data, "--check-config writes nothing")
+
+	_, logs, stop := serve(t, "--data-dir", data)
+	require.Contains(t, logs.String(), "DEVELOPMENT PKI")
+	require.Contains(t, logs.String(), "generated=true")
+	require.Contains(t, logs.String(), "cloud-hub pki issue-edge --dir "+pki+" EDGE-ID")
+	stop()
+	require.FileExists(t, filepath.Join(data, "michi-hub.db"))
+	require.NoError(t, run(context.Background(), []string{"pki", "issue-edge", "--dir", pki, "edge-a"}, &out, &out))
+	roots := x509.NewCertPool()
+	roots.AddCert(readCert(t, filepath.Join(pki, caCert)))
+	_, err := readCert(t, filepath.Join(pki, "edge-a.crt")).Verify(x509.VerifyOptions{Roots: roots, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}})
+	require.NoError(t, err)
+	caBefore, err := os.ReadFile(filepath.Join(pki, caCert))
+	require.NoError(t, err)
+
+	// The second start uses the same CA, so the edge's certificate stays good.
+	_, logs, _ = serve(t, "--data-dir", data)
+	require.Contains(t, logs.String(), "generated=false")
+	caAfter, err := os.ReadFile(filepath.Join(pki, caCert))
+	require.NoError(t, err)
+	require.Equal(t, caBefore, caAfter)
+}
+
+// A data dir with certificates given is only a data dir: no development PKI is made.
+func TestDataDirWithAPKIMakesNone(t *testing.T) {
+	t.Setenv(EnvToken, "")
+	dir := t.TempDir()
+	pki := filepath.Join(dir, "real-pki")
+	require.NoError(t, run(context.Background(), []string{"pki", "init", "--dir", pki}, io.Discard, io.Discard))
+	data := filepath.Join(dir, "data")
+	for _, args := range [][]string{
+		{"--pki-dir", pki},
+		{"--tls-cert", filepath.Join(pki, hubCert), "--tls-key", filepath.Join(pki, hubKey), "--client-ca", filepath.Join(pki, caCert)},
+	} {
+		_, logs, stop := serve(t, append(args, "--data-dir", data)...)
+		stop()
+		require.NotContains(t, logs.String(), "DEVELOPMENT PKI", args)
+		require.NoDirExists(t, filepath.Join(data, "pki"), args)
+		require.FileExists(t, filepath.Join(data, "michi-hub.db"))
+	}
+}
+
+// Without any PKI and without a data dir the hub does not start, and says what to do.
+func TestNoPKIGivesTheNextStep(t *testing.T) {
+	t.Chdir(t.TempDir())
+	err := run(context.Background(), nil, io.Discard, io.Discard)
+	require.ErrorContains(t, err, "cloud-hub pki init --dir pki")
+	require.ErrorContains(t, err, "--data-dir DIR for a development PKI")
+	entries, _ := os.ReadDir(".")
+	require.Empty(t, entries, "nothing written")
 }

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -22,21 +23,32 @@ const (
 	hubKey  = "hub.key"
 )
 
+// errHelp is a subcommand's -h: its usage is printed, and the command ends successfully.
+var errHelp = errors.New("help")
+
 var edgeName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
 
 // runPKI implements `cloud-hub pki init` and `cloud-hub pki issue-edge`, thin wrappers of
 // internal/tlsconf's CA. Nothing is ever overwritten.
-func runPKI(args []string, stdout io.Writer) error {
+func runPKI(args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		return errors.New("pki: want a subcommand: init or issue-edge")
 	}
 	fs := flag.NewFlagSet("cloud-hub pki "+args[0], flag.ContinueOnError)
+	fs.SetOutput(stderr)
 	dir := fs.String("dir", "", "PKI directory (required)")
+	parse := func() error {
+		err := fs.Parse(args[1:])
+		if errors.Is(err, flag.ErrHelp) {
+			return errHelp
+		}
+		return err
+	}
 	switch args[0] {
 	case "init":
 		hosts := fs.String("hosts", "", "extra host names / IPs edges dial the hub by, comma-separated (localhost and 127.0.0.1 are always in)")
 		name := fs.String("ca-name", "michi hub CA", "CommonName of the CA")
-		if err := fs.Parse(args[1:]); err != nil {
+		if err := parse(); err != nil {
 			return err
 		}
 		if *dir == "" || fs.NArg() > 0 {
@@ -44,7 +56,7 @@ func runPKI(args []string, stdout io.Writer) error {
 		}
 		return pkiInit(*dir, *name, splitList(*hosts), stdout)
 	case "issue-edge":
-		if err := fs.Parse(args[1:]); err != nil {
+		if err := parse(); err != nil {
 			return err
 		}
 		if *dir == "" || fs.NArg() != 1 {
@@ -66,29 +78,58 @@ func splitList(s string) []string {
 }
 
 func pkiInit(dir, name string, hosts []string, stdout io.Writer) error {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return fmt.Errorf("pki init: %w", err)
-	}
-	ca, err := tlsconf.NewCA(name)
-	if err != nil {
-		return err
-	}
-	srv, err := ca.IssueServer("michi hub", hosts...)
+	srv, err := writePKI(dir, name, hosts)
 	if err != nil {
 		return err
 	}
 	p := func(f string) string { return filepath.Join(dir, f) }
-	if err := ca.WriteFiles(p(caCert), p(caKey)); err != nil {
-		return fmt.Errorf("pki init (an existing PKI is never replaced): %w", err)
-	}
-	if err := tlsconf.WriteKeyPair(srv, p(hubCert), p(hubKey)); err != nil {
-		return fmt.Errorf("pki init: %w", err)
-	}
 	fmt.Fprintf(stdout, `wrote %s (CA certificate), %s (CA key: keep it secret), %s and %s (hub)
 hub certificate names: %s
 run the hub:  cloud-hub --pki-dir %s --uplink-addr 0.0.0.0:7443
 add an edge:  cloud-hub pki issue-edge --dir %s EDGE-ID
 `, p(caCert), p(caKey), p(hubCert), p(hubKey), strings.Join(certNames(srv), ", "), dir, dir)
+	return nil
+}
+
+// writePKI writes a new CA and the hub's certificate into dir, never replacing a file.
+func writePKI(dir, name string, hosts []string) (tls.Certificate, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return tls.Certificate{}, fmt.Errorf("pki init: %w", err)
+	}
+	ca, err := tlsconf.NewCA(name)
+	if err != nil {
+		return tls.Certificate{}, err
+	}
+	srv, err := ca.IssueServer("michi hub", hosts...)
+	if err != nil {
+		return tls.Certificate{}, err
+	}
+	p := func(f string) string { return filepath.Join(dir, f) }
+	if err := ca.WriteFiles(p(caCert), p(caKey)); err != nil {
+		return tls.Certificate{}, fmt.Errorf("pki init (an existing PKI is never replaced): %w", err)
+	}
+	if err := tlsconf.WriteKeyPair(srv, p(hubCert), p(hubKey)); err != nil {
+		return tls.Certificate{}, fmt.Errorf("pki init: %w", err)
+	}
+	return srv, nil
+}
+
+// developmentPKI is the hub's PKI when it is started with --data-dir and no certificates: the
+// one `pki init` writes, generated in dir on the first start and used again after, so the edges'
+// certificates issued from it stay valid across restarts. It is announced as loudly as the edge
+// announces its development certificate, with the next steps: the hub certificate names only
+// localhost and 127.0.0.1, and the CA key lies next to the database.
+func developmentPKI(dir string, log *slog.Logger) error {
+	created := false
+	if _, err := os.Stat(filepath.Join(dir, caCert)); errors.Is(err, os.ErrNotExist) {
+		if _, err := writePKI(dir, "michi hub development CA", nil); err != nil {
+			return fmt.Errorf("development PKI: %w", err)
+		}
+		created = true
+	}
+	log.Warn("no tls_cert/tls_key/client_ca: using a DEVELOPMENT PKI (CA key on this machine, hub certificate for localhost and 127.0.0.1 only); "+
+		"for production run `cloud-hub pki init --dir pki --hosts HUB-NAME` and start with --pki-dir pki",
+		"dir", dir, "generated", created, "issue_edge", "cloud-hub pki issue-edge --dir "+dir+" EDGE-ID", "hub_ca", filepath.Join(dir, caCert))
 	return nil
 }
 

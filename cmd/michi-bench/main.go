@@ -1,8 +1,10 @@
 // Command michi-bench measures a michi edge node, or any MQTT broker as a baseline, under load:
 // N vehicles publishing CAM at R Hz over a chosen transport, hazards injected at a set rate by
-// a reporting sensor, and the end-to-end alert latency at every vehicle that should get each
-// alert (HDR histogram, corrected for coordinated omission), alerts lost, telemetry achieved,
-// and the CPU and memory of the target and of the generator itself. See benchmarks/README.md.
+// a reporting sensor, and at every vehicle that should get each alert the report-to-alert
+// latency (HDR histogram, corrected for coordinated omission) and alert latency (the target
+// accepting the report → the vehicle reading the alert, docs/metrics.md), alerts lost, telemetry
+// achieved, and the CPU and memory of the target and of the generator itself. See
+// benchmarks/README.md.
 package main
 
 import (

@@ -46,6 +46,11 @@ func run(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprint(stderr, usage)
 		return fmt.Errorf("no command")
 	}
+	switch args[0] {
+	case "-h", "-help", "--help", "help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
 	fs := flag.NewFlagSet("michi-sim "+args[0], flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	out := fs.String("out", "", "run, demo: directory for report.json and report.html (default: sim-report-<name>); "+
@@ -144,9 +149,9 @@ func finish(w io.Writer, rep *report.Report, dir string) error {
 		return err
 	}
 	o := rep.Overall
-	fmt.Fprintf(w, "hazards detected %d/%d (delay p50 %.1f s) · alerts delivered %d/%d (%.1f %%), false %d · latency p50 %.1f ms p99 %.1f ms · lead time min %.1f s p50 %.1f s\n",
+	fmt.Fprintf(w, "hazards detected %d/%d (delay p50 %.1f s) · alerts delivered %d/%d (%.1f %%), false %d · alert latency p50 %.1f ms p99 %.1f ms · lead time min %.1f s p50 %.1f s\n",
 		o.HazardsDetected, o.HazardsInjected, o.DetectionDelayS.P50, o.AlertsDelivered, o.AlertsExpected, 100*o.DeliveryRatio,
-		o.FalseDeliveries, o.LatencyMS.P50, o.LatencyMS.P99, o.LeadTimeS.Min, o.LeadTimeS.P50)
+		o.FalseDeliveries, o.AlertLatencyMS.P50, o.AlertLatencyMS.P99, o.LeadTimeS.Min, o.LeadTimeS.P50)
 	d := rep.Detection.Overall
 	fmt.Fprintf(w, "detection: raised %d, matched %d · precision %s recall %s · phantoms %d (%d warnings delivered) · duplicates %d\n",
 		d.Raised, d.Matched, report.Percent(d.Precision), report.Percent(d.Recall), d.Phantom, d.PhantomWarnings, d.Duplicates)

@@ -64,6 +64,11 @@ func TestErrors(t *testing.T) {
 }
 
 func TestHelpExitsZero(t *testing.T) {
+	for _, h := range []string{"-h", "--help", "help"} {
+		var out, errb bytes.Buffer
+		require.NoError(t, run([]string{h}, &out, &errb), h)
+		require.Contains(t, out.String(), "michi-sim demo", h)
+	}
 	for _, cmd := range []string{"eval", "run", "demo"} {
 		var out, errb bytes.Buffer
 		require.NoError(t, run([]string{cmd, "-h"}, &out, &errb), cmd)

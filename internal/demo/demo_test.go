@@ -10,6 +10,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/michi-v2x/michi/internal/alertlatency"
 	"github.com/michi-v2x/michi/internal/demo"
 	"github.com/michi-v2x/michi/internal/detect"
 	"github.com/michi-v2x/michi/internal/edge"
@@ -51,4 +52,6 @@ func TestDemoDeliversBothHazards(t *testing.T) {
 	cancel()
 	require.NoError(t, <-done)
 	require.Contains(t, out.String(), "stopping:")
+	// Live alerts say which latency they show, in the words of docs/metrics.md.
+	require.Regexp(t, `accident .* m away, `+alertlatency.Name+` \d+ ms`, out.String())
 }

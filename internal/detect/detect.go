@@ -48,7 +48,7 @@ type Options struct {
 // OffByDefault lists the detectors Build leaves out unless Options.Enable names them.
 // Collision risk is one: a constant-velocity closest approach cannot tell a real conflict from
 // the routine crossing, merging and car-following of a junction, so on road networks with
-// junctions its alerts were almost all phantoms (see README, "Detectors").
+// junctions its alerts were almost all phantoms (see docs/detection.md).
 func OffByDefault() []string { return []string{NameCollision} }
 
 // Validate reports every problem with the options at once. It applies the defaults first.

@@ -34,7 +34,7 @@ import (
 // over native QUIC) are unaffected — after every attack a third vehicle's report reaches both
 // and its cancellation too, and neither was ever disconnected. The cases the edge's and the
 // uplink's own tests already cover with an honest client are listed, with their tests, in
-// README "Credentials and roles"; this suite adds what needs the real binary and real clients.
+// docs/operations.md, "Credentials and roles"; this suite adds what needs the real binary and real clients.
 
 // hostile is the edge under attack and the honest vehicles it must keep serving.
 type hostile struct {

@@ -4,6 +4,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"github.com/michi-v2x/michi/internal/alertlatency"
 	"github.com/michi-v2x/michi/internal/broker"
 	"github.com/michi-v2x/michi/internal/uplink"
 )
@@ -50,8 +51,8 @@ func newMetrics(n *Node) *metrics {
 			Name: "michi_edge_denm_published_total", Help: "DENM publishes into outQueue tiles.",
 		}),
 		latency: prometheus.NewHistogram(prometheus.HistogramOpts{
-			Name:    "michi_edge_report_to_publish_seconds",
-			Help:    "Time from receiving the message (or starting the detection round) that changed a hazard to publishing it.",
+			Name:    alertlatency.HandoffMetric,
+			Help:    "Edge hand-off, " + alertlatency.HandoffDefinition + "; alert latency runs on to the vehicle reading it (docs/metrics.md).",
 			Buckets: prometheus.ExponentialBuckets(20e-6, 2, 16),
 		}),
 		clients: prometheus.NewGauge(prometheus.GaugeOpts{

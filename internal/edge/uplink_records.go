@@ -95,8 +95,9 @@ func (r *recorder) run(q *uplink.Queue, m *metrics, log *slog.Logger) {
 	}
 }
 
-// reservoir keeps a uniform sample (Algorithm R) of the report-to-publish latencies since the
-// last take, for the health record's percentiles.
+// reservoir keeps a uniform sample (Algorithm R) of the edge hand-offs (internal/alertlatency:
+// event accepted → alert handed to the transports) since the last take, for the health record's
+// percentiles.
 type reservoir struct {
 	mu   sync.Mutex
 	s    []float64

@@ -89,6 +89,10 @@ type TrafficAggregate struct {
 
 // Health is a snapshot of an edge node's state. Coverage is the area the edge serves; the hub
 // routes authority hazards by it. It is encoded with geo.Box's field names (Min, Max, Lat, Lon).
+// Clients counts MQTT connections and native sessions (vehicles, sensors, tools); Vehicles the
+// self-reporting vehicles in the LDM. AlertP50Ms and AlertP99Ms are the edge hand-off (the
+// edge's part of alert latency, internal/alertlatency) over the interval, 0 without alerts; the
+// wire keeps their old names.
 type Health struct {
 	Clients       int     `msgpack:"clients"`
 	Vehicles      int     `msgpack:"vehicles"`

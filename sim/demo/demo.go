@@ -123,6 +123,16 @@ func Run(ctx context.Context, o Options) (*report.Report, error) {
 			fmt.Fprintf(o.Out, "edge %-9s MQTT %s   hazards %s/api/v1/hazards   LDM %s/api/v1/ldm   metrics %s/metrics\n",
 				e.ID, e.MQTT, e.HTTP, e.HTTP, e.HTTP)
 		}
+		if !o.NoHub {
+			conn := 0
+			for i := range eng.Vehicles {
+				if eng.Vehicles[i].Connected {
+					conn++
+				}
+			}
+			fmt.Fprintf(o.Out, "the dashboard's clients connected: %d = %d vehicles + %d sensors + %d observers (one per edge, reading what it publishes); what each figure measures: docs/metrics.md\n",
+				conn+len(eng.Sensors)+len(es), conn, len(eng.Sensors), len(es))
+		}
 		fmt.Fprintf(o.Out, "watch the alerts: mosquitto_sub -V 5 -h 127.0.0.1 -p <MQTT port> -t 'michi/outQueue/v2x/denm/#' -v\nrunning (Ctrl-C ends early and still writes the report)\n")
 	}
 	return live.Run(ctx, lo)

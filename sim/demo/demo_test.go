@@ -3,6 +3,8 @@ package demo
 import (
 	"bytes"
 	"context"
+	"regexp"
+	"strconv"
 	"testing"
 	"time"
 
@@ -34,6 +36,12 @@ func TestDemoRuns(t *testing.T) {
 	require.Contains(t, out.String(), "cloud hub: http://127.0.0.1:")
 	require.Contains(t, out.String(), "edge a7-edge")
 	require.Contains(t, out.String(), "/api/v1/hazards")
+	// The banner explains the dashboard's client count by the same parts the edges count.
+	m := regexp.MustCompile(`clients connected: (\d+) = (\d+) vehicles \+ (\d+) sensors \+ 2 observers`).FindStringSubmatch(out.String())
+	require.NotNil(t, m, out.String())
+	require.Equal(t, atoi(t, m[1]), atoi(t, m[2])+atoi(t, m[3])+2)
+	require.Equal(t, rep.Connected, atoi(t, m[2]))
+	require.Equal(t, rep.Sensors, atoi(t, m[3]))
 	require.Equal(t, []string{"a7-edge", "city-edge"}, rep.Edges)
 	rw := rep.Hazards[0]
 	require.Equal(t, "road-works-rue-merciere", rw.ID)
@@ -41,4 +49,11 @@ func TestDemoRuns(t *testing.T) {
 	require.Positive(t, rw.AlertsExpected)
 	require.Equal(t, rw.AlertsExpected, rw.AlertsDelivered)
 	require.Zero(t, rep.Overall.FalseDeliveries)
+}
+
+func atoi(t *testing.T, s string) int {
+	t.Helper()
+	n, err := strconv.Atoi(s)
+	require.NoError(t, err)
+	return n
 }

@@ -53,7 +53,8 @@ func TestStoppedVehicleEndToEnd(t *testing.T) {
 	require.Zero(t, rep.Overall.FalseDeliveries)
 	require.Greater(t, h.LeadTimeS.N, 0, "warned vehicles reached the hazard")
 	require.Greater(t, h.LeadTimeS.Min, 0.0, "and were warned before they got there")
-	require.Greater(t, h.LatencyMS.N, 0)
+	require.Greater(t, h.AlertLatencyMS.N, 0)
+	requireAlertLatencyHoldsDelivery(t, h.Summary)
 	require.Equal(t, 41, rep.Connected)
 	require.Zero(t, rep.Traffic.AlertsUnverified, "every vehicle checked its edge's signature on every alert, replays included")
 }
@@ -124,5 +125,15 @@ func TestStoppedVehicleOverNativeQUIC(t *testing.T) {
 	require.Zero(t, rep.Overall.FalseDeliveries)
 	require.Positive(t, h.LeadTimeS.N)
 	require.Positive(t, h.LeadTimeS.Min)
+	requireAlertLatencyHoldsDelivery(t, h.Summary)
 	require.Zero(t, rep.Traffic.AlertsUnverified, "every vehicle checked its edge's signature on every alert")
+}
+
+// requireAlertLatencyHoldsDelivery: alert latency starts at the edge's accept, before the send
+// stamp the delivery part starts at (1 ms for the millisecond reference time), per alert.
+func requireAlertLatencyHoldsDelivery(t *testing.T, s report.Summary) {
+	t.Helper()
+	require.Equal(t, s.AlertLatencyMS.N, s.DeliveryMS.N)
+	require.GreaterOrEqual(t, s.AlertLatencyMS.P50, s.DeliveryMS.P50-1)
+	require.GreaterOrEqual(t, s.AlertLatencyMS.Max, s.DeliveryMS.Max-1)
 }

@@ -25,9 +25,9 @@ func newProgress(w io.Writer, tty bool, total time.Duration) *progress {
 
 func (p *progress) line(t float64, pr report.Progress, c report.Counters, behind time.Duration) {
 	p.n++
-	s := fmt.Sprintf("[%6.1f/%.0f s] CAM %d/s CPM %d/s · hazards injected %d, published %d · alerts %d, warned %d of %d inside · latency p50 %.1f ms p99 %.1f ms",
+	s := fmt.Sprintf("[%6.1f/%.0f s] CAM %d/s CPM %d/s · hazards injected %d, published %d · alerts %d, warned %d of %d inside · alert latency p50 %.1f ms p99 %.1f ms",
 		t, p.total.Seconds(), c.CAMs-p.last.CAMs, c.CPMs-p.last.CPMs, pr.Injected, pr.EdgeHazards, c.AlertsReceived, pr.ExpectedSoFar, pr.InsideSoFar,
-		pr.LatencyP50, pr.LatencyP99)
+		pr.AlertLatencyP50, pr.AlertLatencyP99)
 	if behind > 0 {
 		s += fmt.Sprintf(" · step lag max %.0f ms", float64(behind.Microseconds())/1000)
 	}

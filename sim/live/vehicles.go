@@ -109,7 +109,8 @@ func (v *vehLink) close() { v.once.Do(func() { close(v.stop) }) }
 
 // onAlert records an alert and queues the vehicle's reaction for the next step.
 func (r *runner) onAlert(v *vehLink, a client.Alert) {
-	r.col.Delivered(v.id, v.edge.spec.ID, report.Alert{DENM: a.DENM, Received: a.Received, Latency: a.Latency, Replayed: a.Replayed})
+	r.col.Delivered(v.id, v.edge.spec.ID, report.Alert{DENM: a.DENM, Received: a.Received,
+		AlertLatency: a.AlertLatency, Delivery: a.Latency, Replayed: a.Replayed})
 	_, term := a.DENM.Termination()
 	r.inboxMu.Lock()
 	r.inbox = append(r.inbox, warning{vehicle: v.id, pos: a.DENM.EventPosition(), terminate: term})

@@ -161,7 +161,8 @@ type insideRec struct {
 
 type delivery struct {
 	t        float64
-	latency  float64 // ms
+	alertMS  float64 // alert latency: accepted at the edge → read by the vehicle
+	delivMS  float64 // its delivery part: the edge's send stamp → read
 	replayed bool
 	pos      geo.Point
 	tiles    [3]string
@@ -204,6 +205,9 @@ func New(o Options) *Collector {
 }
 
 func (c *Collector) since(t time.Time) float64 { return t.Sub(c.o.Start).Seconds() }
+
+// ms is d in milliseconds, to the microsecond.
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 
 // Counters lets the runner add to the totals.
 func (c *Collector) Count(f func(*Counters)) {
@@ -418,12 +422,13 @@ func (c *Collector) Reached(index, v int, t float64) {
 	c.reaches[k] = append(c.reaches[k], t)
 }
 
-// Alert is one alert a vehicle received.
+// Alert is one alert a vehicle received, with the client's two latencies (client.Alert).
 type Alert struct {
-	DENM     *v2x.DENM
-	Received time.Time
-	Latency  time.Duration
-	Replayed bool // a retained copy the vehicle got when it subscribed
+	DENM         *v2x.DENM
+	Received     time.Time
+	AlertLatency time.Duration // accepted at the edge → read by the vehicle
+	Delivery     time.Duration // the edge's send stamp → read by the vehicle
+	Replayed     bool          // a retained copy the vehicle got when it subscribed
 }
 
 // Delivered records an alert vehicle v received from edge (first version per hazard counts).
@@ -438,7 +443,7 @@ func (c *Collector) Delivered(v int, edge string, a Alert) {
 	if c.deliv[p] != nil {
 		return
 	}
-	d := &delivery{t: c.since(a.Received), latency: float64(a.Latency.Microseconds()) / 1000, replayed: a.Replayed}
+	d := &delivery{t: c.since(a.Received), alertMS: ms(a.AlertLatency), delivMS: ms(a.Delivery), replayed: a.Replayed}
 	if veh := c.vehicles[v]; veh != nil {
 		d.pos, d.tiles = veh.pos, veh.tile
 		d.states = [3]stateAt{{veh.camPos, veh.heading}, {veh.prevPos, veh.prevHdg}, {veh.pending, veh.pendHdg}}
@@ -449,11 +454,11 @@ func (c *Collector) Delivered(v int, edge string, a Alert) {
 
 // Progress is a snapshot for the live progress line.
 type Progress struct {
-	T                          float64
-	EdgeHazards, Injected      int
-	Delivered                  int
-	LatencyP50, LatencyP99     float64
-	ExpectedSoFar, InsideSoFar int
+	T                                float64
+	EdgeHazards, Injected            int
+	Delivered                        int
+	AlertLatencyP50, AlertLatencyP99 float64 // ms, accepted at the edge → read by the vehicle
+	ExpectedSoFar, InsideSoFar       int
 }
 
 // Progress returns a snapshot of the run so far.
@@ -464,11 +469,11 @@ func (c *Collector) Progress() Progress {
 	p := Progress{T: c.lastT, EdgeHazards: len(c.edgeHz), Injected: len(c.injected), Delivered: len(c.deliv)}
 	for _, d := range c.deliv {
 		if !d.replayed {
-			lat = append(lat, d.latency)
+			lat = append(lat, d.alertMS)
 		}
 	}
 	ds := dist(lat)
-	p.LatencyP50, p.LatencyP99 = ds.P50, ds.P99
+	p.AlertLatencyP50, p.AlertLatencyP99 = ds.P50, ds.P99
 	p.InsideSoFar = len(c.inside)
 	for k := range c.inside {
 		if c.deliv[k] != nil {

@@ -200,6 +200,6 @@ func TestDetectionByCause(t *testing.T) {
 	require.NoError(t, r.WriteHTML(&buf))
 	page := buf.String()
 	require.Contains(t, page, "<h2>Detection quality</h2>")
-	require.Contains(t, page, "<td>94</td><td>3</td><td>2</td><td>1</td><td>1</td><td>2</td><td>66.7 %</td>")
-	require.Contains(t, page, "<td><b>all</b></td><td>5</td><td>3</td><td>2</td><td>1</td><td>7</td><td>60.0 %</td>")
+	require.Contains(t, page, "<td>94</td><td>3</td><td>2</td><td>1</td><td>1</td><td>2</td><td>66.7\u00a0%</td>", "a percentage never breaks before its sign")
+	require.Contains(t, page, "<td><b>all</b></td><td>5</td><td>3</td><td>2</td><td>1</td><td>7</td><td>60.0\u00a0%</td>")
 }

@@ -1,6 +1,6 @@
 // Package report measures a simulation run and writes what it found: per injected hazard and
 // overall, how many alerts were expected and delivered inside the relevance area, deliveries
-// outside it, end-to-end alert latency, detection delay and warning lead time, as JSON and as a
+// outside it, alert latency, detection delay and warning lead time, as JSON and as a
 // self-contained HTML page with inline SVG plots (no scripts, no map tiles).
 //
 // It also measures detection quality: every hazard the edges raised is matched to an incident
@@ -23,5 +23,8 @@
 // measure follows the edge's real dissemination. (With michi's native QUIC geocast the area
 // would be the relevance circle and heading; the simulator runs over MQTT.)
 //
-// It imports pkg/geo and pkg/v2x only.
+// Alert latency is the one definition of internal/alertlatency (docs/metrics.md): from the
+// edge accepting the event to the vehicle reading the alert, with its delivery part beside it.
+//
+// It imports pkg/geo, pkg/v2x and internal/alertlatency (names and sentences) only.
 package report

@@ -53,8 +53,12 @@ type Summary struct {
 	DeliveryRatio   float64 `json:"delivery_ratio"`
 	FalseDeliveries int     `json:"false_deliveries"` // alerts to vehicles never inside the area
 	Replayed        int     `json:"replayed"`         // deliveries of a retained copy on (re)subscription, not in latency
-	LatencyMS       Dist    `json:"latency_ms"`       // edge publish → vehicle, first delivery of each pair
-	LeadTimeS       Lead    `json:"lead_time_s"`      // alert received → vehicle reaches the hazard
+	// AlertLatencyMS is alert latency (docs/metrics.md): the edge accepting the event → the
+	// vehicle reading the alert, first live delivery of each pair; DeliveryMS is its delivery
+	// part, from the edge's send stamp.
+	AlertLatencyMS Dist `json:"alert_latency_ms"`
+	DeliveryMS     Dist `json:"delivery_ms"`
+	LeadTimeS      Lead `json:"lead_time_s"` // alert received → vehicle reaches the hazard
 	// ReachedUnwarned counts vehicles that reached a hazard after the edge had published it
 	// without having received the alert; ReachedBeforeDetection those that reached it between
 	// its injection and its first publication (connected vehicles only).
@@ -189,8 +193,7 @@ func (c *Collector) Report() *Report {
 		for _, h := range consInj[i] {
 			hr.Consequences = append(hr.Consequences, c.edgeSummary(h, grace, nil))
 		}
-		hr.Summary.LatencyMS = dist(c.latencies(perInj[i]))
-		r.latencies = append(r.latencies, c.latencies(perInj[i])...)
+		hr.Summary.AlertLatencyMS, hr.Summary.DeliveryMS = c.latencies(perInj[i])
 		if d, ok := inj.detectionDelay(); ok {
 			hr.Detected = true
 			hr.DetectionDelayS = &d
@@ -208,14 +211,14 @@ func (c *Collector) Report() *Report {
 	for _, k := range c.hzOrder {
 		all = append(all, c.edgeHz[k])
 	}
-	r.Overall.LatencyMS = dist(c.latencies(all))
+	r.Overall.AlertLatencyMS, r.Overall.DeliveryMS = c.latencies(all)
 	r.Overall.LeadTimeS = lead(r.leads)
 	r.Overall.DeliveryRatio = ratio(r.Overall.AlertsDelivered, r.Overall.AlertsExpected)
 	r.Overall.HazardsInjected = len(c.injected)
 	r.Overall.HazardsDetected = len(delays)
 	r.Overall.DetectionDelayS = delay(delays)
 	r.Detection = c.detection(m, perInj, consInj)
-	r.latencies = c.latencies(all)
+	r.latencies = c.alertLatencies(all)
 	if r.Hazards == nil {
 		r.Hazards = []HazardReport{}
 	}
@@ -302,21 +305,34 @@ func (c *Collector) edgeSummary(h *edgeHazard, grace float64, m *Map) EdgeHazard
 		}
 	}
 	eh.DeliveryRatio = ratio(eh.AlertsDelivered, eh.AlertsExpected)
-	eh.LatencyMS = dist(c.latencies([]*edgeHazard{h}))
+	eh.AlertLatencyMS, eh.DeliveryMS = c.latencies([]*edgeHazard{h})
 	return eh
 }
 
-func (c *Collector) latencies(hs []*edgeHazard) []float64 {
+// latencies summarises the alert latency and its delivery part of hs's live deliveries.
+func (c *Collector) latencies(hs []*edgeHazard) (alert, deliveryPart Dist) {
+	var deliv []float64
+	c.eachLive(hs, func(d *delivery) { deliv = append(deliv, d.delivMS) })
+	return dist(c.alertLatencies(hs)), dist(deliv)
+}
+
+// alertLatencies are the alert latencies of hs's live deliveries, sorted.
+func (c *Collector) alertLatencies(hs []*edgeHazard) []float64 {
 	var out []float64
+	c.eachLive(hs, func(d *delivery) { out = append(out, d.alertMS) })
+	slices.Sort(out)
+	return out
+}
+
+// eachLive calls f with the first live (not replayed) delivery of each vehicle of hs's hazards.
+func (c *Collector) eachLive(hs []*edgeHazard, f func(*delivery)) {
 	for _, h := range hs {
 		for p, d := range c.deliv {
 			if p.h == h.key && !d.replayed {
-				out = append(out, d.latency)
+				f(d)
 			}
 		}
 	}
-	slices.Sort(out)
-	return out
 }
 
 // stoppedMatchM: a hazard about a stopped vehicle is where that vehicle stands (its own CAMs

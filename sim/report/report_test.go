@@ -2,12 +2,15 @@ package report
 
 import (
 	"bytes"
+	"encoding/json"
+	"html"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/michi-v2x/michi/internal/alertlatency"
 	"github.com/michi-v2x/michi/pkg/geo"
 	"github.com/michi-v2x/michi/pkg/v2x"
 )
@@ -39,11 +42,11 @@ func TestReportFigures(t *testing.T) {
 		c.Published("e1", d, v2x.Topic{Root: "michi", Queue: v2x.OutQueue, Type: v2x.TypeDENM, SourceID: "michi_e1", Quadkey: qk})
 	}
 	step(15.1)
-	c.Delivered(0, "e1", Alert{DENM: d, Received: at(15.002), Latency: 2 * time.Millisecond})
-	c.Delivered(1, "e1", Alert{DENM: d, Received: at(15.004), Latency: 4 * time.Millisecond}) // far away: false
-	c.Delivered(0, "e1", Alert{DENM: d, Received: at(15.5), Latency: time.Millisecond})       // duplicate
+	c.Delivered(0, "e1", Alert{DENM: d, Received: at(15.002), AlertLatency: 12345 * time.Microsecond, Delivery: 2 * time.Millisecond})
+	c.Delivered(1, "e1", Alert{DENM: d, Received: at(15.004), AlertLatency: 14321 * time.Microsecond, Delivery: 4 * time.Millisecond}) // far away: false
+	c.Delivered(0, "e1", Alert{DENM: d, Received: at(15.5), AlertLatency: 11 * time.Millisecond, Delivery: time.Millisecond})          // duplicate
 	// vehicle 2 is inside and never warned; vehicle 3 is inside, warned late by a replay
-	c.Delivered(3, "e1", Alert{DENM: d, Received: at(16), Latency: time.Second, Replayed: true})
+	c.Delivered(3, "e1", Alert{DENM: d, Received: at(16), AlertLatency: time.Second, Delivery: time.Second, Replayed: true})
 	c.Reached(0, 2, 8)  // before detection
 	c.Reached(0, 0, 25) // 10 s of lead time
 	c.Reached(0, 2, 40) // again, still unwarned, counted once
@@ -57,8 +60,10 @@ func TestReportFigures(t *testing.T) {
 	require.Equal(t, 2, h.AlertsDelivered)
 	require.Equal(t, 1, h.FalseDeliveries)
 	require.Equal(t, 1, h.Replayed)
-	require.Equal(t, 2, h.LatencyMS.N, "replayed copies are not latencies")
-	require.Equal(t, 4.0, h.LatencyMS.Max)
+	require.Equal(t, 2, h.AlertLatencyMS.N, "replayed copies are not latencies")
+	require.Equal(t, 14.321, h.AlertLatencyMS.Max, "JSON keeps the microseconds")
+	require.Equal(t, 2, h.DeliveryMS.N)
+	require.Equal(t, 4.0, h.DeliveryMS.Max)
 	require.Equal(t, 1, h.LeadTimeS.N)
 	require.InDelta(t, 10, h.LeadTimeS.Min, 0.01)
 	require.Equal(t, 1, h.ReachedBeforeDetection)
@@ -74,6 +79,16 @@ func TestReportFigures(t *testing.T) {
 	require.NotContains(t, strings.ToLower(out), "<script")
 	require.NotContains(t, out, "http://tile")
 	require.Equal(t, 3, strings.Count(out, "<svg "), "latency CDF, lead-time histogram, map")
+	// The page names alert latency and says from where to where, as docs/metrics.md does.
+	require.Contains(t, out, html.EscapeString(alertlatency.Definition))
+	require.Contains(t, out, html.EscapeString(alertlatency.DeliveryDefinition))
+	require.Contains(t, out, "alert latency p50 / p99<b>12 / 14 ms</b>", "rounded for people")
+	require.NotRegexp(t, `\d\.\d{3}`, out, "no figure with three decimals")
+	js, err := json.Marshal(r)
+	require.NoError(t, err)
+	require.Contains(t, string(js), `"`+alertlatency.JSONField+`":{"n":2,`)
+	require.Contains(t, string(js), `"`+alertlatency.DeliveryJSONField+`":{"n":2,`)
+	require.NotContains(t, string(js), `"latency_ms"`, "one name per figure")
 }
 
 func TestUnmatchedEdgeHazardIsListed(t *testing.T) {

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/michi-v2x/michi/internal/alertlatency"
 	"github.com/michi-v2x/michi/internal/hub/store"
 )
 
@@ -81,7 +82,7 @@ func writeTrafficCSV(w http.ResponseWriter, cells []store.TrafficCell) {
 func writeHealthCSV(w http.ResponseWriter, hs []store.HealthSample) {
 	cw := csvWriter(w, "health")
 	cw.Write([]string{"edge_id", "seq", "at", "clients", "vehicles", "objects", "active_hazards", "ingest_per_s",
-		"alert_p50_ms", "alert_p99_ms", "queue_depth"})
+		alertlatency.HandoffP50Field, alertlatency.HandoffP99Field, "queue_depth"})
 	for _, h := range hs {
 		cw.Write([]string{h.EdgeID, strconv.FormatUint(h.Seq, 10), cell(ts(h.At)), strconv.Itoa(h.Clients),
 			strconv.Itoa(h.Vehicles), strconv.Itoa(h.Objects), strconv.Itoa(h.ActiveHazards), f64(h.IngestPerS),

@@ -5,7 +5,7 @@
 //	GET    /healthz                       {"status":"ok","backend":…}; 503 when the database does not answer
 //	GET    /metrics                       Prometheus, the hub's own registry
 //	GET    /api/v1/edges                  every edge with connection state and latest health; ?format=geojson: coverage polygons
-//	GET    /api/v1/edges/{id}/health      health history (?from=&to=&limit=&format=csv) for latency and load plots
+//	GET    /api/v1/edges/{id}/health      health history (?from=&to=&limit=&format=csv) for hand-off and load plots
 //	GET    /api/v1/hazards                current hazards, edge and authority (?bbox=&active=&since=&edge=&origin=all|edge|authority&limit=&format=csv)
 //	GET    /api/v1/hazards/{id}           one authority hazard
 //	POST   /api/v1/hazards                issue or update an authority hazard (bearer token); {"id","terminate":true} terminates
@@ -13,6 +13,13 @@
 //	GET    /api/v1/hazard-events          hazard history (?bbox=&from=&to=&edge=&cause=&limit=&format=csv), default the last 24 h
 //	GET    /api/v1/traffic                count and mean speed per zoom-16 tile and bucket (?bbox=&from=&to=&bucket=1m…31d&edge=&geometry=polygon|point&format=csv)
 //	GET    /api/v1/stream                 Server-Sent Events: hazard, traffic, edge, authority (?types=)
+//
+// Health samples (edges, health, the stream's edge events) carry clients (MQTT connections and
+// native sessions: vehicles, sensors, tools), vehicles (self-reporting vehicles the edge tracks)
+// and alert_handoff_p50_ms / alert_handoff_p99_ms: the edge's part of alert latency, from
+// accepting an event to handing the alert to the transports, over one health interval (0 when
+// no alert went out in it). Alert latency itself ends at the vehicle; the edge cannot see it
+// (docs/metrics.md).
 //
 // Parameters: bbox=minLon,minLat,maxLon,maxLat (minLon > maxLon crosses the antimeridian);
 // times are RFC 3339, Unix milliseconds, or a negative duration relative to now (since=-15m).
@@ -28,6 +35,7 @@
 // reconnect and re-read the REST endpoints). A stream carries the events of the hub replica it
 // is connected to.
 //
-// This package imports internal/hub/store, internal/uplink (record types) and pkg/…; the
+// This package imports internal/hub/store, internal/uplink (record types), internal/alertlatency
+// (names) and pkg/…; the
 // Downlink it calls is an interface the hub fills in. It must not import the edge.
 package api

@@ -175,17 +175,19 @@ type coverageJSON struct {
 }
 
 type healthJSON struct {
-	Seq           uint64        `json:"seq"`
-	At            any           `json:"at"`
-	Clients       int           `json:"clients"`
-	Vehicles      int           `json:"vehicles"`
-	Objects       int           `json:"objects"`
-	ActiveHazards int           `json:"active_hazards"`
-	IngestPerS    float64       `json:"ingest_per_s"`
-	AlertP50Ms    float64       `json:"alert_p50_ms"`
-	AlertP99Ms    float64       `json:"alert_p99_ms"`
-	QueueDepth    int           `json:"queue_depth"`
-	Coverage      *coverageJSON `json:"coverage"`
+	Seq           uint64  `json:"seq"`
+	At            any     `json:"at"`
+	Clients       int     `json:"clients"`
+	Vehicles      int     `json:"vehicles"`
+	Objects       int     `json:"objects"`
+	ActiveHazards int     `json:"active_hazards"`
+	IngestPerS    float64 `json:"ingest_per_s"`
+	// The edge's hand-off, p50 and p99 of one health interval (0: no alert in it); the names
+	// are alertlatency.HandoffP50Field and HandoffP99Field.
+	HandoffP50Ms float64       `json:"alert_handoff_p50_ms"`
+	HandoffP99Ms float64       `json:"alert_handoff_p99_ms"`
+	QueueDepth   int           `json:"queue_depth"`
+	Coverage     *coverageJSON `json:"coverage"`
 }
 
 func healthOf(h *store.HealthSample) *healthJSON {
@@ -193,7 +195,7 @@ func healthOf(h *store.HealthSample) *healthJSON {
 		return nil
 	}
 	out := &healthJSON{Seq: h.Seq, At: ts(h.At), Clients: h.Clients, Vehicles: h.Vehicles, Objects: h.Objects,
-		ActiveHazards: h.ActiveHazards, IngestPerS: h.IngestPerS, AlertP50Ms: h.AlertP50Ms, AlertP99Ms: h.AlertP99Ms,
+		ActiveHazards: h.ActiveHazards, IngestPerS: h.IngestPerS, HandoffP50Ms: h.AlertP50Ms, HandoffP99Ms: h.AlertP99Ms,
 		QueueDepth: h.QueueDepth}
 	if h.HasCoverage() {
 		c := h.Coverage

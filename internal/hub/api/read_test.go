@@ -9,6 +9,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/michi-v2x/michi/internal/alertlatency"
 	"github.com/michi-v2x/michi/internal/hub/storetest"
 )
 
@@ -27,7 +28,7 @@ func TestEdges(t *testing.T) {
 				HighWater uint64 `json:"high_water"`
 				Health    *struct {
 					Clients    int     `json:"clients"`
-					AlertP99Ms float64 `json:"alert_p99_ms"`
+					HandoffP99 float64 `json:"alert_handoff_p99_ms"`
 					Coverage   *struct {
 						MinLat float64 `json:"min_lat"`
 					} `json:"coverage"`
@@ -41,7 +42,7 @@ func TestEdges(t *testing.T) {
 		require.False(t, a.Connected)
 		require.Equal(t, uint64(7), a.HighWater)
 		require.Equal(t, 3, a.Health.Clients)
-		require.Equal(t, 1.5, a.Health.AlertP99Ms)
+		require.Equal(t, 1.5, a.Health.HandoffP99, "the edge's hand-off, named as the edge's metric and the dashboard name it")
 		require.Equal(t, 48.0, a.Health.Coverage.MinLat)
 		require.True(t, out.Edges[1].Connected)
 
@@ -53,13 +54,15 @@ func TestEdges(t *testing.T) {
 
 		resp, body = f.get(t, "/api/v1/edges/edge-a/health")
 		require.Equal(t, http.StatusOK, resp.StatusCode, string(body))
-		require.Contains(t, string(body), `"alert_p99_ms":1.5`)
+		require.Contains(t, string(body), `"`+alertlatency.HandoffP99Field+`":1.5`)
+		require.NotContains(t, string(body), `"alert_p99_ms"`, "one name for the hand-off")
 		resp, body = f.get(t, "/api/v1/edges/edge-a/health?format=csv")
 		require.Equal(t, http.StatusOK, resp.StatusCode)
 		rows, err := csv.NewReader(strings.NewReader(string(body))).ReadAll()
 		require.NoError(t, err)
 		require.Len(t, rows, 2)
-		require.Equal(t, "alert_p99_ms", rows[0][9])
+		require.Equal(t, []string{alertlatency.HandoffP50Field, alertlatency.HandoffP99Field}, rows[0][8:10])
+		require.Equal(t, "alert_handoff_p99_ms", rows[0][9], "the API's documented name")
 	})
 }
 

@@ -198,6 +198,9 @@ func TestDashboardInBrowser(t *testing.T) {
 		return document.querySelectorAll('#edge-cards svg.plot').length === 6 && lines.length === 10
 			&& lines.every((p) => (p.getAttribute('d').match(/L/g) || []).length >= 60);
 	})()`)
+	// Each page names the hand-off as the edge's metric and the API do, says from where to
+	// where, and spans the window its data needs: 30 minutes of history, the longest.
+	checkLatencyWords(t, b, 30*time.Minute)
 	save(t, b, filepath.Join(shots, "dashboard.png"), true)
 
 	// The planning view: hotspots, traffic by hour, downloads of the period.

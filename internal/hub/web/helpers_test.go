@@ -21,6 +21,7 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/require"
 
+	"github.com/michi-v2x/michi/internal/alertlatency"
 	"github.com/michi-v2x/michi/internal/hub"
 	"github.com/michi-v2x/michi/internal/hub/store"
 	"github.com/michi-v2x/michi/internal/testutil"
@@ -246,3 +247,37 @@ func checkDownload(t *testing.T, href string, csv bool) {
 	require.Equal(t, "FeatureCollection", fc.Type)
 	require.NotEmpty(t, fc.Features, href)
 }
+
+// checkLatencyWords checks the edge cards name and define the hand-off in the words of
+// internal/alertlatency, and that the plots span the window the panel states; want > 0 is that
+// window, 0 takes any of the dashboard's windows. It returns the window.
+func checkLatencyWords(t *testing.T, b *browser, want time.Duration) time.Duration {
+	t.Helper()
+	def, err := chromedp.Run(b.ctx, chromedp.Evaluate[string](`document.querySelector('#handoff-def').textContent`))
+	require.NoError(t, err)
+	require.Contains(t, strings.Join(strings.Fields(def), " "), alertlatency.HandoffDefinition, "the dashboard defines the hand-off as the metric's help does")
+	require.Contains(t, def, "Alert latency")
+	waitJS(t, b, "every edge card plots the hand-off under its name", fmt.Sprintf(`(() => {
+		const cards = document.querySelectorAll('#edge-cards .edge-card');
+		return cards.length > 0 && [...cards].every((c) => [...c.querySelectorAll('.plot-title')].some((p) => p.textContent === %q));
+	})()`, "Edge hand-off"))
+	require.Equal(t, "edge hand-off", alertlatency.HandoffName, "the dashboard's plot title, capitalised")
+	got, err := chromedp.Run(b.ctx, chromedp.Evaluate[[]float64](`(() => {
+		const w = document.querySelector('#edges-window'), p = document.querySelector('#edge-cards svg.plot');
+		const m = /^last (\d+) (seconds|minutes?)$/.exec(w.textContent);
+		return [+w.dataset.windowMs, +p.dataset.t1 - +p.dataset.t0, m ? +m[1] * (m[2] === 'seconds' ? 1 : 60) : -1];
+	})()`))
+	require.NoError(t, err)
+	window, span, said := time.Duration(got[0])*time.Millisecond, time.Duration(got[1])*time.Millisecond, time.Duration(got[2])*time.Second
+	require.Equal(t, window, span, "the plots span the window")
+	require.Equal(t, said, window, "the panel says the window it shows")
+	if want > 0 {
+		require.Equal(t, want, said)
+	}
+	require.Contains(t, healthWindows, said)
+	return said
+}
+
+// healthWindows are the spans the dashboard's health plots choose from (app.js WINDOWS).
+var healthWindows = []time.Duration{10 * time.Second, 20 * time.Second, 30 * time.Second,
+	time.Minute, 2 * time.Minute, 5 * time.Minute, 10 * time.Minute, 15 * time.Minute, 30 * time.Minute}

@@ -1,9 +1,14 @@
 package web_test
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
+	"net/http"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -11,7 +16,9 @@ import (
 	paho "github.com/eclipse/paho.mqtt.golang"
 	"github.com/stretchr/testify/require"
 
+	"github.com/michi-v2x/michi/internal/alertlatency"
 	"github.com/michi-v2x/michi/internal/edge"
+	"github.com/michi-v2x/michi/internal/promtest"
 	"github.com/michi-v2x/michi/internal/testutil"
 	"github.com/michi-v2x/michi/internal/tlsconf"
 	"github.com/michi-v2x/michi/pkg/geo"
@@ -93,6 +100,52 @@ func TestDashboardWithLiveEdge(t *testing.T) {
 		return nil
 	})
 
+	// The edge's metric of its part of alert latency: named and explained as everywhere else,
+	// and the accident's alert is in it.
+	testutil.CheckFor(t, 10*time.Second, func() error {
+		resp, err := http.Get("http://" + n.HTTPAddr() + "/metrics")
+		if err != nil {
+			return err
+		}
+		defer resp.Body.Close()
+		body, err := io.ReadAll(resp.Body)
+		if err != nil {
+			return err
+		}
+		help := fmt.Sprintf("# HELP %s Edge hand-off, %s;", alertlatency.HandoffMetric, alertlatency.HandoffDefinition)
+		if !strings.Contains(string(body), help) {
+			return fmt.Errorf("no %q in /metrics", help)
+		}
+		if n, err := promtest.Sum(bytes.NewReader(body), alertlatency.HandoffMetric+"_count"); err != nil || n < 1 {
+			return fmt.Errorf("%s_count = %v (%v), want the accident's alert", alertlatency.HandoffMetric, n, err)
+		}
+		return nil
+	})
+	// The hub's API carries the hand-off under its one name.
+	var edges struct {
+		Edges []struct{ Health map[string]any }
+	}
+	getJSON(t, base+"/api/v1/edges", &edges)
+	require.Len(t, edges.Edges, 1)
+	require.Contains(t, edges.Edges[0].Health, alertlatency.HandoffP50Field)
+	require.Contains(t, edges.Edges[0].Health, alertlatency.HandoffP99Field)
+	require.NotContains(t, edges.Edges[0].Health, "alert_p99_ms")
+	var hist struct{ Samples []struct{ At time.Time } }
+	getJSON(t, base+"/api/v1/edges/edge-live/health?from=-30m", &hist)
+	require.NotEmpty(t, hist.Samples)
+	first := hist.Samples[0].At
+	// The health record after the accident carries its hand-off (the intervals around it: 0).
+	testutil.CheckFor(t, 10*time.Second, func() error {
+		var hs struct{ Samples []map[string]any }
+		getJSON(t, base+"/api/v1/edges/edge-live/health?from=-30m", &hs)
+		for _, x := range hs.Samples {
+			if v, _ := x[alertlatency.HandoffP99Field].(float64); v > 0 {
+				return nil
+			}
+		}
+		return fmt.Errorf("no health sample at the hub has the accident's hand-off yet")
+	})
+
 	b := startBrowser(t, exe, h.HTTPAddr().String())
 	do(t, b.ctx, chromedp.EmulateViewport(1440, 900), chromedp.Navigate(base+"/"))
 	waitJS(t, b, "the accident on the map", `document.querySelectorAll('#map .hazard:not(.ended)').length === 1`)
@@ -102,6 +155,25 @@ func TestDashboardWithLiveEdge(t *testing.T) {
 		return c !== null && c.querySelector('.badge.connected') !== null && c.querySelectorAll('svg.plot').length === 3
 			&& document.querySelectorAll('#map .coverage .edge').length === 1;
 	})()`)
+	// A young edge: the plots span the shortest window that holds its samples, not 30 minutes.
+	window := checkLatencyWords(t, b, 0)
+	age := time.Since(first)
+	require.GreaterOrEqual(t, window, age-time.Second, "the window holds every sample")
+	if i := slices.Index(healthWindows, window); i > 0 {
+		require.Less(t, healthWindows[i-1], age+5*time.Second, "the smallest window that holds them")
+	}
+	// The hand-off plot shows the accident's interval as its latest value and a point.
+	waitJS(t, b, "the hand-off plot has the accident", `(() => {
+		const box = [...document.querySelectorAll('#edge-cards .plot-box')].find((p) => p.querySelector('.plot-title')?.textContent === 'Edge hand-off');
+		const svg = box && box.querySelector('svg.plot'), dots = box ? [...box.querySelectorAll('svg.plot circle.last')] : [];
+		return dots.length === 2 && dots.every((c) => c.cy.baseVal.value >= 0 && c.cy.baseVal.value <= svg.viewBox.baseVal.height)
+			&& /p99 \d/.test(box.querySelector('.plot-head').textContent);
+	})()`)
+	// The header counts clients (the four cars are all of them here) apart from tracked vehicles.
+	waitJS(t, b, "clients and vehicles in the header", `document.querySelector('#sum-clients').textContent === '4'
+		&& /clients connected/.test(document.querySelector('#sum-clients').parentElement.textContent)
+		&& /vehicles tracked/.test(document.querySelector('#sum-vehicles').parentElement.textContent)`)
+	save(t, b, filepath.Join(t.ArtifactDir(), "dashboard-young-edge.png"), true)
 	id, err := chromedp.Run(b.ctx, chromedp.Evaluate[string](`document.querySelector('#hazard-rows tr.active').dataset.id`))
 	require.NoError(t, err)
 	do(t, b.ctx, chromedp.Click(chromedp.CSS(fmt.Sprintf(`#hazard-rows tr[data-id=%q]`, id))))

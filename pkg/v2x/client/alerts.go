@@ -13,16 +13,26 @@ type Alert struct {
 	ActionID v2x.ActionID // DENM.ActionID(), the hazard's identity across versions
 	// Received is the local time the alert arrived.
 	Received time.Time
-	// Latency is how long the alert took from the edge to this client. Over MQTT it is Received
-	// minus the DENM's envelope timestamp, which the edge sets when it publishes: millisecond
-	// resolution, and it includes the offset between the edge's and this host's clocks (so it
-	// is only meaningful with synchronised clocks, and may even be negative). Over native QUIC
-	// it comes from the server's send timestamp corrected by the clock offset measured at the
-	// hello, so it does not depend on synchronised clocks.
+	// AlertLatency is michi's alert latency (docs/metrics.md): from the edge accepting the event
+	// that created or changed the hazard to this client reading the alert. The edge sets the
+	// DENM's reference_time to the moment it accepted the event (a report's or an authority
+	// order's arrival, or the start of the detection round that raised the hazard), so this is
+	// Received minus reference_time: millisecond resolution, the edge's clock translated to
+	// this host's by the measured clock offset over native QUIC, assumed synchronised over MQTT.
+	AlertLatency time.Duration
+	// Latency is the delivery part of AlertLatency: from the edge's send stamp on the alert to
+	// this client reading it. Over MQTT it is Received minus the DENM's envelope timestamp,
+	// which the edge sets when it builds the message for publishing (before its fan-out to every
+	// tile's subscribers, which Latency therefore holds): millisecond resolution, and it includes
+	// the offset between the edge's and this host's clocks (so it is only meaningful with
+	// synchronised clocks, and may even be negative). Over native QUIC it comes from the
+	// server's send timestamp corrected by the clock offset measured at the hello, so it does
+	// not depend on synchronised clocks.
 	Latency time.Duration
 	// Replayed is true for an MQTT retained message: a hazard that was active before the
-	// subscription was made, replayed on subscribing. Latency is then the age of the version,
-	// not a delivery time. Always false over native QUIC, whose alerts do not say so.
+	// subscription was made, replayed on subscribing. AlertLatency and Latency are then the age
+	// of the version, not a delivery time. Always false over native QUIC, whose alerts do not
+	// say so.
 	Replayed bool
 	// Transport is the transport the alert came over ("mqtt-tcp", "quic", …).
 	Transport string

@@ -10,7 +10,7 @@
 //	…
 //	go func() {
 //		for a := range c.Alerts() {
-//			// a.DENM, a.ActionID, a.Latency, a.Terminated()
+//			// a.DENM, a.ActionID, a.AlertLatency, a.Terminated()
 //		}
 //	}()
 //	for state := range positions {
@@ -72,14 +72,16 @@
 //
 // # Latency
 //
-// Alert.Latency is how long an alert took from the edge to the vehicle. Over MQTT it is the
-// receipt time minus the DENM's envelope timestamp, which the edge sets when it publishes the
-// version: millisecond resolution, and it includes any offset between the two clocks, so it is
-// meaningful only with synchronised clocks (NTP, GNSS time) and can even be negative. Over native
-// QUIC the edge stamps each alert when it sends it and the client corrects by the clock offset
-// it measures against the server's clock (the welcome, then pings), so no clock synchronisation
-// is needed. A replayed MQTT alert (Alert.Replayed: a retained hazard delivered on
-// subscription) reports the age of the version instead.
+// Alert.AlertLatency is michi's alert latency (docs/metrics.md): from the edge accepting the
+// event that created or changed the hazard (the DENM's reference_time) to this client reading
+// the alert. Alert.Latency is its delivery part, from the edge's send stamp on the alert to
+// this client reading it. Over MQTT both come from the edge's timestamps in the DENM
+// (millisecond resolution) and include any offset between the two clocks, so they are
+// meaningful only with synchronised clocks (NTP, GNSS time) and Latency can even be negative.
+// Over native QUIC the edge stamps each alert when it sends it and the client corrects by the
+// clock offset it measures against the server's clock (the welcome, then pings), so no clock
+// synchronisation is needed. A replayed MQTT alert (Alert.Replayed: a retained hazard
+// delivered on subscription) reports the age of the version instead.
 //
 // # What it does not do
 //

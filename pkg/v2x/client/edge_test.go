@@ -47,6 +47,13 @@ func TestAlertReachesVehiclesInItsAreaOncePerVersion(t *testing.T) {
 				require.Greater(t, a.Latency, -time.Millisecond)
 			}
 			require.Less(t, a.Latency, 5*time.Second)
+			// Alert latency runs from the edge accepting the report (after start) to the read and
+			// holds the delivery part. What it adds is the edge's share before its send stamp,
+			// on the edge's clock alone (no clock offset in it): from the accept, after start, to
+			// the send, before the read. 1 ms of slack for the ms reference time.
+			share := a.AlertLatency - a.Latency
+			require.GreaterOrEqual(t, share, -time.Millisecond)
+			require.LessOrEqual(t, share, a.Received.Sub(start)+time.Millisecond)
 
 			// Over MQTT the hazard covers several of near's nine tiles, so several copies arrive.
 			// Barrier: a second hazard published after them; it must be near's very next alert.

@@ -284,8 +284,9 @@ func (s *mqttSession) onMessage(pr paho.PublishReceived) (bool, error) {
 	}
 	s.c.deliver(Alert{
 		DENM: d, ActionID: d.ActionID(), Received: recv,
-		Latency:  recv.Sub(time.UnixMilli(d.Timestamp)),
-		Replayed: msg.Retain, Transport: s.c.ep.transport, KeyID: keyID,
+		AlertLatency: recv.Sub(d.ReferenceTime()),
+		Latency:      recv.Sub(time.UnixMilli(d.Timestamp)),
+		Replayed:     msg.Retain, Transport: s.c.ep.transport, KeyID: keyID,
 	})
 	return true, nil
 }

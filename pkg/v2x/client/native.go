@@ -71,7 +71,9 @@ func (s *nativeSession) run() {
 		}
 		s.c.deliver(Alert{
 			DENM: a.DENM, ActionID: a.ActionID(), Received: a.ReceivedAt,
-			Latency: a.Latency(), Transport: TransportQUIC, KeyID: keyID,
+			// the reference time is on the edge's clock, as the send stamp is: the same offset
+			AlertLatency: a.Latency() + a.ServerSendTime().Sub(a.DENM.ReferenceTime()),
+			Latency:      a.Latency(), Transport: TransportQUIC, KeyID: keyID,
 		})
 	}
 }

@@ -80,6 +80,12 @@ func TestNativeStateReportAndAlert(t *testing.T) {
 	require.NotZero(t, a.Latency, "measured from the server's send stamp")
 	require.Greater(t, a.Latency, -time.Millisecond)
 	require.Less(t, a.Latency, 5*time.Second)
+	// Alert latency holds the delivery part and adds the edge's share before its send stamp,
+	// measured on the server's clock alone: from the report's reference time (after start) to
+	// the send (before the read). 1 ms of slack for the ms reference time.
+	share := a.AlertLatency - a.Latency
+	require.GreaterOrEqual(t, share, -time.Millisecond)
+	require.LessOrEqual(t, share, a.Received.Sub(start)+time.Millisecond)
 
 	// The same version again is not an alert; an update is.
 	f.Alert(d)

@@ -13,12 +13,18 @@ import { initPlanning } from './planning.js';
 
 const MIN = 60_000;
 const HEAT_WINDOW = 15 * MIN; // traffic heat: the last 15 minutes
-const HEALTH_WINDOW = 30 * MIN; // health plots: the last 30 minutes
+const HEALTH_WINDOW = 30 * MIN; // health plots: at most the last 30 minutes, loaded at start
+// The plots show the smallest of these windows that holds every edge's samples, so a young edge
+// (a two-minute demo) fills its plots rather than being a stub at the right edge of 30 minutes.
+const WINDOWS = [10_000, 20_000, 30_000, ...[1, 2, 5, 10, 15, 30].map((m) => m * MIN)];
 const RECENT = '-6h'; // ended hazards listed in the table
+// The edge's part of alert latency, named as internal/alertlatency names it (the browser test
+// holds them equal); index.html's note over the edge cards defines it.
+const HANDOFF = 'Edge hand-off';
 
 const state = {
   edges: new Map(), // id → {id, connected, last_seen, health}
-  health: new Map(), // edge id → [{t, clients, vehicles, ingest, p50, p99}]
+  health: new Map(), // edge id → [{t, clients, vehicles, ingest, p50, p99}] (p50/p99: the edge's hand-off, ms)
   hazards: new Map(), // id → hazard (see hazardOf)
   traffic: new Map(), // "quadkey|minute" → {qk, t, count, speed}
   roadTiles: new Set(), // quadkeys with traffic in the last 24 h
@@ -119,7 +125,10 @@ async function loadEdges() {
   schedule('map', 'edges', 'summary');
 }
 
-const sampleOf = (h) => ({ t: ms(h.at), seq: h.seq, clients: h.clients, vehicles: h.vehicles, objects: h.objects, ingest: h.ingest_per_s, p50: h.alert_p50_ms, p99: h.alert_p99_ms });
+// An interval without alerts reports a hand-off of 0: no sample, not a 0 ms one (a gap in the line).
+const handoff = (v) => (v > 0 ? v : NaN);
+const sampleOf = (h) => ({ t: ms(h.at), seq: h.seq, clients: h.clients, vehicles: h.vehicles, objects: h.objects, ingest: h.ingest_per_s,
+  p50: handoff(h.alert_handoff_p50_ms), p99: handoff(h.alert_handoff_p99_ms) });
 
 async function loadHealth(id) {
   const r = await api(`edges/${encodeURIComponent(id)}/health`, { from: `-${HEALTH_WINDOW / MIN}m`, limit: 10000 });
@@ -294,10 +303,13 @@ function renderSummary() {
   const now = Date.now();
   const edges = [...state.edges.values()];
   const active = shown(now).filter((h) => h.active).length;
-  const vehicles = edges.reduce((n, e) => n + (e.connected && e.health ? e.health.clients : 0), 0);
+  // clients: every MQTT connection and native session (vehicles, roadside sensors, tools such as
+  // the demo's observers); vehicles: the self-reporting vehicles the edges track.
+  const sum = (f) => edges.reduce((n, e) => n + (e.connected && e.health ? e.health[f] : 0), 0);
   $('#sum-edges').textContent = `${edges.filter((e) => e.connected).length}/${edges.length}`;
   $('#sum-hazards').textContent = String(active);
-  $('#sum-vehicles').textContent = fmtNum(vehicles);
+  $('#sum-clients').textContent = fmtNum(sum('clients'));
+  $('#sum-vehicles').textContent = fmtNum(sum('vehicles'));
 }
 
 // The table keeps one row per hazard and updates it in place, so a click is never lost to a
@@ -405,7 +417,14 @@ function renderLifecycle() {
     list);
 }
 
-// Edge cards: a header with the latest numbers and three plots of the last 30 minutes.
+// healthWindow is the plots' span: the smallest of WINDOWS that holds the oldest sample shown.
+function healthWindow(now) {
+  let first = now;
+  for (const list of state.health.values()) if (list.length) first = Math.min(first, list[0].t);
+  return WINDOWS.find((w) => w >= now - first) || WINDOWS[WINDOWS.length - 1];
+}
+
+// Edge cards: a header with the latest numbers and three plots over healthWindow.
 const cards = new Map();
 function renderEdges() {
   const box = $('#edge-cards');
@@ -429,16 +448,20 @@ function renderEdges() {
     c.head.replaceChildren(el('h3', { text: id }), el('span', { class: 'badge ' + (e.connected ? 'connected' : 'offline'), text: e.connected ? 'connected' : 'offline' }),
       e.last_seen ? el('span', { class: 'muted seen', dataset: { since: ms(e.last_seen), prefix: 'seen ', suffix: ' ago' }, text: `seen ${fmtAge(now - ms(e.last_seen))} ago` })
         : el('span', { class: 'muted seen', text: 'never seen' }));
-    const kv = [['connected', fmtNum(h.clients)], ['tracked', fmtNum(h.vehicles)], ['objects', fmtNum(h.objects)],
+    const kv = [['clients', fmtNum(h.clients)], ['vehicles', fmtNum(h.vehicles)], ['objects', fmtNum(h.objects)],
       ['hazards', fmtNum(h.active_hazards)], ['ingest/s', fmtNum(h.ingest_per_s)], ['queue', fmtNum(h.queue_depth)]];
     c.kv.replaceChildren(...kv.flatMap(([k, v]) => [el('dt', { text: k }), el('dd', { text: v })]));
-    const samples = (state.health.get(id) || []).filter((s) => s.t >= now - HEALTH_WINDOW);
-    state.health.set(id, samples);
-    const t0 = now - HEALTH_WINDOW;
-    const pts = (f) => samples.map((s) => [s.t, s[f]]);
-    linePlot(c.plots[0], { label: 'Vehicles', t0, t1: now, series: [{ label: 'connected', points: pts('clients') }, { label: 'tracked', points: pts('vehicles') }] });
+    state.health.set(id, (state.health.get(id) || []).filter((s) => s.t >= now - HEALTH_WINDOW));
+  }
+  const span = healthWindow(now), t0 = now - span;
+  $('#edges-window').textContent = span < MIN ? `last ${span / 1000} seconds` : `last ${span / MIN} minute${span === MIN ? '' : 's'}`;
+  $('#edges-window').dataset.windowMs = String(span);
+  for (const id of ids) {
+    const c = cards.get(id), samples = state.health.get(id);
+    const pts = (f) => samples.filter((s) => s.t >= t0).map((s) => [s.t, s[f]]);
+    linePlot(c.plots[0], { label: 'Clients and vehicles', t0, t1: now, series: [{ label: 'clients', points: pts('clients') }, { label: 'vehicles', points: pts('vehicles') }] });
     linePlot(c.plots[1], { label: 'Ingest', unit: 'msg/s', t0, t1: now, series: [{ label: 'rate', points: pts('ingest') }] });
-    linePlot(c.plots[2], { label: 'Alert latency', unit: 'ms', digits: 1, t0, t1: now, series: [{ label: 'p50', points: pts('p50') }, { label: 'p99', points: pts('p99') }] });
+    linePlot(c.plots[2], { label: HANDOFF, unit: 'ms', digits: 1, t0, t1: now, empty: 'no alert in this window', series: [{ label: 'p50', points: pts('p50') }, { label: 'p99', points: pts('p99') }] });
   }
   for (const [id, c] of cards) if (!state.edges.has(id)) { c.root.remove(); cards.delete(id); }
   $('#edge-empty').hidden = ids.length > 0;
@@ -494,7 +517,7 @@ function legend() {
   const items = CATEGORIES.map((c) => el('li', {}, el('span', { class: `cat cat-${c.key} edge`, 'aria-hidden': 'true' }), c.label));
   $('#legend-hazards').replaceChildren(...items,
     el('li', {}, el('span', { class: 'cat cat-works authority', 'aria-hidden': 'true' }), 'diamond: authority'));
-  $('#legend-lines').replaceChildren(el('li', {}, swatch(0), ' p50 / connected'), el('li', {}, swatch(1), ' p99 / tracked'));
+  $('#legend-lines').replaceChildren(el('li', {}, swatch(0), ' p50 / clients'), el('li', {}, swatch(1), ' p99 / vehicles'));
 }
 
 function start() {

@@ -2,7 +2,7 @@
 // container's current width, in the page's font size, and re-drawn by the caller on resize.
 // Series differ by colour and dash, so they read without colour too.
 
-import { svg, el, fmtHM, fmtNum, fmtCompact, niceStep, OI } from './util.js';
+import { svg, el, fmtHM, fmtTime, fmtNum, fmtCompact, niceStep, OI } from './util.js';
 
 export const SERIES = [
   { colour: OI.sky, dash: null },
@@ -36,25 +36,27 @@ export function swatch(i) {
 
 // linePlot draws series of [timeMs, value] points between t0 and t1 under a title line that
 // shows each series' latest value. A gap longer than three typical intervals breaks the line.
-export function linePlot(container, { label, unit = '', digits = 0, t0, t1, series, heightEm = 6 }) {
+export function linePlot(container, { label, unit = '', digits = 0, t0, t1, series, heightEm = 6, empty = 'no samples yet' }) {
   const head = el('div', { class: 'plot-head' }, el('span', { class: 'plot-title', text: label }));
   series.forEach((s, i) => {
-    const last = s.points.length ? s.points[s.points.length - 1][1] : null;
+    const shown = s.points.filter((p) => isFinite(p[1])); // a gap (NaN) is no value
+    const last = shown.length ? shown[shown.length - 1][1] : null;
     head.append(el('span', { class: 'plot-key' }, swatch(i), ` ${s.label} `, el('b', { text: fmtNum(last, digits) }), unit ? ` ${unit}` : ''));
   });
   const { fs, w, h, m } = frame(container, heightEm);
-  const all = series.flatMap((s) => s.points.map((p) => p[1]));
+  const all = series.flatMap((s) => s.points.map((p) => p[1])).filter((v) => isFinite(v));
   const ymax = niceMax(Math.max(0, ...all));
   const x = (t) => m.l + ((t - t0) / Math.max(1, t1 - t0)) * (w - m.l - m.r);
   const y = (v) => h - m.b - (v / ymax) * (h - m.t - m.b);
-  const plot = svg('svg', { class: 'plot', viewBox: `0 0 ${w} ${h}`, width: w, height: h, role: 'img', 'aria-label': label });
+  const plot = svg('svg', { class: 'plot', dataset: { t0, t1 }, viewBox: `0 0 ${w} ${h}`, width: w, height: h, role: 'img', 'aria-label': label });
   const grid = svg('g', { class: 'axis' });
   for (const v of [0, ymax / 2, ymax]) {
     grid.append(svg('line', { x1: m.l, x2: w - m.r, y1: y(v), y2: y(v) }),
       svg('text', { x: m.l - 0.3 * fs, y: y(v) + 0.35 * fs, 'text-anchor': 'end', text: fmtCompact(v) }));
   }
-  grid.append(svg('text', { x: m.l, y: h - 0.3 * fs, text: fmtHM(t0) }),
-    svg('text', { x: w - m.r, y: h - 0.3 * fs, 'text-anchor': 'end', text: fmtHM(t1) }));
+  const fmtT = t1 - t0 <= 5 * 60_000 ? fmtTime : fmtHM; // seconds matter on a short window
+  grid.append(svg('text', { x: m.l, y: h - 0.3 * fs, text: fmtT(t0) }),
+    svg('text', { x: w - m.r, y: h - 0.3 * fs, 'text-anchor': 'end', text: fmtT(t1) }));
   plot.append(grid);
   series.forEach((s, i) => {
     const pts = s.points.filter((p) => p[0] >= t0 && p[0] <= t1 && isFinite(p[1]));
@@ -71,7 +73,7 @@ export function linePlot(container, { label, unit = '', digits = 0, t0, t1, seri
     const lp = pts[pts.length - 1];
     plot.append(svg('circle', { class: 'last', cx: x(lp[0]), cy: y(lp[1]), r: fs * 0.22, fill: st.colour }));
   });
-  if (!all.length) plot.append(svg('text', { x: w / 2, y: h / 2, 'text-anchor': 'middle', class: 'plot-empty', text: 'no samples yet' }));
+  if (!all.length) plot.append(svg('text', { x: w / 2, y: h / 2, 'text-anchor': 'middle', class: 'plot-empty', text: empty }));
   container.replaceChildren(head, plot);
 }
 
