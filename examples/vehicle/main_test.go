@@ -13,6 +13,7 @@ import (
 
 	"github.com/michi-v2x/michi/internal/auth"
 	"github.com/michi-v2x/michi/internal/edge"
+	"github.com/michi-v2x/michi/internal/testutil"
 	"github.com/michi-v2x/michi/pkg/geo"
 	"github.com/michi-v2x/michi/pkg/v2x"
 	"github.com/michi-v2x/michi/pkg/v2x/client"
@@ -28,18 +29,7 @@ func startEdge(t *testing.T) (*edge.Node, string) {
 	n, err := edge.New(edge.Options{MQTTAddr: "127.0.0.1:0", QUICAddr: "127.0.0.1:0", WSAddr: edge.Off, HTTPAddr: edge.Off,
 		MQTTQUICAddr: edge.Off, Credentials: creds})
 	require.NoError(t, err)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- n.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		require.NoError(t, <-done)
-	})
-	select {
-	case <-n.Ready():
-	case err := <-done:
-		t.Fatalf("edge stopped before it was ready: %v", err)
-	}
+	testutil.Start(t, n)
 	return n, token
 }
 
