@@ -24,14 +24,14 @@ type CAMTrigger uint8
 
 // Triggers, in the order CAMGenerator.Check tests them.
 const (
-	CAMNotDue    CAMTrigger = iota // no CAM now
-	CAMFirst                       // no CAM was sent yet
-	CAMFixed                       // fixed-rate policy: the period has passed
-	CAMHeading                     // heading changed by more than 4°
-	CAMPosition                    // moved more than 4 m
-	CAMSpeed                       // speed changed by more than 0.5 m/s
-	CAMGenInterval                 // T_GenCam, kept after a dynamics-triggered CAM, has passed
-	CAMMaxInterval                 // T_GenCamMax (1 s) has passed
+	CAMNotDue      CAMTrigger = iota // no CAM now
+	CAMFirst                         // no CAM was sent yet
+	CAMFixed                         // fixed-rate policy: the period has passed
+	CAMHeading                       // heading changed by more than 4°
+	CAMPosition                      // moved more than 4 m
+	CAMSpeed                         // speed changed by more than 0.5 m/s
+	CAMGenInterval                   // T_GenCam, kept after a dynamics-triggered CAM, has passed
+	CAMMaxInterval                   // T_GenCamMax (1 s) has passed
 )
 
 var triggerNames = [...]string{"not-due", "first", "fixed", "heading", "position", "speed", "gen-interval", "max-interval"}

@@ -11,7 +11,7 @@ import (
 )
 
 var (
-	camT0     = time.Date(2026, 12, 8, 3, 0, 0, 0, time.UTC)
+	camT0  = time.Date(2026, 12, 8, 3, 0, 0, 0, time.UTC)
 	origin = geo.Point{Lat: 45.76, Lon: 4.84}
 	parked = State{Pos: origin, SpeedMPS: 0, HeadingDeg: 90}
 )
