@@ -7,8 +7,10 @@ import (
 )
 
 // sender is one vehicle's telemetry stream as the generator sees it.
+// send is called at each of the vehicle's slots; it reports whether it sent a CAM (in
+// realistic mode the CAM generation rules may say none is due).
 type sender interface {
-	send(now time.Time) error
+	send(now time.Time) (sent bool, err error)
 }
 
 // generator drives the telemetry of every vehicle at a fixed rate with a few writer loops.
@@ -87,10 +89,10 @@ func (g *generator) run(ctx context.Context, w int) {
 		}
 		storeMax(&g.lagMax, int64(lag))
 		if v := &vs[j]; !v.dead {
-			if err := v.s.send(now); err != nil {
+			if sent, err := v.s.send(now); err != nil {
 				v.dead = true
 				g.failed.Add(1)
-			} else {
+			} else if sent {
 				g.sent.Add(1)
 			}
 		}

@@ -17,7 +17,7 @@ type fakeSender struct {
 	block time.Duration // the first send blocks this long
 }
 
-func (f *fakeSender) send(now time.Time) error {
+func (f *fakeSender) send(now time.Time) (bool, error) {
 	f.mu.Lock()
 	first := len(f.sends) == 0
 	f.sends = append(f.sends, now)
@@ -26,9 +26,9 @@ func (f *fakeSender) send(now time.Time) error {
 		time.Sleep(f.block)
 	}
 	if f.fail {
-		return errors.New("broken pipe")
+		return false, errors.New("broken pipe")
 	}
-	return nil
+	return true, nil
 }
 
 func (f *fakeSender) count() int { f.mu.Lock(); defer f.mu.Unlock(); return len(f.sends) }

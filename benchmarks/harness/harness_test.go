@@ -139,3 +139,29 @@ func TestSmokeBaselineMosquitto(t *testing.T) {
 	require.NotNil(t, res.TargetRSSMB)
 	require.Positive(t, *res.TargetRSSMB)
 }
+
+// Realistic mode: vehicles move and send by the ETSI rules; every alert still arrives (over MQTT
+// the subscriptions decide), the edge takes every CAM, and the rate lies between the rules'
+// 1 Hz floor and their 10 Hz ceiling.
+func TestSmokeETSIRules(t *testing.T) {
+	n := startEdge(t)
+	o := smokeLoad(MQTTTCP)
+	o.CAMRules = CAMRulesETSI
+	res, err := Run(t.Context(), o, edgeTarget(n))
+	require.NoError(t, err)
+	js, _ := json.Marshal(res)
+	t.Logf("%s", js)
+	require.Equal(t, CAMRulesETSI, res.CAMRules)
+	require.Equal(t, 6, res.AlertsSent)
+	require.Positive(t, res.AlertsExpected)
+	require.Equal(t, res.AlertsExpected, res.AlertsReceived)
+	require.Zero(t, res.AlertsUnexpected)
+	require.Zero(t, res.Disconnects)
+	require.Greater(t, res.CAMRatePerVehicleHz, 0.8)
+	require.Less(t, res.CAMRatePerVehicleHz, 6.0)
+	require.Positive(t, res.CAMTriggers["position"])
+	require.Positive(t, res.CAMTriggers["max-interval"], "the parked vehicles")
+	require.NotNil(t, res.TelemetryIngested)
+	require.InEpsilon(t, res.TelemetryAchieved, *res.TelemetryIngested, 0.15)
+	require.Zero(t, *res.TargetRejected, "the edge takes moving vehicles' CAMs")
+}

@@ -55,7 +55,7 @@ func newNativeVehicle(idx int, c *native.Conn, cam *v2x.CAM) (*nativeVehicle, er
 	return v, nil
 }
 
-func (v *nativeVehicle) send(now time.Time) error {
+func (v *nativeVehicle) send(now time.Time) (bool, error) {
 	ms := now.UnixMilli()
 	if ms <= v.last {
 		ms = v.last + 1
@@ -63,10 +63,10 @@ func (v *nativeVehicle) send(now time.Time) error {
 	v.last = ms
 	if v.tsOff == 0 {
 		v.cam.Timestamp = ms
-		return v.c.SendCAM(v.cam)
+		return true, v.c.SendCAM(v.cam)
 	}
 	binary.BigEndian.PutUint64(v.frame[v.tsOff:], uint64(ms))
-	return v.c.QUIC().SendDatagram(v.frame)
+	return true, v.c.QUIC().SendDatagram(v.frame)
 }
 
 // runNative is Run over the native protocol: every vehicle and the sensor are native clients;

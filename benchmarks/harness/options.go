@@ -27,12 +27,16 @@ var Transports = []string{MQTTTCP, MQTTWS, MQTTQUIC, QUIC}
 
 // Options is the load of one run. The zero value of every field means the default.
 type Options struct {
-	Transport string        // one of Transports; default mqtt-tcp
-	Vehicles  int           // connected vehicles, default 500
-	RateHz    float64       // CAM rate per vehicle, default 10
-	Duration  time.Duration // measurement window (hazards are injected in it), default 20 s
-	Warmup    time.Duration // telemetry before the window, so the edge tracks every vehicle; default 3 s
-	Grace     time.Duration // wait after the last injection for late alerts, default 2 s
+	Transport string  // one of Transports; default mqtt-tcp
+	Vehicles  int     // connected vehicles, default 500
+	RateHz    float64 // CAM rate per vehicle with CAMRules "fixed", default 10
+	// CAMRules is when vehicles send a CAM: CAMRulesFixed (default) at RateHz, standing still —
+	// the worst case — or CAMRulesETSI, moving (motion.go) and sending by EN 302 637-2
+	// (client.CAMGenerator: 1 to 10 Hz by their dynamics). ETSI rules need an MQTT transport.
+	CAMRules string
+	Duration time.Duration // measurement window (hazards are injected in it), default 20 s
+	Warmup   time.Duration // telemetry before the window, so the edge tracks every vehicle; default 3 s
+	Grace    time.Duration // wait after the last injection for late alerts, default 2 s
 
 	HazardRate     float64       // hazards injected per second, default 2
 	HazardCause    uint8         // DENM cause of injected hazards, default 99 (dangerousSituation: no direction)
@@ -63,6 +67,9 @@ func (o *Options) setDefaults() {
 	}
 	if o.RateHz == 0 {
 		o.RateHz = 10
+	}
+	if o.CAMRules == "" {
+		o.CAMRules = CAMRulesFixed
 	}
 	if o.Duration == 0 {
 		o.Duration = 20 * time.Second
@@ -142,6 +149,15 @@ func (o *Options) Validate() error {
 	}
 	if o.RateHz < 0.1 || o.RateHz > 100 {
 		bad("rate %g Hz: want 0.1 … 100 (a vehicle also keeps its MQTT session alive by publishing)", o.RateHz)
+	}
+	switch o.CAMRules {
+	case CAMRulesFixed:
+	case CAMRulesETSI:
+		if o.Transport == QUIC {
+			bad("cam rules %q: not yet on the native transport (its vehicles send a pre-encoded datagram); use an MQTT transport", o.CAMRules)
+		}
+	default:
+		bad("cam rules %q: want %q or %q", o.CAMRules, CAMRulesFixed, CAMRulesETSI)
 	}
 	if o.Duration < time.Second || o.Warmup < 0 || o.Grace < 0 {
 		bad("duration %s ≥ 1s, warmup %s and grace %s ≥ 0", o.Duration, o.Warmup, o.Grace)

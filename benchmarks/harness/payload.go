@@ -12,6 +12,7 @@ import (
 
 	"github.com/michi-v2x/michi/pkg/geo"
 	"github.com/michi-v2x/michi/pkg/v2x"
+	"github.com/michi-v2x/michi/pkg/v2x/client"
 )
 
 // Identities of the simulated stations.
@@ -20,8 +21,8 @@ const (
 	sensorStation = 4_000_000_000
 	relaySource   = "bench_relay" // the source of the alerts in baseline mode
 	vehicleBase   = 1_000_000     // vehicle i has station id vehicleBase+i
-	vehicleSpeed  = 13.9          // m/s, reported by every vehicle
-	vehicleHead   = 90.0          // degrees, every vehicle heads east
+	vehicleSpeed  = 13.9          // m/s, reported by every vehicle of a fixed-rate run
+	vehicleHead   = 90.0          // degrees, every vehicle of a fixed-rate run heads east
 )
 
 func vehicleSource(i int) string { return "bench_v" + strconv.Itoa(i) }
@@ -36,11 +37,16 @@ type camPacket struct {
 
 var errNoTimestamp = errors.New("encoded CAM has no 13-digit timestamp")
 
-func newCAMPacket(root string, i int, pos geo.Point, now time.Time) (*camPacket, error) {
-	src := vehicleSource(i)
+// fixedState is a vehicle's state in a fixed-rate run: at its place, heading east at 50 km/h.
+func fixedState(pos geo.Point) client.State {
+	return client.State{Pos: pos, SpeedMPS: vehicleSpeed, HeadingDeg: vehicleHead}
+}
+
+func newCAMPacket(root string, i int, st client.State, now time.Time) (*camPacket, error) {
+	src, pos := vehicleSource(i), st.Pos
 	cam := v2x.NewCAM(v2x.CAMSpec{
 		SourceUUID: src, StationID: uint32(vehicleBase + i), StationType: v2x.StationPassengerCar,
-		Pos: pos, SpeedMPS: vehicleSpeed, HeadingDeg: vehicleHead, At: now,
+		Pos: pos, SpeedMPS: st.SpeedMPS, HeadingDeg: st.HeadingDeg, At: now,
 	})
 	payload, err := json.Marshal(cam)
 	if err != nil {

@@ -38,7 +38,7 @@ func decodePublishes(t *testing.T, b []byte) []packets.Packet {
 
 func TestCAMPacketIsAValidPublishAndOnlyItsTimestampChanges(t *testing.T) {
 	now := time.Now()
-	c, err := newCAMPacket("michi", 42, lyon, now)
+	c, err := newCAMPacket("michi", 42, fixedState(lyon), now)
 	require.NoError(t, err)
 	pks := decodePublishes(t, c.buf)
 	require.Len(t, pks, 1)

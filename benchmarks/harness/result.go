@@ -59,6 +59,14 @@ type Result struct {
 	// report-to-alert without the report's trip to the target and the sensor's lateness.
 	AlertLatencyMs Latency `json:"alert_latency_ms"`
 
+	// CAMRules is how vehicles chose when to send: "fixed" (RateHz, standing still) or "etsi"
+	// (moving, EN 302 637-2; RateHz is then the rules' 10 Hz ceiling). CAMRatePerVehicleHz is
+	// the achieved CAM rate per vehicle over the window, CAMTriggers (etsi) the CAMs sent in
+	// it by what triggered them (client.CAMTrigger).
+	CAMRules            string           `json:"cam_rules,omitempty"`
+	CAMRatePerVehicleHz float64          `json:"cam_rate_per_vehicle_hz"`
+	CAMTriggers         map[string]int64 `json:"cam_triggers,omitempty"`
+
 	TelemetryAsked    float64  `json:"telemetry_asked_per_s"`
 	TelemetryAchieved float64  `json:"telemetry_achieved_per_s"`
 	TelemetryIngested *float64 `json:"telemetry_ingested_per_s,omitempty"` // the edge's own count of accepted CAMs
@@ -157,8 +165,8 @@ func WriteTable(w io.Writer, rs []Result) error {
 			fmt.Fprintf(tw, "%s\t%s\t%d\t%g\terror: %s\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\n", r.Target, r.Transport, r.Vehicles, r.RateHz, r.Error)
 			continue
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%g\t%d\t%d\t%d\t%d\t%.2f\t%.2f\t%.2f\t%.2f\t%.2f\t%.2f\t%.2f\t%.2f\t%.2f\t%.0f\t%.0f\t%s\t%s\t%s\t%.0f\t\n",
-			r.Target, r.Transport, r.Vehicles, r.RateHz, r.AlertsSent, r.AlertsExpected, r.AlertsReceived, r.AlertsLost,
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%d\t%d\t%d\t%d\t%.2f\t%.2f\t%.2f\t%.2f\t%.2f\t%.2f\t%.2f\t%.2f\t%.2f\t%.0f\t%.0f\t%s\t%s\t%s\t%.0f\t\n",
+			r.Target, r.Transport, r.Vehicles, rateCol(r), r.AlertsSent, r.AlertsExpected, r.AlertsReceived, r.AlertsLost,
 			r.LatencyMs.P50, r.LatencyMs.P90, r.LatencyMs.P99, r.LatencyMs.P999, r.LatencyMs.Max,
 			r.LatencyRelevantMs.P50, r.LatencyRelevantMs.P99, r.AlertLatencyMs.P50, r.AlertLatencyMs.P99, r.TelemetryAsked, r.TelemetryAchieved, opt(r.TargetCPUPct, "%.0f"), opt(r.TargetRSSMB, "%.0f"),
 			perConn(r), r.GeneratorCPUPct)
@@ -175,12 +183,28 @@ func WriteMarkdown(w io.Writer, rs []Result) {
 			fmt.Fprintf(w, "| %s | %s | %d | error: %s |||||||||||\n", r.Target, r.Transport, r.Vehicles, r.Error)
 			continue
 		}
-		fmt.Fprintf(w, "| %s | %s | %d | %d / %d / %d | %.2f | %.2f | %.2f | %.2f | %.2f / %.2f | %.2f / %.2f | %.0f → %.0f | %s | %s | %s | %.0f |\n",
+		fmt.Fprintf(w, "| %s | %s | %d | %d / %d / %d | %.2f | %.2f | %.2f | %.2f | %.2f / %.2f | %.2f / %.2f | %.0f → %.0f%s | %s | %s | %s | %.0f |\n",
 			r.Target, r.Transport, r.Vehicles, r.AlertsSent, r.AlertsExpected, r.AlertsLost,
 			r.LatencyMs.P50, r.LatencyMs.P99, r.LatencyMs.P999, r.LatencyMs.Max,
-			r.LatencyRelevantMs.P50, r.LatencyRelevantMs.P99, r.AlertLatencyMs.P50, r.AlertLatencyMs.P99, r.TelemetryAsked, r.TelemetryAchieved, opt(r.TargetCPUPct, "%.0f"), opt(r.TargetRSSMB, "%.0f"),
-			perConn(r), r.GeneratorCPUPct)
+			r.LatencyRelevantMs.P50, r.LatencyRelevantMs.P99, r.AlertLatencyMs.P50, r.AlertLatencyMs.P99, r.TelemetryAsked, r.TelemetryAchieved, etsiNote(r),
+			opt(r.TargetCPUPct, "%.0f"), opt(r.TargetRSSMB, "%.0f"), perConn(r), r.GeneratorCPUPct)
 	}
+}
+
+// rateCol is the table's Hz column: the fixed rate, or "etsi" and the rate achieved per vehicle.
+func rateCol(r Result) string {
+	if r.CAMRules == CAMRulesETSI {
+		return fmt.Sprintf("etsi %.2f", r.CAMRatePerVehicleHz)
+	}
+	return fmt.Sprintf("%g", r.RateHz)
+}
+
+// etsiNote follows the Markdown table's achieved CAM rate in realistic mode.
+func etsiNote(r Result) string {
+	if r.CAMRules == CAMRulesETSI {
+		return fmt.Sprintf(" (ETSI rules: %.2f Hz per vehicle)", r.CAMRatePerVehicleHz)
+	}
+	return ""
 }
 
 // perConn is the RSS growth per connection, with the goroutine stacks' share of it when known.

@@ -12,6 +12,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/michi-v2x/michi/pkg/v2x"
+	"github.com/michi-v2x/michi/pkg/v2x/client"
 )
 
 // mqttVehicle is one vehicle on an MQTT transport: its connection and its pre-encoded CAM.
@@ -21,9 +22,9 @@ type mqttVehicle struct {
 	cam *camPacket
 }
 
-func (v *mqttVehicle) send(now time.Time) error {
+func (v *mqttVehicle) send(now time.Time) (bool, error) {
 	v.cam.stamp(now.UnixMilli())
-	return v.c.write(v.cam.buf)
+	return true, v.c.write(v.cam.buf)
 }
 
 // Run drives one run against a running target: it connects the vehicles and the sensor, runs
@@ -78,6 +79,9 @@ func Run(ctx context.Context, o Options, t Target) (*Result, error) {
 	senders := make([]sender, len(vs))
 	for i, v := range vs {
 		senders[i] = v
+		if o.CAMRules == CAMRulesETSI {
+			senders[i] = &etsiVehicle{v: v, m: r.sc.motions[i], root: o.Root, start: r.start, triggers: &r.triggers}
+		}
 	}
 	return r.drive(ctx, senders, r.injector(s), idle)
 }
@@ -112,6 +116,8 @@ type runner struct {
 	readers sync.WaitGroup
 	closing atomic.Bool
 	lost    atomic.Int64 // connections that ended before the run did
+
+	triggers camTriggers // realistic mode: CAMs by what triggered them
 }
 
 func newRunner(o *Options, t Target) *runner {
@@ -121,7 +127,11 @@ func newRunner(o *Options, t Target) *runner {
 	r.res = Result{
 		Target: t.Name, Transport: o.Transport, Vehicles: o.Vehicles, RateHz: o.RateHz,
 		DurationS: o.Duration.Seconds(), HazardRate: o.HazardRate, HazardRadiusM: o.HazardRadiusM,
-		TelemetryAsked: float64(o.Vehicles) * o.RateHz, InProcess: t.InProcess,
+		TelemetryAsked: float64(o.Vehicles) * o.RateHz, InProcess: t.InProcess, CAMRules: o.CAMRules,
+	}
+	if o.CAMRules == CAMRulesETSI { // the rules ask for 1 to 10 Hz: the ceiling
+		r.res.RateHz = float64(time.Second / client.TGenCamMin)
+		r.res.TelemetryAsked = float64(o.Vehicles) * r.res.RateHz
 	}
 	return r
 }
@@ -164,7 +174,7 @@ func (r *runner) connectVehicles(ctx context.Context, dial dialFunc) ([]*mqttVeh
 	now := time.Now()
 	for i := range vs {
 		g.Go(func() error {
-			cam, err := newCAMPacket(r.o.Root, i, r.sc.vehicles[i], now)
+			cam, err := newCAMPacket(r.o.Root, i, fixedState(r.sc.vehicles[i]), now)
 			if err != nil {
 				return err
 			}
@@ -265,6 +275,9 @@ func (r *runner) sampleTarget() *procSample {
 func (r *runner) drive(ctx context.Context, senders []sender, inject func(context.Context, time.Duration) error, idle *procSample) (*Result, error) {
 	o := r.o
 	period := time.Duration(float64(time.Second) / o.RateHz)
+	if o.CAMRules == CAMRulesETSI { // every vehicle checks its rules every T_CheckCamGen
+		period = client.TCheckCamGen
+	}
 	telStart := time.Since(r.start)
 	gen := newGenerator(period, r.start.Add(telStart), o.Writers, senders)
 	genCtx, stopGen := context.WithCancel(ctx)
@@ -281,6 +294,7 @@ func (r *runner) drive(ctx context.Context, senders []sender, inject func(contex
 	before := r.scrape()
 	t0 := time.Since(r.start)
 	tgt0, self0, sent0 := r.sampleTarget(), selfCPU(), gen.sent.Load()
+	trig0 := r.triggers.snapshot()
 	gen.lagMax.Store(0)
 
 	injectErr := make(chan error, 1)
@@ -292,6 +306,7 @@ func (r *runner) drive(ctx context.Context, senders []sender, inject func(contex
 	}
 	wall := time.Since(r.start) - t0
 	tgt1, self1, sent1 := r.sampleTarget(), selfCPU(), gen.sent.Load()
+	trig1 := r.triggers.snapshot()
 	after := r.scrape()
 	r.res.GeneratorLagMaxMs = float64(gen.lagMax.Load()) / 1e6
 	if err := <-injectErr; err != nil {
@@ -308,6 +323,15 @@ func (r *runner) drive(ctx context.Context, senders []sender, inject func(contex
 
 	res := &r.res
 	res.TelemetryAchieved = float64(sent1-sent0) / wall.Seconds()
+	res.CAMRatePerVehicleHz = res.TelemetryAchieved / float64(o.Vehicles)
+	if o.CAMRules == CAMRulesETSI {
+		res.CAMTriggers = trig1
+		for k, n := range trig0 {
+			if res.CAMTriggers[k] -= n; res.CAMTriggers[k] == 0 {
+				delete(res.CAMTriggers, k)
+			}
+		}
+	}
 	res.GeneratorCPUPct = cpuPct(self1-self0, wall)
 	if me, err := sampleProc(pid()); err == nil {
 		res.GeneratorRSSMB = float64(me.hwmKB) / 1024

@@ -25,6 +25,7 @@ type scenario struct {
 	proj     geo.Projection
 	half     float64 // half the area's side, m
 	vehicles []geo.Point
+	motions  []motion           // realistic mode: how each vehicle moves round its place (nil otherwise)
 	subs     [][]string         // per vehicle: its zoom-Z tile and the 8 around it
 	byTile   map[string][]int32 // tile -> vehicles subscribed to it
 
@@ -58,6 +59,14 @@ func newScenario(o *Options, run int) *scenario {
 		s.subs[i] = append([]string{qk}, geo.QuadkeyNeighbours(qk)...)
 		for _, t := range s.subs[i] {
 			s.byTile[t] = append(s.byTile[t], int32(i))
+		}
+	}
+
+	if o.CAMRules == CAMRulesETSI { // from a stream of their own: places and hazards stay those of a fixed-rate run
+		mrng := rand.New(rand.NewPCG(uint64(o.Seed), uint64(run)^0x6d6f74696f6e))
+		s.motions = make([]motion, o.Vehicles)
+		for i, p := range s.vehicles {
+			s.motions[i] = newMotion(p, mrng)
 		}
 	}
 
