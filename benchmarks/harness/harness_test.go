@@ -160,7 +160,7 @@ func TestSmokeETSIRules(t *testing.T) {
 	require.Greater(t, res.CAMRatePerVehicleHz, 0.8)
 	require.Less(t, res.CAMRatePerVehicleHz, 6.0)
 	require.Positive(t, res.CAMTriggers["position"])
-	require.Positive(t, res.CAMTriggers["max-interval"], "the parked vehicles")
+	require.Positive(t, res.CAMTriggers["speed"], "accelerating and braking")
 	require.NotNil(t, res.TelemetryIngested)
 	require.InEpsilon(t, res.TelemetryAchieved, *res.TelemetryIngested, 0.15)
 	require.Zero(t, *res.TargetRejected, "the edge takes moving vehicles' CAMs")

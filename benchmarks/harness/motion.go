@@ -16,61 +16,82 @@ const (
 	CAMRulesETSI  = "etsi"  // vehicles move and send by EN 302 637-2 (client.CAMGenerator)
 )
 
-// Realistic mode's traffic: urban, some vehicles parked, the others going round a block.
+// Realistic mode's traffic: urban, each vehicle going round a block and stopping at a light
+// once a lap, so about a fifth of the fleet stands at any time. A stop is shorter than the
+// edge's stationary-vehicle detector waits (10 s), so that it raises no hazard of its own.
 const (
-	parkedShare   = 0.2  // vehicles standing still (1 Hz by T_GenCamMax)
-	cruiseMinMPS  = 3.0  // cruise speeds of the moving ones, uniform …
+	cruiseMinMPS  = 3.0  // cruise speeds, uniform …
 	cruiseMaxMPS  = 15.0 // … up to 54 km/h
-	speedSwing    = 0.3  // speed varies ±30 % around the cruise speed …
-	speedPeriodS  = 20.0 // … over this period (about 1 m/s² at 10 m/s)
-	loopMinRadius = 60.0 // radius of the loop a moving vehicle drives round its place, m …
+	accelS        = 5.0  // from standstill to the cruise speed, s (≤ 3 m/s²)
+	brakeS        = 4.0  // from the cruise speed to standstill, s
+	cruiseMinS    = 15.0 // time at the cruise speed per lap, uniform …
+	cruiseMaxS    = 40.0
+	stopMinS      = 3.0 // standing at the light, uniform …
+	stopMaxS      = 8.0
+	loopMinRadius = 60.0 // radius of the loop round the vehicle's place, m …
 	loopMaxRadius = 200.0
 )
 
-// motion is one vehicle's movement in realistic mode: parked at its place, or driving round a
-// circle centred on it at a speed that swings around its cruise speed. The state at any time is
-// closed-form, so a vehicle costs no work between its checks. Its place is the one the scenario
-// gave it, so its subscriptions stay what they were (over MQTT they alone decide who gets an
-// alert); the relevant vehicles of an alert (inside the circle) are still judged from that
-// place, up to the loop's radius away from where the vehicle is.
+// motion is one vehicle's movement in realistic mode: round a circle centred on its place, in
+// cycles of accelerating, cruising, braking and standing. The state at any time is closed-form,
+// so a vehicle costs no work between its checks. Its place is the one the scenario gave it, so
+// its subscriptions stay what they were (over MQTT they alone decide who gets an alert); the
+// relevant vehicles of an alert (inside the circle) are still judged from that place, up to the
+// loop's radius away from where the vehicle is.
 type motion struct {
-	proj      geo.Projection // centred on the vehicle's place
-	parked    bool
-	heading   float64 // parked: where the vehicle points
-	radius    float64
-	cruise    float64
-	theta0    float64 // angle on the loop at t = 0, counter-clockwise from east
-	phase     float64 // of the speed swing
-	clockwise bool
+	proj           geo.Projection // centred on the vehicle's place
+	radius, cruise float64
+	cruiseS, stopS float64 // this vehicle's cruise and stop times per cycle
+	offset         float64 // where in its cycle the vehicle is at t = 0, s
+	lap, d0        float64 // distance per cycle; into its cycle at t = 0
+	theta0         float64 // angle on the loop at t = 0, counter-clockwise from east
+	clockwise      bool
 }
 
 func newMotion(place geo.Point, rng *rand.Rand) motion {
-	m := motion{proj: geo.NewProjection(place), heading: rng.Float64() * 360}
-	if rng.Float64() < parkedShare {
-		m.parked = true
-		return m
+	m := motion{
+		proj:    geo.NewProjection(place),
+		radius:  loopMinRadius + rng.Float64()*(loopMaxRadius-loopMinRadius),
+		cruise:  cruiseMinMPS + rng.Float64()*(cruiseMaxMPS-cruiseMinMPS),
+		cruiseS: cruiseMinS + rng.Float64()*(cruiseMaxS-cruiseMinS),
+		stopS:   stopMinS + rng.Float64()*(stopMaxS-stopMinS),
+		theta0:  rng.Float64() * 2 * math.Pi,
 	}
-	m.radius = loopMinRadius + rng.Float64()*(loopMaxRadius-loopMinRadius)
-	m.cruise = cruiseMinMPS + rng.Float64()*(cruiseMaxMPS-cruiseMinMPS)
-	m.theta0 = rng.Float64() * 2 * math.Pi
-	m.phase = rng.Float64() * 2 * math.Pi
+	m.offset = rng.Float64() * m.period()
 	m.clockwise = rng.IntN(2) == 0
+	_, m.lap = m.drive(m.period())
+	_, m.d0 = m.drive(m.offset)
 	return m
+}
+
+func (m *motion) period() float64 { return accelS + m.cruiseS + brakeS + m.stopS }
+
+// drive is the speed and the distance covered τ seconds into a cycle.
+func (m *motion) drive(tau float64) (speed, dist float64) {
+	v := m.cruise
+	switch {
+	case tau < accelS:
+		return v * tau / accelS, v * tau * tau / (2 * accelS)
+	case tau < accelS+m.cruiseS:
+		return v, v*accelS/2 + v*(tau-accelS)
+	case tau < accelS+m.cruiseS+brakeS:
+		u := tau - accelS - m.cruiseS
+		return v * (1 - u/brakeS), v*accelS/2 + v*m.cruiseS + v*(u-u*u/(2*brakeS))
+	}
+	return 0, v * (accelS/2 + m.cruiseS + brakeS/2)
 }
 
 // at is the vehicle's state t into the run.
 func (m *motion) at(t time.Duration) client.State {
-	if m.parked {
-		return client.State{Pos: quantize(m.proj.ToPoint(0, 0)), SpeedMPS: 0, HeadingDeg: m.heading}
-	}
-	s, w := t.Seconds(), 2*math.Pi/speedPeriodS
-	speed := m.cruise * (1 + speedSwing*math.Sin(w*s+m.phase))
-	dist := m.cruise * (s - speedSwing/w*(math.Cos(w*s+m.phase)-math.Cos(m.phase))) // ∫ speed
+	s, p := t.Seconds()+m.offset, m.period()
+	laps := math.Floor(s / p)
+	speed, d := m.drive(s - laps*p)
+	d += laps*m.lap - m.d0 // the distance since t = 0
 	dir := 1.0
 	if m.clockwise {
 		dir = -1
 	}
-	theta := m.theta0 + dir*dist/m.radius
+	theta := m.theta0 + dir*d/m.radius
 	e, n := m.radius*math.Cos(theta), m.radius*math.Sin(theta)
 	ve, vn := -dir*math.Sin(theta), dir*math.Cos(theta) // direction of travel
 	heading := math.Mod(math.Atan2(ve, vn)*180/math.Pi+360, 360)
