@@ -41,6 +41,12 @@
 //   - SendState sends a CAM built from SI values (v2x.NewCAM). Over MQTT it is published at QoS 0
 //     on {root}/inQueue/v2x/cam/{source_uuid}/{zoom-22 quadkey digits}, the its-client layout;
 //     over native QUIC it is a datagram.
+//   - When to send a CAM: a Sender takes the vehicle's state as often as the application has
+//     one (Sender.Update) and sends it when ETSI EN 302 637-2 §6.1.3 says a CAM is due
+//     (CAMGenerator): 100 ms at least since the last CAM and the heading changed by more
+//     than 4°, the position by more than 4 m or the speed by more than 0.5 m/s, or 1 s since
+//     the last CAM; a dynamics-triggered interval is kept for the next 3 CAMs. The option is a
+//     fixed rate (SenderOptions.FixedHz). CAMDynamics is the rule's test alone.
 //   - Report sends a DENM (v2x.NewDENM) and returns its action_id; pass it back to update the
 //     report (the detection time is kept) or to terminate it. Over MQTT it is published at QoS 1
 //     on {root}/inQueue/v2x/denm/{source_uuid}/{zoom-22 quadkey of the event}.
@@ -93,7 +99,9 @@
 //     tiles is delivered, whatever the vehicle's heading (native QUIC filters at the edge).
 //   - No CPM, no 0-RTT resumption, no connection
 //     migration driven by the SDK.
-//   - It does not pace SendState: the application sends at its own rate (1–10 Hz).
+//   - SendState is not paced: it sends when called. A Sender paces it by the ETSI rules of
+//     EN 302 637-2 (CAMGenerator: 1 to 10 Hz by heading, position and speed changes) or at a
+//     fixed rate (SenderOptions.FixedHz); see above.
 //
 // # Dependencies
 //
