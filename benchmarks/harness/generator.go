@@ -7,10 +7,11 @@ import (
 )
 
 // sender is one vehicle's telemetry stream as the generator sees it.
-// send is called at each of the vehicle's slots; it reports whether it sent a CAM (in
-// realistic mode the CAM generation rules may say none is due).
+// send is called at each of the vehicle's slots, slot being when it was due and now when it
+// runs; it reports whether it sent a CAM (in realistic mode the CAM generation rules may say
+// none is due; they are checked at the slot, so the writers' lateness does not bend them).
 type sender interface {
-	send(now time.Time) (sent bool, err error)
+	send(now, slot time.Time) (sent bool, err error)
 }
 
 // generator drives the telemetry of every vehicle at a fixed rate with a few writer loops.
@@ -89,7 +90,7 @@ func (g *generator) run(ctx context.Context, w int) {
 		}
 		storeMax(&g.lagMax, int64(lag))
 		if v := &vs[j]; !v.dead {
-			if sent, err := v.s.send(now); err != nil {
+			if sent, err := v.s.send(now, g.start.Add(due)); err != nil {
 				v.dead = true
 				g.failed.Add(1)
 			} else if sent {

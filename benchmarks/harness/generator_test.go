@@ -17,7 +17,7 @@ type fakeSender struct {
 	block time.Duration // the first send blocks this long
 }
 
-func (f *fakeSender) send(now time.Time) (bool, error) {
+func (f *fakeSender) send(now, _ time.Time) (bool, error) {
 	f.mu.Lock()
 	first := len(f.sends) == 0
 	f.sends = append(f.sends, now)

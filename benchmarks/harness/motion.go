@@ -123,9 +123,9 @@ type etsiVehicle struct {
 	triggers *camTriggers
 }
 
-func (e *etsiVehicle) send(now time.Time) (bool, error) {
-	st := e.m.at(now.Sub(e.start))
-	t := e.gen.Check(now, st)
+func (e *etsiVehicle) send(now, slot time.Time) (bool, error) {
+	st := e.m.at(slot.Sub(e.start))
+	t := e.gen.Check(slot, st)
 	if t == client.CAMNotDue {
 		return false, nil
 	}
@@ -136,5 +136,5 @@ func (e *etsiVehicle) send(now time.Time) (bool, error) {
 	}
 	cam.last = e.v.cam.last
 	e.v.cam = cam
-	return e.v.send(now)
+	return e.v.send(now, slot)
 }

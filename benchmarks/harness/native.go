@@ -55,7 +55,7 @@ func newNativeVehicle(idx int, c *native.Conn, cam *v2x.CAM) (*nativeVehicle, er
 	return v, nil
 }
 
-func (v *nativeVehicle) send(now time.Time) (bool, error) {
+func (v *nativeVehicle) send(now, _ time.Time) (bool, error) {
 	ms := now.UnixMilli()
 	if ms <= v.last {
 		ms = v.last + 1

@@ -22,7 +22,7 @@ type mqttVehicle struct {
 	cam *camPacket
 }
 
-func (v *mqttVehicle) send(now time.Time) (bool, error) {
+func (v *mqttVehicle) send(now, _ time.Time) (bool, error) {
 	v.cam.stamp(now.UnixMilli())
 	return true, v.c.write(v.cam.buf)
 }

@@ -91,6 +91,10 @@ func headingDelta(a, b float64) float64 {
 type CAMGenerator struct {
 	// FixedInterval, when positive, is the fixed period between CAMs instead of the ETSI rules.
 	FixedInterval time.Duration
+	// Tolerance: a check up to this much before an interval (T_GenCamMin, T_GenCam,
+	// T_GenCamMax, FixedInterval) ends counts as at its end, so that a ticker's jitter does not
+	// push a due CAM to the next check. Zero for an exact clock; a Sender uses 5 ms.
+	Tolerance time.Duration
 
 	sent   bool
 	last   State     // state of the last CAM
@@ -123,7 +127,7 @@ func (g *CAMGenerator) due(now time.Time, s State) CAMTrigger {
 	if !g.sent {
 		return CAMFirst
 	}
-	elapsed := now.Sub(g.lastAt)
+	elapsed := now.Sub(g.lastAt) + g.Tolerance
 	if g.FixedInterval > 0 {
 		if elapsed >= g.FixedInterval {
 			return CAMFixed

@@ -135,3 +135,18 @@ func TestCAMGeneratorFixedRate(t *testing.T) {
 	require.Len(t, got, 101, "10 Hz whatever the dynamics")
 	require.Equal(t, CAMFixed, got[5*time.Second])
 }
+
+// A ticker that fires a little early still meets the intervals within Tolerance.
+func TestCAMGeneratorTolerance(t *testing.T) {
+	moved := State{Pos: geo.Destination(origin, 0, 10), HeadingDeg: 90}
+	exact := CAMGenerator{}
+	require.Equal(t, CAMFirst, exact.Check(camT0, parked))
+	require.Equal(t, CAMNotDue, exact.Check(camT0.Add(98*time.Millisecond), moved), "2 ms early, no tolerance")
+	require.Equal(t, CAMNotDue, exact.Check(camT0.Add(998*time.Millisecond), parked))
+
+	early := CAMGenerator{Tolerance: 5 * time.Millisecond}
+	require.Equal(t, CAMFirst, early.Check(camT0, parked))
+	require.Equal(t, CAMNotDue, early.Check(camT0.Add(94*time.Millisecond), moved), "6 ms early")
+	require.Equal(t, CAMPosition, early.Check(camT0.Add(98*time.Millisecond), moved))
+	require.Equal(t, CAMMaxInterval, early.Check(camT0.Add(1096*time.Millisecond), moved), "2 ms before 1 s after the last")
+}

@@ -31,9 +31,13 @@ type Sender struct {
 	has bool
 }
 
+// senderTolerance is CAMGenerator.Tolerance in a Sender: an application's 100 ms ticker that
+// fires a little early still meets T_GenCamMin.
+const senderTolerance = 5 * time.Millisecond
+
 // NewSender returns a Sender over c.
 func NewSender(c *Client, o SenderOptions) *Sender {
-	s := &Sender{c: c, now: o.Now}
+	s := &Sender{c: c, now: o.Now, gen: CAMGenerator{Tolerance: senderTolerance}}
 	if s.now == nil {
 		s.now = time.Now
 	}
