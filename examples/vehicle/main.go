@@ -54,6 +54,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		speed    = fs.Float64("speed", 13.9, "speed, m/s")
 		heading  = fs.Float64("heading", 90, "heading, degrees from north")
 		rate     = fs.Float64("rate", 10, "states per second")
+		camRules = fs.String("cam-rules", "etsi", `when a state is sent as a CAM: "etsi" (EN 302 637-2: 1 to 10 Hz by heading, position and speed changes) or "fixed" (every state)`)
 		cause    = fs.Uint("report", 0, "report a hazard of this DENM cause 300 m ahead (0: none)")
 		verbose  = fs.Bool("v", false, "log connection events")
 		alertKey = fs.String("alert-key", "", "PEM public key of the edge (its /api/v1/keys): take only alerts it signed")
@@ -67,6 +68,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	if *camRules != "etsi" && *camRules != "fixed" {
+		return fmt.Errorf("-cam-rules %q: want etsi or fixed", *camRules)
 	}
 	if *rate <= 0 || *station > 1<<32-1 || *cause > 255 {
 		return errors.New("-rate must be positive, -station at most 4294967295, -report a cause from 0 to 255")
@@ -119,8 +123,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	tick := time.NewTicker(period)
 	defer tick.Stop()
 	reported := *cause == 0
+	sender := client.NewSender(c, client.SenderOptions{}) // -cam-rules etsi
 	for {
-		if err := c.SendState(ctx, client.State{Pos: pos, SpeedMPS: *speed, HeadingDeg: *heading}); err != nil {
+		st := client.State{Pos: pos, SpeedMPS: *speed, HeadingDeg: *heading}
+		var err error
+		if *camRules == "fixed" {
+			err = c.SendState(ctx, st)
+		} else {
+			_, err = sender.Update(ctx, st)
+		}
+		if err != nil {
 			opts.Log.Warn("send state", "error", err) // ErrNotConnected while reconnecting: the next one follows
 		}
 		if !reported {
