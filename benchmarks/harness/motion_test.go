@@ -1,7 +1,6 @@
 package harness
 
 import (
-	"math"
 	"math/rand/v2"
 	"testing"
 	"time"
@@ -36,7 +35,7 @@ func TestMotionIsConsistent(t *testing.T) {
 			require.InDelta(t, (prev.SpeedMPS+cur.SpeedMPS)/2*0.1, d, 0.05, "distance over 100 ms at %s", e)
 			require.InEpsilon(t, m.radius, geo.Distance(lyon, cur.Pos), 0.01, "on its loop (geodesic against projected distance)")
 			if d > 0.5 {
-				require.InDelta(t, 0, angleDiff(geo.Bearing(prev.Pos, cur.Pos), cur.HeadingDeg), 3, "heading along the path")
+				require.InDelta(t, 0, geo.AngleDiff(geo.Bearing(prev.Pos, cur.Pos), cur.HeadingDeg), 3, "heading along the path")
 			}
 			require.GreaterOrEqual(t, cur.SpeedMPS, 0.0)
 			require.LessOrEqual(t, cur.SpeedMPS, cruiseMaxMPS)
@@ -79,9 +78,4 @@ func TestMotionUnderETSIRules(t *testing.T) {
 	t.Logf("mean CAM rate %.2f Hz per vehicle", mean)
 	require.Greater(t, mean, 1.5)
 	require.Less(t, mean, 4.0)
-}
-
-func angleDiff(a, b float64) float64 {
-	d := math.Mod(math.Abs(a-b), 360)
-	return min(d, 360-d)
 }

@@ -53,7 +53,7 @@ func (t CAMTrigger) Dynamic() bool { return t == CAMHeading || t == CAMPosition 
 // realistic mode both call it.
 func CAMDynamics(last, cur State) CAMTrigger {
 	if headingKnown(last.HeadingDeg) && headingKnown(cur.HeadingDeg) &&
-		headingDelta(last.HeadingDeg, cur.HeadingDeg) > CAMHeadingDeltaDeg {
+		geo.AngleDiff(last.HeadingDeg, cur.HeadingDeg) > CAMHeadingDeltaDeg {
 		return CAMHeading
 	}
 	if geo.Distance(last.Pos, cur.Pos) > CAMPositionDeltaM {
@@ -67,12 +67,6 @@ func CAMDynamics(last, cur State) CAMTrigger {
 
 func headingKnown(h float64) bool { return !math.IsNaN(h) && !math.IsInf(h, 0) }
 func speedKnown(s float64) bool   { return !math.IsNaN(s) && s >= 0 }
-
-// headingDelta is the absolute difference of two headings in degrees, across north: 0 … 180.
-func headingDelta(a, b float64) float64 {
-	d := math.Mod(math.Abs(a-b), 360)
-	return min(d, 360-d)
-}
 
 // CAMGenerator decides when a vehicle sends a CAM. The zero value follows ETSI EN 302 637-2
 // V1.4.1 §6.1.3; a positive FixedInterval sends at that fixed period instead, whatever the
