@@ -22,8 +22,8 @@ type SenderOptions struct {
 // default ETSI EN 302 637-2 §6.1.3 (CAMGenerator). SendState stays available for an application
 // that paces its CAMs itself. Safe for concurrent use.
 type Sender struct {
-	c   *Client
-	now func() time.Time
+	send func(context.Context, State) error // Client.SendState
+	now  func() time.Time
 
 	mu  sync.Mutex
 	gen CAMGenerator
@@ -37,7 +37,7 @@ const senderTolerance = 5 * time.Millisecond
 
 // NewSender returns a Sender over c.
 func NewSender(c *Client, o SenderOptions) *Sender {
-	s := &Sender{c: c, now: o.Now, gen: CAMGenerator{Tolerance: senderTolerance}}
+	s := &Sender{send: c.SendState, now: o.Now, gen: CAMGenerator{Tolerance: senderTolerance}}
 	if s.now == nil {
 		s.now = time.Now
 	}
@@ -59,7 +59,7 @@ func (s *Sender) Update(ctx context.Context, st State) (CAMTrigger, error) {
 	if t == CAMNotDue {
 		return t, nil
 	}
-	return t, s.c.SendState(ctx, st)
+	return t, s.send(ctx, st)
 }
 
 // Run checks the rules every TCheckCamGen against the last state Update gave, until ctx ends,
@@ -83,7 +83,7 @@ func (s *Sender) Run(ctx context.Context) error {
 		}
 		s.mu.Unlock()
 		if t != CAMNotDue {
-			_ = s.c.SendState(ctx, st) // failures are counted by the client; the next state follows
+			_ = s.send(ctx, st) // failures are counted by the client; the next state follows
 		}
 	}
 }
