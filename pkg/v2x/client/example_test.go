@@ -64,3 +64,32 @@ func runExampleEdge() (url string, stop func()) {
 	<-n.Ready()
 	return "tcp://" + n.MQTTAddr(), func() { cancel(); <-done }
 }
+
+// The ETSI rules decide when a vehicle sends a CAM: checked every 100 ms, a car at 50 km/h
+// sends every 300 ms (each 4 m); stopping (at once, here) is a CAM of its own 100 ms after the
+// last, and that interval is kept for 3 more CAMs before the standing car falls back to 1 Hz.
+// A Sender (client.NewSender) applies the same rules to a Client.
+func ExampleCAMGenerator() {
+	start := time.Date(2026, 12, 8, 8, 0, 0, 0, time.UTC)
+	road := geo.Point{Lat: 48.8566, Lon: 2.3522}
+	var g client.CAMGenerator
+	for e := time.Duration(0); e <= 3*time.Second; e += client.TCheckCamGen {
+		st := client.State{Pos: geo.Destination(road, 90, 13.9*e.Seconds()), SpeedMPS: 13.9, HeadingDeg: 90}
+		if e >= time.Second { // it stops 13.9 m on
+			st = client.State{Pos: geo.Destination(road, 90, 13.9), SpeedMPS: 0, HeadingDeg: 90}
+		}
+		if t := g.Check(start.Add(e), st); t != client.CAMNotDue {
+			fmt.Println(e, t)
+		}
+	}
+	// Output:
+	// 0s first
+	// 300ms position
+	// 600ms position
+	// 900ms position
+	// 1s speed
+	// 1.1s gen-interval
+	// 1.2s gen-interval
+	// 1.3s gen-interval
+	// 2.3s max-interval
+}
