@@ -155,8 +155,13 @@ func twoWay(roadDeg float64, keepRight bool) []laneSpec {
 // LDM of their own, and the model learns every round.
 func teach(tb testing.TB, md *road.Model, roadDeg, half float64, lanes ...laneSpec) {
 	tb.Helper()
+	teachAt(tb, md, t0.Add(-time.Hour), roadDeg, half, lanes...)
+}
+
+// teachAt is teach with its traffic from at on.
+func teachAt(tb testing.TB, md *road.Model, at time.Time, roadDeg, half float64, lanes ...laneSpec) {
+	tb.Helper()
 	m := newMap()
-	at := t0.Add(-time.Hour)
 	for wave := range 8 {
 		for s := -half; s <= half; s += 4 {
 			for i, l := range lanes {

@@ -45,6 +45,13 @@ type StationaryOptions struct {
 	// only once this many vehicles that were behind it in its own lane got past it: they left a
 	// lane that stopped moving; default 3.
 	QueuedPassers int `yaml:"queued_passers"`
+	// LoneModelAge: a vehicle that nobody passed is flagged too where the road model has known its
+	// place at least this long and knows no junction within LoneClearAheadM ahead of it, no stop
+	// within 10 m and no slowing within 5 m: a car standing in a lane of open road for no
+	// reason the model knows. Default 10 min (a fresh edge holds back); LoneClearAheadM
+	// default 100 m.
+	LoneModelAge    time.Duration `yaml:"lone_model_age"`
+	LoneClearAheadM float64       `yaml:"lone_clear_ahead_m"`
 }
 
 func (o *StationaryOptions) setDefaults() {
@@ -57,6 +64,10 @@ func (o *StationaryOptions) setDefaults() {
 	if o.QueuedPassers == 0 {
 		o.QueuedPassers = 3
 	}
+	if o.LoneModelAge == 0 {
+		o.LoneModelAge = 10 * time.Minute
+	}
+	defaultTo(&o.LoneClearAheadM, 100)
 	defaultTo(&o.BehindM, 150)
 	defaultTo(&o.LaneHalfM, 1.6)
 	defaultTo(&o.RoadHalfM, 5.5)
@@ -72,20 +83,24 @@ func (o *StationaryOptions) Validate() error {
 	var errs []error
 	for name, v := range map[string]float64{"behind_m": o.BehindM, "lane_half_m": o.LaneHalfM,
 		"road_half_m": o.RoadHalfM, "junction_ahead_m": o.JunctionAheadM, "crossing_m": o.CrossingM,
-		"queue_ahead_m": o.QueueAheadM} {
+		"queue_ahead_m": o.QueueAheadM, "lone_clear_ahead_m": o.LoneClearAheadM} {
 		positive(&errs, "stationary."+name, v)
 	}
-	if o.MinStopped < 0 || o.MinPassers < 1 || o.QueuedPassers < 1 || o.MaxHeadingDiffDeg < 0 || o.MaxHeadingDiffDeg > 180 {
-		errs = append(errs, fmt.Errorf("stationary: want min_stopped ≥ 0, min_passers ≥ 1, queued_passers ≥ 1, max_heading_diff_deg 0…180"))
+	if o.MinStopped < 0 || o.MinPassers < 1 || o.QueuedPassers < 1 || o.LoneModelAge < 0 || o.MaxHeadingDiffDeg < 0 || o.MaxHeadingDiffDeg > 180 {
+		errs = append(errs, fmt.Errorf("stationary: want min_stopped ≥ 0, min_passers ≥ 1, queued_passers ≥ 1, lone_model_age ≥ 0, max_heading_diff_deg 0…180"))
 	}
 	return errors.Join(errs...)
 }
 
 // Stationary flags a self-reporting vehicle that stands while the traffic in its direction goes
-// past it: a broken-down or crashed car, not a car waiting in a queue, at a light or to merge.
+// past it, or that stands alone on open road: a broken-down or crashed car, not a car waiting in
+// a queue, at a light or to merge.
 // While a vehicle stands the detector watches the vehicles in its direction around it: one that
 // was behind it (up to BehindM, on its road) and is now ahead of it has passed it. The vehicle is
-// flagged once it has stood MinStopped and MinPassers vehicles have passed it, unless
+// flagged once it has stood MinStopped and MinPassers vehicles have passed it, or, with nobody
+// queued behind it, once it has stood MinStopped on open road (the model has known the place for
+// LoneModelAge and knows no junction, stop or slowing there: a quiet road where nobody comes
+// by), unless
 //
 //   - the road model does not know its place as a lane of its direction: a fresh edge holds back
 //     rather than guess, and a car that waits mid-turn inside a junction stands where traffic
@@ -205,9 +220,10 @@ func (d *Stationary) Detect(now time.Time, m *ldm.Map) []hazard.Finding {
 			}
 			return true
 		})
-		if !st.flagged {
-			st.flagged = !st.crossing && now.After(st.queueTil) && (!st.queued || st.inLanePassers() >= o.QueuedPassers) && now.Sub(a.stopped) >= o.MinStopped &&
-				len(st.passed) >= o.MinPassers && d.breakdown(a, st, now)
+		if !st.flagged && !st.crossing && now.After(st.queueTil) && now.Sub(a.stopped) >= o.MinStopped {
+			passedBy := len(st.passed) >= o.MinPassers && (!st.queued || st.inLanePassers() >= o.QueuedPassers)
+			lone := !st.queued && !st.heldUp && d.openRoad(a, now)
+			st.flagged = (passedBy || lone) && d.breakdown(a, st, now)
 		}
 		if !st.flagged {
 			continue
@@ -224,6 +240,20 @@ func (d *Stationary) Detect(now time.Time, m *ldm.Map) []hazard.Finding {
 		}
 	}
 	return out
+}
+
+// openRoad says whether the model has known a's place for LoneModelAge and knows no reason to
+// stand there: no junction within LoneClearAheadM ahead, no stop within 10 m, no slowing within
+// 5 m.
+func (d *Stationary) openRoad(a *actor, now time.Time) bool {
+	since := d.model.KnownSince(a.pos, 10)
+	if since.IsZero() || now.Sub(since) < d.o.LoneModelAge {
+		return false
+	}
+	if d.model.Stops(a.pos, 10).Episodes > 0 || d.model.SlowShare(a.pos, 5) >= slowPlace {
+		return false
+	}
+	return !junctionAhead(d.model, a.pos, a.heading, d.o.LoneClearAheadM)
 }
 
 // inLanePassers counts the vehicles that were behind it in its own lane and got past it.

@@ -83,6 +83,12 @@ func TestStationary(t *testing.T) {
 		teach(t, md, 90, 400, eastLanes...)
 		return md
 	}
+	// learning: the model knows the road, but for less than lone_model_age
+	learning := func(t *testing.T) *road.Model {
+		md := road.New(road.Options{})
+		teachAt(t, md, t0.Add(-5*time.Minute), 90, 400, eastLanes...)
+		return md
+	}
 	withJunction := func(t *testing.T) *road.Model {
 		md := known(t)
 		teach(t, md, 0, 100, laneSpec{41.75, 0}, laneSpec{38.25, 180}) // a street crossing 40 m ahead
@@ -104,6 +110,10 @@ func TestStationary(t *testing.T) {
 		{"at the side of its lane, traffic passes through", known, 12 * time.Second, []mover{passLane}, true},
 		{"not stood long enough", known, 9 * time.Second, []mover{passNext}, false},
 		{"nobody passes: the car behind waits", known, 12 * time.Second, []mover{{along: -10, lat: 1.75, heading: 90}}, false},
+		{"nobody passes on open road the model has long known", known, 10 * time.Second, nil, true},
+		{"nobody passes on open road the model has known for 5 min", learning, 12 * time.Second, nil, false},
+		{"nobody passes, a junction 40 m ahead", withJunction, 12 * time.Second, nil, false},
+		{"nobody passes, a routine stop zone", withStops, 40 * time.Second, nil, false},
 		// (the car ahead, passed while a car waits behind it, is the one that broke down)
 		{"in a queue: a car stands right ahead", known, 12 * time.Second, []mover{{along: 10, lat: 1.75, heading: 90}, passNext}, false},
 		// where not every car is connected, the ones between it and a car standing ahead may be
@@ -122,7 +132,7 @@ func TestStationary(t *testing.T) {
 		{"a car that passed it stands 60 m ahead", known, 12 * time.Second, []mover{{along: -100, lat: 1.75, vAlong: 40, heading: 90}, passNext}, true},
 		{"crossing traffic close by: waiting at a junction", known, 12 * time.Second,
 			[]mover{passNext, {along: 20, lat: -60, vLat: 12, heading: 180}}, false},
-		{"traffic only the other way", known, 12 * time.Second, []mover{{along: 100, lat: -1.75, vAlong: -15, heading: 270}}, false},
+		{"traffic only the other way", learning, 12 * time.Second, []mover{{along: 100, lat: -1.75, vAlong: -15, heading: 270}}, false},
 		{"fresh edge: the model knows nothing yet", func(*testing.T) *road.Model { return road.New(road.Options{}) }, 12 * time.Second, []mover{passNext}, false},
 		{"before a junction, passed only in the next lane", withJunction, 12 * time.Second, []mover{passNext}, false},
 		{"before a junction, passed within its lane", withJunction, 12 * time.Second, []mover{passLane}, true},
