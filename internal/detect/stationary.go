@@ -267,8 +267,8 @@ func (st *standing) inLanePassers() int {
 	return n
 }
 
-// breakdown weighs a standing vehicle that traffic passed against what the road model knows of
-// its place.
+// breakdown weighs a standing vehicle that traffic passed, or that stands alone on open road,
+// against what the road model knows of its place.
 func (d *Stationary) breakdown(a *actor, st *standing, now time.Time) bool {
 	// Its road: the model must know traffic along its heading there, and little that crosses it
 	// (traffic the other way on the same road says nothing either way).
