@@ -8,12 +8,14 @@ import (
 
 	"github.com/michi-v2x/michi/pkg/v2x"
 	"github.com/quic-go/quic-go"
+
+	"github.com/michi-v2x/michi/internal/testutil"
 )
 
 func TestAlertsWithLatencyAndVersions(t *testing.T) {
 	s := newFakeServer(t, fakeOpts{datagrams: true, skew: -3 * time.Second})
 	c, ss := dialFake(t, s, Dialer{})
-	waitFor(t, wait, "a ping round trip", func() bool { return c.RTT() > 0 && c.RTT() < 50*time.Millisecond })
+	testutil.WaitFor(t, wait, "a ping round trip", func() bool { return c.RTT() > 0 && c.RTT() < 50*time.Millisecond })
 
 	v1 := fixtureHazard(fixtureTime, false)
 	v2 := fixtureHazard(fixtureTime.Add(time.Second), false)
@@ -23,7 +25,7 @@ func TestAlertsWithLatencyAndVersions(t *testing.T) {
 		ss.sendAlert(t, &a)
 	}
 	send(v1, 1)
-	a := recv(t, c.Alerts(), wait, "alert 1")
+	a := testutil.Within(t, wait, "alert 1", c.Alerts())
 	if a.Seq != 1 || a.ActionID() != v1.ActionID() {
 		t.Fatalf("alert = %+v", a)
 	}
@@ -34,16 +36,16 @@ func TestAlertsWithLatencyAndVersions(t *testing.T) {
 	}
 	send(v1, 2) // the same version again: dropped
 	send(v2, 3) // newer: delivered
-	if a := recv(t, c.Alerts(), wait, "alert 3"); a.Seq != 3 {
+	if a := testutil.Within(t, wait, "alert 3", c.Alerts()); a.Seq != 3 {
 		t.Fatalf("got seq %d, want 3", a.Seq)
 	}
 	send(v1, 4) // older than delivered: dropped
 	send(fixtureHazard(fixtureTime.Add(2*time.Second), true), 5)
-	if a := recv(t, c.Alerts(), wait, "alert 5"); a.Seq != 5 {
+	if a := testutil.Within(t, wait, "alert 5", c.Alerts()); a.Seq != 5 {
 		t.Fatalf("got seq %d, want 5", a.Seq)
 	}
 	// Streams are read concurrently: the stale one may be handled after alert 5.
-	waitFor(t, wait, "two stale alerts", func() bool { st := c.Stats(); return st.Alerts == 3 && st.AlertsStale == 2 })
+	testutil.WaitFor(t, wait, "two stale alerts", func() bool { st := c.Stats(); return st.Alerts == 3 && st.AlertsStale == 2 })
 }
 
 func TestProtocolViolationByServer(t *testing.T) {
@@ -56,7 +58,7 @@ func TestProtocolViolationByServer(t *testing.T) {
 	}
 	_ = WriteFrame(str, &Ping{TNS: 1})
 	_ = str.Close()
-	recv(t, c.Done(), wait, "Done")
+	testutil.Within(t, wait, "Done", c.Done())
 	if !errors.Is(c.Err(), CodeBadFrame) {
 		t.Fatalf("Err = %v", c.Err())
 	}

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/quic-go/quic-go"
+
+	"github.com/michi-v2x/michi/internal/testutil"
 )
 
 const wait = 5 * time.Second
@@ -25,7 +27,7 @@ func TestDialHandshakeAndClockOffset(t *testing.T) {
 		t.Fatal("datagrams not negotiated")
 	}
 	// The three early pings measure the offset to within the round trip.
-	waitFor(t, wait, "a ping round trip", func() bool { return c.RTT() > 0 && c.RTT() < 50*time.Millisecond })
+	testutil.WaitFor(t, wait, "a ping round trip", func() bool { return c.RTT() > 0 && c.RTT() < 50*time.Millisecond })
 	if off := c.ClockOffset(); (off - s.skew).Abs() > c.RTT() {
 		t.Fatalf("clock offset %v, want 5s ± %v", off, c.RTT())
 	}
@@ -80,7 +82,7 @@ func TestDialSharedTransport(t *testing.T) {
 	if err := b.SendDENM(context.Background(), fixtureReport()); err != nil {
 		t.Fatal("SendDENM after the other connection closed:", err)
 	}
-	if f := recv(t, sb.frames, wait, "the DENM"); f.Type() != TypeDENM {
+	if f := testutil.Within(t, wait, "the DENM", sb.frames); f.Type() != TypeDENM {
 		t.Fatalf("got a %s frame, want the DENM", f.Type())
 	}
 }

@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/quic-go/quic-go"
+
+	"github.com/michi-v2x/michi/internal/testutil"
 )
 
 func TestSendDENM(t *testing.T) {
@@ -14,7 +16,7 @@ func TestSendDENM(t *testing.T) {
 	if err := c.SendDENM(context.Background(), fixtureReport()); err != nil {
 		t.Fatal(err)
 	}
-	f := recv(t, ss.frames, wait, "the DENM")
+	f := testutil.Within(t, wait, "the DENM", ss.frames)
 	if d, ok := f.(*DENMFrame); !ok || d.DENM.ActionID() != fixtureReport().ActionID() {
 		t.Fatalf("got %+v", f)
 	}
@@ -31,11 +33,11 @@ func TestServerErrors(t *testing.T) {
 	c, ss := dialFake(t, s, Dialer{OnError: func(e *Error) { errs <- e }})
 
 	ss.write(&ErrorFrame{Code: CodeForbidden, Reason: "not your station"})
-	if got := recv(t, errs, wait, "OnError"); got.Code != CodeForbidden || !got.Remote {
+	if got := testutil.Within(t, wait, "OnError", errs); got.Code != CodeForbidden || !got.Remote {
 		t.Fatalf("OnError got %v", got)
 	}
 	ss.write(&ErrorFrame{Code: CodeSlowConsumer, Reason: "too slow", Fatal: true})
-	recv(t, c.Done(), wait, "Done")
+	testutil.Within(t, wait, "Done", c.Done())
 	if err := c.Err(); !errors.Is(err, CodeSlowConsumer) {
 		t.Fatalf("Err = %v", err)
 	}
@@ -51,7 +53,7 @@ func TestServerClosesWithCode(t *testing.T) {
 	s := newFakeServer(t, fakeOpts{datagrams: true})
 	c, ss := dialFake(t, s, Dialer{})
 	_ = ss.qc.CloseWithError(quic.ApplicationErrorCode(CodeShuttingDown), "maintenance")
-	recv(t, c.Done(), wait, "Done")
+	testutil.Within(t, wait, "Done", c.Done())
 	e, ok := errors.AsType[*Error](c.Err())
 	if !ok || e.Code != CodeShuttingDown || e.Reason != "maintenance" || !e.Code.Retryable() {
 		t.Fatalf("Err = %v", c.Err())

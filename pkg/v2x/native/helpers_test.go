@@ -15,34 +15,9 @@ import (
 	"time"
 
 	"github.com/quic-go/quic-go"
+
+	"github.com/michi-v2x/michi/internal/testutil"
 )
-
-// waitFor polls cond until it holds or the timeout passes.
-func waitFor(tb testing.TB, timeout time.Duration, what string, cond func() bool) {
-	tb.Helper()
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			tb.Fatalf("timed out after %v waiting for %s", timeout, what)
-		}
-		time.Sleep(2 * time.Millisecond)
-	}
-}
-
-// recv receives from ch or fails the test after timeout.
-func recv[T any](tb testing.TB, ch <-chan T, timeout time.Duration, what string) T {
-	tb.Helper()
-	t := time.NewTimer(timeout)
-	defer t.Stop()
-	select {
-	case v := <-ch:
-		return v
-	case <-t.C:
-		tb.Fatalf("timed out after %v waiting for %s", timeout, what)
-	}
-	var zero T
-	return zero
-}
 
 // testCert is a self-signed certificate for 127.0.0.1, made once per test binary. (This package
 // must not import internal/tlsconf, so it makes its own.)
@@ -215,5 +190,5 @@ func dialFake(tb testing.TB, s *fakeServer, d Dialer) (*Conn, *fakeSession) {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { _ = c.Close() })
-	return c, recv(tb, s.sessions, 5*time.Second, "the server's session")
+	return c, testutil.Within(tb, 5*time.Second, "the server's session", s.sessions)
 }

@@ -3,6 +3,8 @@ package native
 import (
 	"context"
 	"testing"
+
+	"github.com/michi-v2x/michi/internal/testutil"
 )
 
 func TestSendCAMAsDatagram(t *testing.T) {
@@ -24,7 +26,7 @@ func TestSendCAMAsDatagram(t *testing.T) {
 	if cam := f.(*CAMFrame).CAM; cam.StationID() != 1234 {
 		t.Fatalf("cam = %+v", cam)
 	}
-	waitFor(t, wait, "stats", func() bool { return c.Stats().CAMDatagrams == 1 })
+	testutil.WaitFor(t, wait, "stats", func() bool { return c.Stats().CAMDatagrams == 1 })
 }
 
 func TestSendCAMFallsBackToStream(t *testing.T) {
@@ -52,7 +54,7 @@ func TestSendCAMFallsBackToStream(t *testing.T) {
 					t.Fatal(err)
 				}
 				// Wait for each, so that none is superseded.
-				waitFor(t, wait, "the CAM to be sent", func() bool { return c.Stats().CAMStream == uint64(i+1) })
+				testutil.WaitFor(t, wait, "the CAM to be sent", func() bool { return c.Stats().CAMStream == uint64(i+1) })
 			}
 			str, err := ss.qc.AcceptUniStream(ctx)
 			if err != nil {
@@ -83,7 +85,7 @@ func TestSendCAMNeverBlocks(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	waitFor(t, wait, "the mailbox to drain", func() bool {
+	testutil.WaitFor(t, wait, "the mailbox to drain", func() bool {
 		st := c.Stats()
 		return st.CAMsSent+st.CAMsSuperseded == n
 	})
